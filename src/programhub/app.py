@@ -1,0 +1,49 @@
+"""The ASGI application: four dialects over one store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from programhub import __version__, dialects
+from programhub.settings import Settings
+from programhub.store import Store, open_store
+from programhub.web import health
+from programhub.web.errors import install_error_handlers
+from programhub.web.middleware import AccessLogMiddleware, BodyLimitMiddleware
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Build the app. Pass `store` to share an engine (tests); otherwise one is opened
+    from `settings.database_url` and closed at shutdown. Migrations are not run here:
+    `programhub serve` and `programhub db upgrade` do that."""
+    settings = settings or Settings.from_env()
+    owns_store = store is None
+    active_store = store or open_store(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            active_store.dispose()
+
+    app = FastAPI(
+        title="programhub",
+        version=__version__,
+        summary="Education programs served through the Record, Canvas Catalog, Sunbird and WebAdMIT APIs.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.store = active_store
+    for dialect in dialects.ALL:
+        app.include_router(dialect.router)
+    app.include_router(health.router)
+    install_error_handlers(app, dialects.ALL)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, dialects=dialects.ALL)
+    if settings.log_requests:
+        app.add_middleware(AccessLogMiddleware)  # outermost: logs even refused requests
+    return app

@@ -1,0 +1,293 @@
+"""The `programhub` command: serve, migrate, and manage organisations, keys and the demo.
+
+Every failure is one line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from programhub.core.errors import DomainError
+from programhub.core.keys import service as keys
+from programhub.core.orgs import service as orgs
+from programhub.settings import Settings
+from programhub.store import Store, open_store
+from programhub.store.migrate import is_current, upgrade
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="programhub: education programs behind the Record, Canvas Catalog, Sunbird and WebAdMIT APIs.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+orgs_app = typer.Typer(no_args_is_help=True, help="Organisations (tenants).")
+keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
+app.add_typer(db_app, name="db")
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(keys_app, name="keys")
+
+console = Console()
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
+
+
+class CliError(Exception):
+    """A failure to report in one line."""
+
+
+def emit_json(value: dict[str, Any]) -> None:
+    sys.stdout.write(orjson.dumps(value, default=str).decode() + "\n")
+
+
+def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    view = Table(title=title)
+    for column in columns:
+        view.add_column(column, overflow="fold")
+    for row in rows:
+        view.add_row(*("" if value is None else str(value) for value in row))
+    console.print(view)
+
+
+def open_configured_store() -> Store:
+    return open_store(Settings.from_env().database_url)
+
+
+@contextmanager
+def transaction(*, write: bool) -> Iterator[Connection]:
+    """A transaction on the configured database, whose schema must be current."""
+    store = open_configured_store()
+    try:
+        if not is_current(store):
+            raise CliError("the database schema is not up to date; run `programhub db upgrade` first")
+        with store.write() if write else store.read() as conn:
+            yield conn
+    finally:
+        store.dispose()
+
+
+# --- serve and db -----------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes (they share the database).")] = 1,
+) -> None:
+    """Apply migrations, then serve the four APIs."""
+    import uvicorn
+
+    from programhub.logs import logging_config
+
+    store = open_configured_store()
+    try:
+        upgrade(store)
+    finally:
+        store.dispose()
+    uvicorn.run(
+        "programhub.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=logging_config(),
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    store = open_configured_store()
+    try:
+        upgrade(store)
+    finally:
+        store.dispose()
+    console.print("database schema is up to date")
+
+
+# --- organisations ----------------------------------------------------------------------
+
+
+def _org_json(org: orgs.Organisation) -> dict[str, Any]:
+    return {"id": org.public_id, "name": org.name, "state": org.state, "created_at": org.created_at.isoformat()}
+
+
+@orgs_app.command("create")
+def orgs_create(name: str, as_json: JsonFlag = False) -> None:
+    """Create an organisation (with a default catalog in each mode)."""
+    with transaction(write=True) as conn:
+        org = orgs.create(conn, name)
+    if as_json:
+        emit_json({"id": org.public_id, "name": org.name})
+    else:
+        console.print(f"created organisation [bold]{org.public_id}[/bold] ({org.name})")
+
+
+@orgs_app.command("list")
+def orgs_list(as_json: JsonFlag = False) -> None:
+    """List organisations."""
+    with transaction(write=False) as conn:
+        found = orgs.list_all(conn)
+    if as_json:
+        emit_json({"organisations": [_org_json(org) for org in found]})
+    else:
+        table("Organisations", ("id", "name", "state", "created"),
+              [(o.public_id, o.name, o.state, o.created_at.isoformat()) for o in found])
+
+
+def _set_org_state(org_id: str, state: str, as_json: bool) -> None:
+    with transaction(write=True) as conn:
+        org = orgs.set_state(conn, org_id, state)
+    if as_json:
+        emit_json(_org_json(org))
+    else:
+        console.print(f"organisation {org.public_id} is {org.state}")
+
+
+@orgs_app.command("suspend")
+def orgs_suspend(org_id: str, as_json: JsonFlag = False) -> None:
+    """Suspend an organisation: its keys get 403 until it is activated again."""
+    _set_org_state(org_id, "suspended", as_json)
+
+
+@orgs_app.command("activate")
+def orgs_activate(org_id: str, as_json: JsonFlag = False) -> None:
+    """Activate a suspended organisation."""
+    _set_org_state(org_id, "active", as_json)
+
+
+# --- keys -------------------------------------------------------------------------------
+
+
+def _key_json(key: keys.ApiKey) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "org": key.org,
+        "mode": key.mode.value,
+        "prefix": key.prefix,
+        "label": key.label,
+        "created_at": key.created_at.isoformat(),
+        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+        "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
+    }
+
+
+@keys_app.command("create")
+def keys_create(
+    org: Annotated[str, typer.Option("--org", help="Organisation id (org_...).")],
+    mode: Annotated[str, typer.Option("--mode", help="test or live.")],
+    label: Annotated[str | None, typer.Option("--label", help="A note to recognise the key by.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a key. The secret is printed once and never stored."""
+    with transaction(write=True) as conn:
+        issued = keys.create(conn, org, keys.parse_mode(mode), label)
+    if as_json:
+        emit_json({"id": issued.key.id, "key": issued.secret, "mode": issued.key.mode.value, "org": issued.key.org})
+    else:
+        console.print(f"created key [bold]{issued.key.id}[/bold] ({issued.key.mode.value}) for {issued.key.org}")
+        console.print("secret (shown once, store it now):")
+        sys.stdout.write(issued.secret + "\n")
+
+
+@keys_app.command("list")
+def keys_list(
+    org: Annotated[str, typer.Option("--org", help="Organisation id (org_...).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """List an organisation's keys (never their secrets)."""
+    with transaction(write=False) as conn:
+        found = keys.list_for_org(conn, org)
+    if as_json:
+        emit_json({"keys": [_key_json(key) for key in found]})
+    else:
+        table(f"Keys of {org}", ("id", "mode", "prefix", "label", "created", "revoked", "last used"),
+              [(k.id, k.mode.value, k.prefix + "…", k.label, k.created_at.isoformat(),
+                k.revoked_at.isoformat() if k.revoked_at else "",
+                k.last_used_at.isoformat() if k.last_used_at else "") for k in found])
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, as_json: JsonFlag = False) -> None:
+    """Revoke a key: it gets 401 from then on."""
+    with transaction(write=True) as conn:
+        key = keys.revoke(conn, key_id)
+    if as_json:
+        emit_json(_key_json(key))
+    else:
+        console.print(f"key {key.id} revoked")
+
+
+# --- demo -------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(as_json: JsonFlag = False) -> None:
+    """Create the demo organisation (once) with the seeds' programs, and print a test key."""
+    from programhub.demo import ensure_demo
+
+    store = open_configured_store()
+    try:
+        upgrade(store)
+        with store.write() as conn:
+            result = ensure_demo(conn)
+            issued = keys.create(conn, result.org.public_id, keys.Mode.TEST, "demo")
+    finally:
+        store.dispose()
+    if as_json:
+        emit_json({"org": result.org.public_id, "created": result.created, "key": issued.secret, "mode": "test"})
+        return
+    verb = "created" if result.created else "reusing"
+    console.print(f"{verb} demo organisation [bold]{result.org.public_id}[/bold] ({result.org.name})")
+    console.print("test key (shown once):")
+    sys.stdout.write(issued.secret + "\n")
+
+
+# --- entry point ------------------------------------------------------------------------
+
+
+def fail(message: str, status: int = 1) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    raise SystemExit(status)
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """Click's usage errors (typer may vendor its own click, so match the public shape)."""
+    return callable(getattr(exc, "format_message", None)) and isinstance(getattr(exc, "exit_code", None), int)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        result = typer.main.get_command(app).main(args=argv, prog_name="programhub", standalone_mode=False)
+    except typer.Abort:
+        fail("aborted")
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except (CliError, DomainError) as exc:
+        fail(str(exc))
+    except ValueError as exc:  # settings from the environment
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        fail(f"database error: {reason}")
+    except OSError as exc:
+        fail(f"{exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+        if _is_usage_error(exc):
+            message = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+            if not message:  # e.g. no arguments: the help was printed already
+                raise SystemExit(exc.exit_code) from None  # type: ignore[attr-defined]
+            fail(message, exc.exit_code or 2)  # type: ignore[attr-defined]
+        fail(f"unexpected {type(exc).__name__}: {exc}")
+    raise SystemExit(result if isinstance(result, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Authentication: a secret key resolves to a principal (organisation + mode) or a typed
+failure that each dialect renders in its own envelope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+
+from programhub.core.clock import utcnow
+from programhub.core.keys.models import api_keys
+from programhub.core.keys.service import KEY_PATTERN, hash_secret
+from programhub.core.orgs.models import organisations
+from programhub.core.tenancy import Mode, Tenant
+from programhub.store import Store
+
+# last_used_at is written at most this often per key, to keep reads free of writes.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+class AuthFailureReason(StrEnum):
+    MISSING = "missing"
+    MALFORMED = "malformed"
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+
+    @property
+    def forbidden(self) -> bool:
+        """True when the key is valid but its organisation may not act (HTTP 403)."""
+        return self is AuthFailureReason.SUSPENDED
+
+
+_MESSAGES = {
+    AuthFailureReason.MISSING: "No API key was given.",
+    AuthFailureReason.MALFORMED: "The API key is malformed.",
+    AuthFailureReason.UNKNOWN: "The API key is not valid.",
+    AuthFailureReason.REVOKED: "The API key has been revoked.",
+    AuthFailureReason.SUSPENDED: "The organisation of this API key is suspended.",
+}
+
+
+class AuthFailure(Exception):
+    def __init__(self, reason: AuthFailureReason) -> None:
+        super().__init__(_MESSAGES[reason])
+        self.reason = reason
+        self.message = _MESSAGES[reason]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    tenant: Tenant
+    key_id: int
+    key_public_id: str
+
+
+def authenticate(store: Store, secret: str) -> Principal:
+    """Resolve a key in one indexed query; raise AuthFailure when it cannot act."""
+    if not KEY_PATTERN.match(secret):
+        raise AuthFailure(AuthFailureReason.MALFORMED)
+    with store.read() as conn:
+        row = conn.execute(
+            select(
+                api_keys.c.id,
+                api_keys.c.public_id,
+                api_keys.c.mode,
+                api_keys.c.revoked_at,
+                api_keys.c.last_used_at,
+                organisations.c.id,
+                organisations.c.public_id,
+                organisations.c.name,
+                organisations.c.state,
+            )
+            .join(organisations, organisations.c.id == api_keys.c.org_id)
+            .where(api_keys.c.secret_hash == hash_secret(secret))
+        ).one_or_none()
+    if row is None:
+        raise AuthFailure(AuthFailureReason.UNKNOWN)
+    key_id, key_public_id, mode, revoked_at, last_used_at, org_id, org_public_id, org_name, state = row
+    if revoked_at is not None:
+        raise AuthFailure(AuthFailureReason.REVOKED)
+    if state != "active":
+        raise AuthFailure(AuthFailureReason.SUSPENDED)
+    now = utcnow()
+    if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
+        with store.write() as conn:
+            conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=now))
+    return Principal(Tenant(org_id, Mode(mode), org_public_id, org_name), key_id, key_public_id)

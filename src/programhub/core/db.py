@@ -1,0 +1,78 @@
+"""Shared SQLAlchemy pieces: the one MetaData, portable column types, tenant columns.
+
+Tables are SQLAlchemy Core `Table`s, not ORM classes: list paths build plain rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on PostgreSQL (timestamptz) and SQLite (text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# JSON documents: JSONB on PostgreSQL; SQL NULL (not JSON null) for Python None.
+JSONDoc = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+MODES = ("test", "live")
+
+
+def tenant_columns() -> list[Any]:
+    """`org_id` and `mode`, which every tenant row carries."""
+    return [
+        Column("org_id", Integer, ForeignKey("organisations.id"), nullable=False),
+        Column("mode", String(4), nullable=False),
+        CheckConstraint("mode IN ('test', 'live')", name="mode"),
+    ]
+
+
+def same_tenant_fk(column: str, target: str, name: str) -> ForeignKeyConstraint:
+    """A reference that can only point at a row of the same organisation and mode."""
+    return ForeignKeyConstraint(
+        [column, "org_id", "mode"],
+        [f"{target}.id", f"{target}.org_id", f"{target}.mode"],
+        name=name,
+    )

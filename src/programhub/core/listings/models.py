@@ -1,0 +1,144 @@
+"""The listing tables. Columns are grouped by the platform that introduced them, but every
+platform reads the shared ones (name, description, dates, status)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from programhub.core.db import JSONDoc, UTCDateTime, metadata, same_tenant_fk, tenant_columns
+
+KINDS = ("program", "course")
+STATUSES = ("draft", "live", "unlisted", "retired")
+PROGRAM_TYPES = ("public", "private", "restricted")
+
+listings = Table(
+    "listings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    *tenant_columns(),
+    Column("kind", String(7), nullable=False),
+    # Identity in each dialect: `id` (Catalog, WebAdMIT), `public_id` (Record), `uuid` (Sunbird).
+    Column("public_id", String(40), nullable=False, unique=True),
+    Column("uuid", String(36), nullable=False, unique=True),
+    # Shared by all platforms.
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("status", String(8), nullable=False, server_default="live"),
+    Column("start_date", UTCDateTime),
+    Column("end_date", UTCDateTime),
+    Column("image", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("deleted_at", UTCDateTime),
+    # Derived, folded (lower-cased) text for case-insensitive matching on both engines.
+    Column("name_folded", Text, nullable=False),
+    Column("search_text", Text, nullable=False),
+    # Canvas Catalog.
+    Column("catalog_id", Integer),
+    Column("visibility", String(16), nullable=False, server_default="listed"),
+    Column("short_description", Text),
+    Column("listing_path", Text),
+    Column("image_alt_text", Text),
+    Column("enrollment_open", Boolean, nullable=False, server_default=text("true")),
+    Column("enrollment_open_from", UTCDateTime),
+    Column("enrollment_open_to", UTCDateTime),
+    Column("enrollment_cap", Integer),
+    Column("enrollment_count", Integer, nullable=False, server_default="0"),
+    Column("waitlist", Boolean, nullable=False, server_default=text("false")),
+    Column("waitlist_cap", Integer),
+    Column("enrollment_fee_cents", BigInteger, nullable=False, server_default="0"),
+    Column("currency", String(3), nullable=False, server_default="USD"),
+    Column("credits", Numeric(10, 2, asdecimal=False)),  # NULL: the sum of the requirements'
+    Column("measurement", String(16), nullable=False, server_default="credit"),
+    Column("list_order", Integer),
+    Column("sku", Text),
+    Column("show_free_banner", Boolean, nullable=False, server_default=text("true")),
+    Column("allowed_payment_types", JSONDoc, nullable=False),
+    Column("tag_names", JSONDoc, nullable=False),
+    Column("associated_account_ids", JSONDoc, nullable=False),
+    Column("days_to_complete", Integer),
+    Column("canvas_section_id", Integer),
+    Column("canvas_course_id", Integer),
+    Column("sequential", Boolean, nullable=False, server_default=text("true")),
+    # Sunbird.
+    Column("program_type", String(10), nullable=False, server_default="public"),
+    Column("nomination_enddate", UTCDateTime),
+    Column("shortlisting_enddate", UTCDateTime),
+    Column("content_submission_enddate", UTCDateTime),
+    Column("content_types", JSONDoc),
+    Column("collection_ids", JSONDoc),
+    Column("target_collection_category", JSONDoc),
+    Column("rolemapping", JSONDoc),
+    Column("config", JSONDoc),
+    Column("slug", Text),
+    Column("channel", Text),
+    Column("template_id", Text),
+    Column("guidelines_url", Text),
+    Column("rootorg_id", Text),
+    Column("sourcing_org_name", Text),
+    Column("createdby", Text),
+    Column("updatedby", Text),
+    CheckConstraint("kind IN ('program', 'course')", name="kind"),
+    CheckConstraint("status IN ('draft', 'live', 'unlisted', 'retired')", name="status"),
+    CheckConstraint("program_type IN ('public', 'private', 'restricted')", name="program_type"),
+    UniqueConstraint("id", "org_id", "mode"),
+    same_tenant_fk("catalog_id", "catalogs", "fk_listings_catalog_same_tenant"),
+    Index("ix_listings_tenant_kind_id", "org_id", "mode", "kind", "id"),
+    Index("ix_listings_tenant_kind_updated", "org_id", "mode", "kind", "updated_at"),
+    Index("ix_listings_tenant_kind_created", "org_id", "mode", "kind", "created_at"),
+    Index(
+        "uq_listings_listing_path",
+        "catalog_id",
+        "kind",
+        "listing_path",
+        unique=True,
+        sqlite_where=text("deleted_at IS NULL AND listing_path IS NOT NULL"),
+        postgresql_where=text("deleted_at IS NULL AND listing_path IS NOT NULL"),
+    ),
+    sqlite_autoincrement=True,
+)
+
+# The ordered requirement list of a program: programs and courses of the same tenant.
+requirements = Table(
+    "requirements",
+    metadata,
+    Column("program_id", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("requirement_id", Integer, nullable=False),
+    *tenant_columns(),
+    PrimaryKeyConstraint("program_id", "position"),
+    UniqueConstraint("program_id", "requirement_id"),
+    same_tenant_fk("program_id", "listings", "fk_requirements_program_same_tenant"),
+    same_tenant_fk("requirement_id", "listings", "fk_requirements_requirement_same_tenant"),
+    Index("ix_requirements_requirement_id", "requirement_id"),
+)
+
+# Searchable facets of a program, one row per value, folded to lower case:
+# content_type, target_collection_category, and the framework categories of its config.
+FACETS = ("content_type", "target_collection_category", "board", "medium", "gradeLevel", "subject")
+
+program_facets = Table(
+    "program_facets",
+    metadata,
+    Column("listing_id", Integer, nullable=False),
+    Column("facet", String(32), nullable=False),
+    Column("value", Text, nullable=False),
+    *tenant_columns(),
+    PrimaryKeyConstraint("listing_id", "facet", "value"),
+    same_tenant_fk("listing_id", "listings", "fk_program_facets_listing_same_tenant"),
+    Index("ix_program_facets_lookup", "org_id", "mode", "facet", "value", "listing_id"),
+)

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from programhub.core.db import JSONDoc, UTCDateTime, metadata, same_tenant_fk, tenant_columns
+
+NOMINATION_STATUSES = ("Pending", "Approved", "Rejected", "Initiated")
+
+# `user_id` and `organisation_id` are the contributor's ids on the caller's side (opaque
+# text), not programhub organisations. A nomination by an organisation is unique per
+# (program, organisation); one by an individual (no organisation) per (program, user).
+nominations = Table(
+    "nominations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    *tenant_columns(),
+    Column("program_id", Integer, nullable=False),
+    Column("user_id", Text),
+    Column("organisation_id", Text),
+    Column("status", String(10), nullable=False),
+    Column("content_types", JSONDoc),
+    Column("collection_ids", JSONDoc),
+    Column("feedback", Text),
+    Column("rolemapping", JSONDoc),
+    Column("createdby", Text),
+    Column("updatedby", Text),
+    Column("createdon", UTCDateTime, nullable=False),
+    Column("updatedon", UTCDateTime),
+    CheckConstraint("status IN ('Pending', 'Approved', 'Rejected', 'Initiated')", name="status"),
+    CheckConstraint("user_id IS NOT NULL OR organisation_id IS NOT NULL", name="nominee"),
+    UniqueConstraint("id", "org_id", "mode"),
+    same_tenant_fk("program_id", "listings", "fk_nominations_program_same_tenant"),
+    Index(
+        "uq_nominations_program_organisation",
+        "program_id",
+        "organisation_id",
+        unique=True,
+        sqlite_where=text("organisation_id IS NOT NULL"),
+        postgresql_where=text("organisation_id IS NOT NULL"),
+    ),
+    Index(
+        "uq_nominations_program_user",
+        "program_id",
+        "user_id",
+        unique=True,
+        sqlite_where=text("organisation_id IS NULL"),
+        postgresql_where=text("organisation_id IS NULL"),
+    ),
+    Index("ix_nominations_program_user", "program_id", "user_id"),
+    Index("ix_nominations_tenant_organisation", "org_id", "mode", "organisation_id", "status"),
+    Index("ix_nominations_tenant_user", "org_id", "mode", "user_id", "status"),
+    sqlite_autoincrement=True,
+)
+
+# Who holds which role in a nomination: the rolemapping, one row per (role, user), so that
+# "user X under one of these roles" is an exact, indexed match.
+nomination_roles = Table(
+    "nomination_roles",
+    metadata,
+    Column("nomination_id", Integer, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("user_id", Text, nullable=False),
+    *tenant_columns(),
+    PrimaryKeyConstraint("nomination_id", "role", "user_id"),
+    same_tenant_fk("nomination_id", "nominations", "fk_nomination_roles_nomination_same_tenant"),
+    Index("ix_nomination_roles_user", "org_id", "mode", "user_id", "role", "nomination_id"),
+)

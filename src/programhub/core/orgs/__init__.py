@@ -1,0 +1,5 @@
+"""Organisations: the tenants."""
+
+from programhub.core.orgs import service
+
+__all__ = ["service"]

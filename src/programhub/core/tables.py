@@ -1,0 +1,30 @@
+"""Every table, imported once so `metadata` is complete (for migrations and tests)."""
+
+from programhub.core.catalogs.models import catalogs
+from programhub.core.credentials.models import credential_batches, credential_recipients
+from programhub.core.db import metadata
+from programhub.core.idempotency.models import idempotency_keys
+from programhub.core.identities.models import identities, identity_programs
+from programhub.core.keys.models import api_keys
+from programhub.core.listings.models import listings, program_facets, requirements
+from programhub.core.nominations.models import nomination_roles, nominations
+from programhub.core.orgs.models import organisations
+from programhub.core.ratelimit.models import rate_limit_windows
+
+__all__ = [
+    "api_keys",
+    "catalogs",
+    "credential_batches",
+    "credential_recipients",
+    "identities",
+    "identity_programs",
+    "idempotency_keys",
+    "listings",
+    "metadata",
+    "nomination_roles",
+    "nominations",
+    "organisations",
+    "program_facets",
+    "rate_limit_windows",
+    "requirements",
+]

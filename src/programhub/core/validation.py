@@ -1,0 +1,117 @@
+"""Value checks shared by the services, so that nothing a database would reject with an
+error (NUL bytes, out-of-range integers, lone surrogates) ever reaches it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from programhub.core.errors import Invalid
+
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+SHORT_TEXT = 2_000
+LONG_TEXT = 100_000
+MAX_JSON_DEPTH = 8
+
+
+def text(field: str, value: Any, *, max_length: int = SHORT_TEXT, allow_empty: bool = True) -> str:
+    if not isinstance(value, str):
+        raise Invalid(field, f"{field} must be a string")
+    _storable(field, value)
+    if not allow_empty and not value.strip():
+        raise Invalid(field, f"{field} must not be blank")
+    if len(value) > max_length:
+        raise Invalid(field, f"{field} must be at most {max_length} characters")
+    return value
+
+
+def _storable(field: str, value: str) -> None:
+    if "\x00" in value:
+        raise Invalid(field, f"{field} must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(field, f"{field} must be valid Unicode text") from None
+
+
+def integer(field: str, value: Any, *, minimum: int | None = None, bounds: tuple[int, int] = INT32) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(field, f"{field} must be a whole number")
+    low = bounds[0] if minimum is None else max(minimum, bounds[0])
+    if value < low or value > bounds[1]:
+        raise Invalid(field, f"{field} must be between {low} and {bounds[1]}")
+    return value
+
+
+def number(field: str, value: Any, *, minimum: float | None = None, maximum: float = 1e8) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise Invalid(field, f"{field} must be a number")
+    if (minimum is not None and value < minimum) or value > maximum:
+        raise Invalid(field, f"{field} must be between {minimum} and {maximum}")
+    return value
+
+
+def boolean(field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(field, f"{field} must be true or false")
+    return value
+
+
+def moment(field: str, value: Any) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise Invalid(field, f"{field} must be a date and time with a time zone")
+    return value
+
+
+def one_of(field: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise Invalid(field, f"{field} must be one of: {', '.join(choices)}")
+    return value
+
+
+def string_list(field: str, value: Any, *, max_items: int = 1000) -> list[str]:
+    if not isinstance(value, list) or len(value) > max_items:
+        raise Invalid(field, f"{field} must be a list of at most {max_items} strings")
+    return [text(field, item) for item in value]
+
+
+def int_list(field: str, value: Any, *, max_items: int = 1000) -> list[int]:
+    if not isinstance(value, list) or len(value) > max_items:
+        raise Invalid(field, f"{field} must be a list of at most {max_items} whole numbers")
+    return [integer(field, item) for item in value]
+
+
+def json_document(field: str, value: Any, _depth: int = 0) -> Any:
+    """Any JSON value whose strings are storable, nested at most MAX_JSON_DEPTH deep."""
+    if _depth > MAX_JSON_DEPTH:
+        raise Invalid(field, f"{field} is nested too deeply")
+    if isinstance(value, str):
+        _storable(field, value)
+    elif isinstance(value, bool) or value is None:
+        pass
+    elif isinstance(value, int):
+        integer(field, value, bounds=INT64)
+    elif isinstance(value, float):
+        number(field, value, minimum=-1e300, maximum=1e300)
+    elif isinstance(value, list):
+        for item in value:
+            json_document(field, item, _depth + 1)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise Invalid(field, f"{field} keys must be strings")
+            _storable(field, key)
+            json_document(field, item, _depth + 1)
+    else:
+        raise Invalid(field, f"{field} must be JSON")
+    return value
+
+
+def role_mapping(field: str, value: Any) -> dict[str, list[str]]:
+    """`{ROLE: [user ids]}`, as Sunbird's rolemapping."""
+    if not isinstance(value, Mapping):
+        raise Invalid(field, f"{field} must be an object of role names to lists of user ids")
+    return {text(field, role, allow_empty=False): string_list(field, users) for role, users in value.items()}

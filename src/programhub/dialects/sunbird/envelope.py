@@ -1,0 +1,45 @@
+"""Sunbird's envelope, on every answer, success or failure."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from programhub.core.clock import utcnow
+from programhub.web.formats import iso_millis
+
+PREFIX = "/program/v1"
+
+
+def api_id(path: str) -> str:
+    """`/program/v1/list` -> `api.program.list`; `/program/v1/nomination/add` -> `api.nomination.add`;
+    `/program/v1/read/<id>` -> `api.program.read`."""
+    parts = [p for p in path.removeprefix(PREFIX).split("/") if p]
+    if parts[:1] == ["nomination"]:
+        return "api.nomination." + (parts[1] if len(parts) > 1 else "unknown")
+    return "api.program." + (parts[0] if parts else "unknown")
+
+
+def envelope(
+    api: str,
+    result: dict[str, Any],
+    *,
+    msgid: str | None = None,
+    err: str | None = None,
+    errmsg: str | None = None,
+    response_code: str = "OK",
+) -> dict[str, Any]:
+    return {
+        "id": api,
+        "ver": "1.0",
+        "ts": iso_millis(utcnow()),
+        "params": {
+            "resmsgid": str(uuid.uuid4()),
+            "msgid": msgid,
+            "status": "failed" if err else "successful",
+            "err": err,
+            "errmsg": errmsg,
+        },
+        "responseCode": response_code,
+        "result": result,
+    }

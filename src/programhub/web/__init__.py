@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every dialect: auth dependency, error routing, middleware."""

@@ -1,0 +1,135 @@
+"""How a dialect plugs into the app: a router, the path prefixes it owns, and an error
+renderer. The route class below guarantees that nothing raised while serving one of its
+routes escapes unrendered: every failure leaves in that dialect's own envelope."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from programhub.core.auth import AuthFailure
+from programhub.core.errors import Conflict, DomainError, Invalid, NotFound
+from programhub.web.problems import BodyTooLarge, Problem, ProblemKind
+
+log = logging.getLogger("programhub.errors")
+
+_HTTP_KINDS = {
+    400: ProblemKind.MALFORMED_BODY,
+    401: ProblemKind.UNAUTHORIZED,
+    403: ProblemKind.FORBIDDEN,
+    404: ProblemKind.NOT_FOUND,
+    405: ProblemKind.METHOD_NOT_ALLOWED,
+    409: ProblemKind.CONFLICT,
+    413: ProblemKind.PAYLOAD_TOO_LARGE,
+    415: ProblemKind.UNSUPPORTED_MEDIA_TYPE,
+    422: ProblemKind.INVALID,
+    429: ProblemKind.RATE_LIMITED,
+    503: ProblemKind.UNAVAILABLE,
+}
+
+
+class DialectErrors:
+    """A dialect's error envelope. Subclasses implement `render`; the other hooks have
+    sensible defaults built on it and may be overridden for platform-specific wording."""
+
+    def render(self, request: Request, problem: Problem) -> Response:
+        raise NotImplementedError  # pragma: no cover - every dialect overrides it
+
+    def auth_failure(self, request: Request, failure: AuthFailure) -> Response:
+        kind = ProblemKind.FORBIDDEN if failure.reason.forbidden else ProblemKind.UNAUTHORIZED
+        return self.render(request, Problem(kind, failure.message))
+
+    def validation_error(self, request: Request, exc: RequestValidationError) -> Response:
+        return self.render(request, problem_from_validation(exc))
+
+    def domain_error(self, request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, NotFound):
+            return self.render(request, Problem(ProblemKind.NOT_FOUND, exc.message))
+        if isinstance(exc, Invalid):
+            return self.render(request, Problem(ProblemKind.INVALID, exc.message, exc.field))
+        if isinstance(exc, Conflict):
+            return self.render(request, Problem(ProblemKind.CONFLICT, exc.message, exc.field))
+        return self.render(request, Problem(ProblemKind.INVALID, exc.message))
+
+    def http_error(self, request: Request, exc: HTTPException) -> Response:
+        kind = _HTTP_KINDS.get(exc.status_code, ProblemKind.INTERNAL)
+        detail = exc.detail if isinstance(exc.detail, str) else kind.value.replace("_", " ")
+        return self.render(request, Problem(kind, detail))
+
+
+def problem_from_validation(exc: RequestValidationError) -> Problem:
+    """The first validation error as one sentence naming the field."""
+    errors = exc.errors()
+    if not errors:
+        return Problem(ProblemKind.INVALID, "The request is not valid.")
+    first = errors[0]
+    if first.get("type") == "json_invalid":
+        return Problem(ProblemKind.MALFORMED_BODY, "The request body is not valid JSON.")
+    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
+    field = ".".join(location) or None
+    message = str(first.get("msg", "is not valid"))
+    return Problem(ProblemKind.INVALID, f"{field}: {message}" if field else message, field)
+
+
+def problem_from_exception(exc: Exception) -> Problem | None:
+    """Failures of the machinery rather than the request (database down, body too large)."""
+    if isinstance(exc, BodyTooLarge):
+        return Problem(ProblemKind.PAYLOAD_TOO_LARGE, "The request body is too large.")
+    if isinstance(exc, PoolTimeout | OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        log.warning("database unavailable: %s", type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__)
+        return Problem(ProblemKind.UNAVAILABLE, "The service is temporarily unavailable; try again shortly.")
+    return None
+
+
+def render_exception(errors: DialectErrors, request: Request, exc: Exception) -> Response:
+    if isinstance(exc, AuthFailure):
+        return errors.auth_failure(request, exc)
+    if isinstance(exc, RequestValidationError):
+        return errors.validation_error(request, exc)
+    if isinstance(exc, DomainError):
+        return errors.domain_error(request, exc)
+    if isinstance(exc, HTTPException):
+        return errors.http_error(request, exc)
+    problem = problem_from_exception(exc)
+    if problem is None:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        problem = Problem(ProblemKind.INTERNAL, "An internal error occurred.")
+    return errors.render(request, problem)
+
+
+def dialect_route_class(errors: DialectErrors) -> type[APIRoute]:
+    """An APIRoute whose handler renders every failure with `errors`."""
+
+    class DialectRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def guarded(request: Request) -> Response:
+                try:
+                    return await handler(request)
+                except Exception as exc:  # noqa: BLE001 - rendered, never re-raised
+                    return render_exception(errors, request, exc)
+
+            return guarded
+
+    return DialectRoute
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    name: str
+    prefixes: tuple[str, ...]  # paths this dialect answers for, including unknown ones
+    router: APIRouter
+    errors: DialectErrors

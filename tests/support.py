@@ -1,0 +1,90 @@
+"""Helpers for tests: tenants with keys, query counting, auth headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+
+from programhub.core.keys import service as keys
+from programhub.core.orgs import service as orgs
+from programhub.core.tenancy import Mode, Tenant
+from programhub.store import Store
+
+
+@dataclass(frozen=True)
+class TenantKey:
+    """An organisation in one mode, with a key for it."""
+
+    tenant: Tenant
+    key: str
+    key_id: str
+
+    @property
+    def org(self) -> str:
+        return self.tenant.org_public_id
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    @property
+    def token(self) -> dict[str, str]:
+        return {"Authorization": f'Token token="{self.key}"'}
+
+    @property
+    def x_api_key(self) -> dict[str, str]:
+        return {"X-Api-Key": self.key}
+
+
+@dataclass(frozen=True)
+class Tenants:
+    a_test: TenantKey
+    a_live: TenantKey
+    b_test: TenantKey
+    b_live: TenantKey
+
+    def all(self) -> list[TenantKey]:
+        return [self.a_test, self.a_live, self.b_test, self.b_live]
+
+
+def make_tenant_key(store: Store, org_public_id: str, mode: Mode) -> TenantKey:
+    with store.write() as conn:
+        org = orgs.get(conn, org_public_id)
+        issued = keys.create(conn, org.public_id, mode, "tests")
+    return TenantKey(Tenant(org.id, mode, org.public_id, org.name), issued.secret, issued.key.id)
+
+
+def make_org(store: Store, name: str) -> str:
+    with store.write() as conn:
+        return orgs.create(conn, name).public_id
+
+
+def make_tenants(store: Store) -> Tenants:
+    org_a = make_org(store, "Organisation A")
+    org_b = make_org(store, "Organisation B")
+    return Tenants(
+        a_test=make_tenant_key(store, org_a, Mode.TEST),
+        a_live=make_tenant_key(store, org_a, Mode.LIVE),
+        b_test=make_tenant_key(store, org_b, Mode.TEST),
+        b_live=make_tenant_key(store, org_b, Mode.LIVE),
+    )
+
+
+@contextmanager
+def count_queries(store: Store) -> Iterator[list[str]]:
+    """The SQL statements run on `store` inside the block (transaction control excluded)."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
+            statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)

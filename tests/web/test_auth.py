@@ -1,0 +1,95 @@
+"""The one authentication dependency, exercised through a protected route."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from programhub.core.keys import service as keys
+from programhub.core.keys.models import api_keys
+from programhub.core.orgs import service as orgs
+from programhub.store import Store
+from tests.support import Tenants
+
+PROTECTED = "/api/external/issuance/programs"
+
+
+def _headers_forms(key: str) -> list[dict[str, str]]:
+    return [
+        {"Authorization": f"Bearer {key}"},
+        {"authorization": f"bearer {key}"},
+        {"X-Api-Key": key},
+        {"x-api-key": key},
+        {"X-API-KEY": key},
+        {"Authorization": f'Token token="{key}"'},
+        {"Authorization": f"Token token={key}"},
+        {"Authorization": f'Token token = "{key}"'},
+    ]
+
+
+def test_every_accepted_header_form_authenticates(client: TestClient, tenants: Tenants) -> None:
+    for headers in _headers_forms(tenants.a_test.key):
+        response = client.get(PROTECTED, headers=headers)
+        assert response.status_code == 200, headers
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({}, "missing"),
+        ({"Authorization": ""}, "missing"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, "malformed"),
+        ({"Authorization": "Bearer"}, "malformed"),
+        ({"Authorization": "Bearer not-a-key"}, "malformed"),
+        ({"Authorization": 'Token token=""'}, "malformed"),
+        ({"X-Api-Key": "sk_test_short"}, "malformed"),
+        ({"X-Api-Key": "sk_prod_" + "a" * 40}, "malformed"),
+        ({"X-Api-Key": "sk_test_" + "a" * 40}, "unknown"),
+    ],
+)
+def test_bad_keys_get_401_in_the_dialect_envelope(
+    client: TestClient, tenants: Tenants, headers: dict[str, str], reason: str
+) -> None:
+    response = client.get(PROTECTED, headers=headers)
+    assert response.status_code == 401
+    body = response.json()
+    assert body["success"] is False and body["code"] == "UNAUTHORIZED"
+    assert isinstance(body["message"], str) and body["message"]
+
+
+def test_revoked_key_gets_401_and_suspended_org_gets_403(client: TestClient, store: Store, tenants: Tenants) -> None:
+    with store.write() as conn:
+        keys.revoke(conn, tenants.a_test.key_id)
+    assert client.get(PROTECTED, headers=tenants.a_test.bearer).status_code == 401
+    with store.write() as conn:
+        orgs.set_state(conn, tenants.b_test.org, "suspended")
+    response = client.get(PROTECTED, headers=tenants.b_test.bearer)
+    assert response.status_code == 403
+    assert response.json() == {"success": False, "code": "FORBIDDEN", "message": response.json()["message"]}
+    assert client.get(PROTECTED, headers=tenants.b_live.bearer).status_code == 403
+    with store.write() as conn:
+        orgs.set_state(conn, tenants.b_test.org, "active")
+    assert client.get(PROTECTED, headers=tenants.b_test.bearer).status_code == 200
+
+
+def test_last_used_time_is_recorded(client: TestClient, store: Store, tenants: Tenants) -> None:
+    def last_used() -> object:
+        with store.read() as conn:
+            return conn.execute(
+                select(api_keys.c.last_used_at).where(api_keys.c.public_id == tenants.a_live.key_id)
+            ).scalar_one()
+
+    assert last_used() is None
+    client.get(PROTECTED, headers=tenants.a_live.bearer)
+    first = last_used()
+    assert first is not None
+    client.get(PROTECTED, headers=tenants.a_live.bearer)
+    assert last_used() == first  # written at most once a minute
+
+
+def test_authorization_header_wins_over_x_api_key(client: TestClient, tenants: Tenants) -> None:
+    headers = {"Authorization": f"Bearer {tenants.a_test.key}", "X-Api-Key": "sk_test_" + "z" * 40}
+    assert client.get(PROTECTED, headers=headers).status_code == 200
+    headers = {"Authorization": "Basic abc", "X-Api-Key": tenants.a_test.key}
+    assert client.get(PROTECTED, headers=headers).status_code == 200

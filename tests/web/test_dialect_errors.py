@@ -1,0 +1,65 @@
+"""Each dialect turns the typed auth failures (and unknown paths) into its own body."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from starlette.requests import Request
+
+from programhub import dialects
+from programhub.core.auth import AuthFailure, AuthFailureReason
+
+
+def _request(path: str) -> Request:
+    return Request({"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""})
+
+
+def _render(name: str, reason: AuthFailureReason, path: str) -> tuple[int, bytes]:
+    dialect = next(d for d in dialects.ALL if d.name == name)
+    response = dialect.errors.auth_failure(_request(path), AuthFailure(reason))
+    return response.status_code, bytes(response.body)
+
+
+@pytest.mark.parametrize("reason", list(AuthFailureReason))
+def test_auth_failures_per_dialect(reason: AuthFailureReason) -> None:
+    status = 403 if reason is AuthFailureReason.SUSPENDED else 401
+
+    code, body = _render("record", reason, "/api/external/issuance/programs")
+    assert code == status
+    assert orjson.loads(body)["code"] == ("FORBIDDEN" if status == 403 else "UNAUTHORIZED")
+
+    code, body = _render("catalog", reason, "/api/v1/programs")
+    assert code == status
+    assert list(orjson.loads(body)) == ["errors"] and orjson.loads(body)["errors"][0]["message"]
+
+    code, body = _render("sunbird", reason, "/program/v1/list")
+    parsed = orjson.loads(body)
+    assert code == status
+    assert parsed["id"] == "api.program.list" and parsed["params"]["status"] == "failed"
+    assert parsed["responseCode"] == "UNAUTHORIZED" and parsed["params"]["err"]
+
+    code, body = _render("webadmit", reason, "/api/v1/user_identities")
+    assert (code, body) == (status, b"")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/api/external/issuance/nope", lambda b: b["code"] == "NOT_FOUND" and b["success"] is False),
+        ("/api/v1/nope", lambda b: b["errors"][0]["message"]),
+        ("/program/v1/nope", lambda b: b["responseCode"] == "RESOURCE_NOT_FOUND" and b["id"] == "api.program.nope"),
+        ("/api/v1/user_identities/1/nope", lambda b: b == {"message": "Not Found"}),
+        ("/nowhere", lambda b: b["error"]["code"] == "not_found"),
+    ],
+)
+def test_unknown_paths_answer_in_the_owning_dialects_envelope(client: TestClient, path: str, expected) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(path)
+    assert response.status_code == 404
+    assert expected(response.json())
+
+
+def test_wrong_method_is_405_in_envelope(client: TestClient) -> None:
+    response = client.delete("/api/external/issuance/programs")
+    assert response.status_code == 405
+    assert response.json()["code"] == "METHOD_NOT_ALLOWED"

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import logging
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from programhub.app import create_app
+from programhub.settings import Settings
+from programhub.store import Store, open_store
+from tests.support import Tenants
+
+
+def test_healthz_and_readyz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready", "database": "ok"}
+
+
+def test_readyz_reports_an_unreachable_database() -> None:
+    store = open_store("postgresql://postgres@127.0.0.1:1/none", pool_size=1, max_overflow=0)
+    app = create_app(Settings(database_url="postgresql://postgres@127.0.0.1:1/none"), store=store)
+    with TestClient(app) as client:
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["status"] == "unavailable"
+        assert client.get("/healthz").status_code == 200
+    store.dispose()
+
+
+def test_one_access_log_line_per_request_without_secrets(
+    client: TestClient, tenants: Tenants, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="programhub.access"):
+        client.get("/api/external/issuance/programs?x=1", headers=tenants.a_test.bearer)
+        client.get("/api/external/issuance/programs", headers={"X-Api-Key": "sk_test_" + "q" * 40})
+    lines = [orjson.loads(r.getMessage()) for r in caplog.records if r.name == "programhub.access"]
+    assert len(lines) == 2
+    assert set(lines[0]) == {"method", "path", "status", "duration_ms", "org"}
+    assert lines[0]["path"] == "/api/external/issuance/programs"
+    assert lines[0]["status"] == 200 and lines[0]["org"] == tenants.a_test.org
+    assert lines[1]["status"] == 401 and lines[1]["org"] is None
+    assert all(tenants.a_test.key not in r.getMessage() and "qqqq" not in r.getMessage() for r in caplog.records)
+
+
+def test_oversized_body_is_refused_before_parsing(settings: Settings, store: Store, tenants: Tenants) -> None:
+    app = create_app(Settings(database_url=settings.database_url, max_body_bytes=1000), store=store)
+    with TestClient(app) as client:
+        declared = client.post("/api/external/issuance/programs", content=b"x" * 5000, headers=tenants.a_test.bearer)
+        assert declared.status_code == 413
+        assert declared.json()["code"] == "PAYLOAD_TOO_LARGE"
+
