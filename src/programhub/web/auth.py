@@ -14,6 +14,7 @@ from fastapi.security import APIKeyHeader, HTTPBearer
 from starlette.datastructures import Headers
 
 from programhub.core.auth import AuthFailure, AuthFailureReason, Principal, authenticate
+from programhub.web.deps import get_store
 
 _TOKEN_CREDENTIALS = re.compile(r'^token\s*=\s*"?([^"\s]*)"?$', re.IGNORECASE)
 
@@ -47,7 +48,7 @@ def require_principal(
     _bearer: Annotated[object, Security(_bearer_scheme)] = None,
     _api_key: Annotated[object, Security(_api_key_scheme)] = None,
 ) -> Principal:
-    principal = authenticate(request.app.state.store, key_from_headers(request.headers))
+    principal = authenticate(get_store(request), key_from_headers(request.headers))
     request.state.org = principal.tenant.org_public_id
     return principal
 

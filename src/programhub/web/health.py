@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from programhub.web.deps import StoreDep
 from programhub.web.responses import JSONResponse
 
 router = APIRouter(include_in_schema=False)
@@ -21,10 +22,10 @@ async def healthz() -> JSONResponse:
 
 
 @router.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
+def readyz(store: StoreDep) -> JSONResponse:
     """The database answers a query."""
     try:
-        with request.app.state.store.read() as conn:
+        with store.read() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         log.warning("readiness check failed: %s", type(exc).__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import Row, Select, select
 
 from programhub.core.errors import NotFound
@@ -12,6 +12,7 @@ from programhub.core.listings.models import listings
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.dialects.record.errors import ERRORS
 from programhub.web.auth import Authenticated
+from programhub.web.deps import StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.formats import iso_millis
 from programhub.web.responses import JSONResponse
@@ -51,9 +52,9 @@ def _programs_query(tenant: Tenant) -> Select[Any]:
 
 
 @router.get("/programs")
-def list_programs(request: Request, principal: Authenticated) -> JSONResponse:
+def list_programs(store: StoreDep, principal: Authenticated) -> JSONResponse:
     tenant = principal.tenant
-    with request.app.state.store.read() as conn:
+    with store.read() as conn:
         rows = conn.execute(
             _programs_query(tenant).order_by(listings.c.created_at.desc(), listings.c.id.desc())
         ).all()
@@ -63,9 +64,9 @@ def list_programs(request: Request, principal: Authenticated) -> JSONResponse:
 
 
 @router.get("/programs/{program_id}")
-def get_program(request: Request, program_id: str, principal: Authenticated) -> JSONResponse:
+def get_program(program_id: str, store: StoreDep, principal: Authenticated) -> JSONResponse:
     tenant = principal.tenant
-    with request.app.state.store.read() as conn:
+    with store.read() as conn:
         row = conn.execute(_programs_query(tenant).where(listings.c.public_id == program_id)).one_or_none()
     if row is None:
         raise NotFound("Program", program_id)

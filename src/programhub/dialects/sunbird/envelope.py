@@ -31,7 +31,6 @@ def envelope(
 ) -> dict[str, Any]:
     return {
         "id": api,
-        "ver": "1.0",
         "ts": iso_millis(utcnow()),
         "params": {
             "resmsgid": str(uuid.uuid4()),
