@@ -165,3 +165,15 @@ def test_dates_round_trip_as_aware_utc(store: Store, tenants: Tenants) -> None:
     with store.write() as conn:
         listing_id = listings.create(conn, tenants.a_test.tenant, "program", {"name": "D", "start_date": moment})
         assert listings.get(conn, tenants.a_test.tenant, listing_id).start_date == moment
+
+
+def test_a_listing_without_a_path_gets_a_free_slug(store: Store, tenants: Tenants) -> None:
+    tenant = tenants.a_test.tenant
+    with store.write() as conn:
+        ids = [listings.create(conn, tenant, "program", {"name": "Cyber Security"}) for _ in range(3)]
+        explicit = listings.create(conn, tenant, "program", {"name": "x", "listing_path": "cyber-security-9"})
+        odd = listings.create(conn, tenant, "course", {"name": "Ünï: 100% _x_"})
+        blank = listings.create(conn, tenant, "course", {"name": "!!!"})
+        paths = [listings.get(conn, tenant, i).listing_path for i in [*ids, explicit, odd, blank]]
+    assert paths == ["cyber-security", "cyber-security-2", "cyber-security-3", "cyber-security-9", "uni-100-x", "course"]
+    assert listings.slugify("a" * 200, "program") == "a" * 80

@@ -15,8 +15,11 @@ _BASE62 = string.digits + string.ascii_letters
 
 def public_id(prefix: str, moment: datetime | None = None) -> str:
     """E.g. `prog_1779175802952_zlymqs`; pass the row's creation time so the two agree."""
-    suffix = "".join(secrets.choice(_BASE36) for _ in range(6))
-    return f"{prefix}_{epoch_ms(moment or utcnow())}_{suffix}"
+    return f"{prefix}_{epoch_ms(moment or utcnow())}_{random_base36(6)}"
+
+
+def random_base36(length: int) -> str:
+    return "".join(secrets.choice(_BASE36) for _ in range(length))
 
 
 def random_base62(length: int) -> str:

@@ -51,7 +51,7 @@ listings = Table(
     Column("catalog_id", Integer),
     Column("visibility", String(16), nullable=False, server_default="listed"),
     Column("short_description", Text),
-    Column("listing_path", Text),
+    Column("listing_path", Text, nullable=False),  # unique per catalog and kind while live
     Column("image_alt_text", Text),
     Column("enrollment_open", Boolean, nullable=False, server_default=text("true")),
     Column("enrollment_open_from", UTCDateTime),
@@ -106,8 +106,8 @@ listings = Table(
         "kind",
         "listing_path",
         unique=True,
-        sqlite_where=text("deleted_at IS NULL AND listing_path IS NOT NULL"),
-        postgresql_where=text("deleted_at IS NULL AND listing_path IS NOT NULL"),
+        sqlite_where=text("deleted_at IS NULL"),
+        postgresql_where=text("deleted_at IS NULL"),
     ),
     sqlite_autoincrement=True,
 )

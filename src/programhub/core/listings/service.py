@@ -6,6 +6,8 @@ wire names onto them. Reads for each dialect's shapes live with the queries that
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -18,7 +20,7 @@ from programhub.core import validation as check
 from programhub.core.catalogs import service as catalogs_service
 from programhub.core.clock import utcnow
 from programhub.core.errors import Conflict, Invalid, NotFound
-from programhub.core.ids import new_uuid, public_id
+from programhub.core.ids import new_uuid, public_id, random_base36
 from programhub.core.listings.models import (
     FACETS,
     KINDS,
@@ -66,7 +68,7 @@ FIELDS: dict[str, Checker] = {
     "catalog_id": lambda f, v: check.integer(f, v, minimum=1),
     "visibility": lambda f, v: check.text(f, v, allow_empty=False, max_length=16),
     "short_description": _nullable(_long_text),
-    "listing_path": _nullable(lambda f, v: check.text(f, v, allow_empty=False, max_length=255)),
+    "listing_path": lambda f, v: check.text(f, v, allow_empty=False, max_length=255),
     "image_alt_text": _nullable(check.text),
     "enrollment_open": check.boolean,
     "enrollment_open_from": _nullable(check.moment),
@@ -152,11 +154,62 @@ def create(conn: Connection, tenant: Tenant, kind: str, fields: Mapping[str, Any
         name_folded=fold(values["name"]),
         search_text=search_text(values["name"], values.get("description"), *values["tag_names"]),
     )
-    _ensure_path_free(conn, values["catalog_id"], kind, values.get("listing_path"), None)
-    with _path_clash_as_conflict():
-        listing_id = conn.execute(sa.insert(listings).values(values).returning(listings.c.id)).scalar_one()
+    if "listing_path" in values:
+        _ensure_path_free(conn, values["catalog_id"], kind, values["listing_path"], None)
+        with _path_clash_as_conflict():
+            listing_id = _insert(conn, values)
+    else:
+        listing_id = _insert_with_generated_path(conn, values)
     _write_facets(conn, tenant, listing_id, values, replace=False)
     return listing_id
+
+
+def _insert(conn: Connection, values: Mapping[str, Any]) -> int:
+    return conn.execute(sa.insert(listings).values(values).returning(listings.c.id)).scalar_one()
+
+
+def _insert_with_generated_path(conn: Connection, values: dict[str, Any]) -> int:
+    """Give a listing created without a path the first free `<slug>`, `<slug>-2`, ...
+    A concurrent writer may take the same path between the check and the insert; the
+    insert then runs again (in a savepoint) with a random suffix."""
+    base = slugify(values["name"], values["kind"])
+    values["listing_path"] = _first_free_path(conn, values["catalog_id"], values["kind"], base)
+    for _attempt in range(3):
+        try:
+            with conn.begin_nested():
+                return _insert(conn, values)
+        except IntegrityError as exc:
+            if "listing_path" not in str(exc.orig):
+                raise
+            values["listing_path"] = f"{base}-{random_base36(6)}"
+    with _path_clash_as_conflict():
+        return _insert(conn, values)
+
+
+def slugify(name: str, fallback: str) -> str:
+    """`Program 21: Intro` -> `program-21-intro` (ASCII, at most 80 characters)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:80].strip("-") or fallback
+
+
+def _first_free_path(conn: Connection, catalog_id: int, kind: str, base: str) -> str:
+    # A slug has only [a-z0-9-], so it needs no LIKE escaping.
+    taken = set(
+        conn.execute(
+            sa.select(listings.c.listing_path).where(
+                listings.c.catalog_id == catalog_id,
+                listings.c.kind == kind,
+                listings.c.deleted_at.is_(None),
+                sa.or_(listings.c.listing_path == base, listings.c.listing_path.like(f"{base}-%")),
+            )
+        ).scalars()
+    )
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
 
 
 def update(conn: Connection, tenant: Tenant, listing_id: int, changes: Mapping[str, Any], *, kind: str | None = None) -> None:
@@ -331,9 +384,7 @@ def _path_to(conn: Connection, tenant: Tenant, starts: list[int], target: int) -
     return None
 
 
-def _ensure_path_free(conn: Connection, catalog_id: int, kind: str, path: str | None, own_id: int | None) -> None:
-    if path is None:
-        return
+def _ensure_path_free(conn: Connection, catalog_id: int, kind: str, path: str, own_id: int | None) -> None:
     query = sa.select(listings.c.id).where(
         listings.c.catalog_id == catalog_id,
         listings.c.kind == kind,

@@ -125,7 +125,7 @@ def upgrade() -> None:
     sa.Column('catalog_id', sa.Integer(), nullable=True),
     sa.Column('visibility', sa.String(length=16), server_default='listed', nullable=False),
     sa.Column('short_description', sa.Text(), nullable=True),
-    sa.Column('listing_path', sa.Text(), nullable=True),
+    sa.Column('listing_path', sa.Text(), nullable=False),
     sa.Column('image_alt_text', sa.Text(), nullable=True),
     sa.Column('enrollment_open', sa.Boolean(), server_default=sa.text('true'), nullable=False),
     sa.Column('enrollment_open_from', sa.DateTime(timezone=True), nullable=True),
@@ -180,7 +180,7 @@ def upgrade() -> None:
     op.create_index('ix_listings_tenant_kind_created', 'listings', ['org_id', 'mode', 'kind', 'created_at'], unique=False)
     op.create_index('ix_listings_tenant_kind_id', 'listings', ['org_id', 'mode', 'kind', 'id'], unique=False)
     op.create_index('ix_listings_tenant_kind_updated', 'listings', ['org_id', 'mode', 'kind', 'updated_at'], unique=False)
-    op.create_index('uq_listings_listing_path', 'listings', ['catalog_id', 'kind', 'listing_path'], unique=True, sqlite_where=sa.text('deleted_at IS NULL AND listing_path IS NOT NULL'), postgresql_where=sa.text('deleted_at IS NULL AND listing_path IS NOT NULL'))
+    op.create_index('uq_listings_listing_path', 'listings', ['catalog_id', 'kind', 'listing_path'], unique=True, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
     op.create_table('rate_limit_windows',
     sa.Column('api_key_id', sa.Integer(), nullable=False),
     sa.Column('scope', sa.String(length=32), nullable=False),
@@ -324,7 +324,7 @@ def downgrade() -> None:
     op.drop_index('ix_credential_batches_tenant_issued', table_name='credential_batches')
     op.drop_table('credential_batches')
     op.drop_table('rate_limit_windows')
-    op.drop_index('uq_listings_listing_path', table_name='listings', sqlite_where=sa.text('deleted_at IS NULL AND listing_path IS NOT NULL'), postgresql_where=sa.text('deleted_at IS NULL AND listing_path IS NOT NULL'))
+    op.drop_index('uq_listings_listing_path', table_name='listings', sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
     op.drop_index('ix_listings_tenant_kind_updated', table_name='listings')
     op.drop_index('ix_listings_tenant_kind_id', table_name='listings')
     op.drop_index('ix_listings_tenant_kind_created', table_name='listings')
