@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from programhub.core.errors import DomainError
+from programhub.core.identities import service as identities
 from programhub.core.keys import service as keys
 from programhub.core.orgs import service as orgs
 from programhub.settings import Settings
@@ -29,9 +30,11 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 orgs_app = typer.Typer(no_args_is_help=True, help="Organisations (tenants).")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
+identities_app = typer.Typer(no_args_is_help=True, help="WebAdMIT user identities and the programs they see.")
 app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
+app.add_typer(identities_app, name="identities")
 
 console = Console()
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
@@ -223,6 +226,91 @@ def keys_revoke(key_id: str, as_json: JsonFlag = False) -> None:
         emit_json(_key_json(key))
     else:
         console.print(f"key {key.id} revoked")
+
+
+# --- identities -------------------------------------------------------------------------
+
+
+def _program_ids(raw: str | None) -> list[int] | None:
+    """`--programs 12,15` -> [12, 15]; an empty value limits the identity to no program."""
+    if raw is None:
+        return None
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        raise CliError(f"--programs must be program ids separated by commas, not {raw!r}")
+    return [int(part) for part in parts]
+
+
+def _identity_json(identity: identities.Identity) -> dict[str, Any]:
+    return {
+        "id": identity.id,
+        "mode": identity.mode.value,
+        "type": identity.type,
+        "association": identity.association,
+        "institution": identity.institution,
+        "organization": identity.organization,
+        "cycle": identity.cycle,
+        "limited": identity.limited,
+        "programs": list(identity.program_ids),
+    }
+
+
+@identities_app.command("create")
+def identities_create(
+    org: Annotated[str, typer.Option("--org", help="Organisation id (org_...).")],
+    mode: Annotated[str, typer.Option("--mode", help="test or live.")],
+    identity_type: Annotated[str, typer.Option("--type", help="Admissions User, Association User or Institution User.")],
+    cycle: Annotated[str, typer.Option("--cycle", help="Admissions cycle, e.g. '2025 - 2026'.")],
+    association: Annotated[str | None, typer.Option("--association", help="Association name, e.g. SOPHAS.")] = None,
+    institution: Annotated[str | None, typer.Option("--institution", help="Institution name.")] = None,
+    organization: Annotated[str | None, typer.Option(
+        "--organization", help="Organization name shown by WebAdMIT (default: the organisation's name).")] = None,
+    programs: Annotated[str | None, typer.Option(
+        "--programs", help="Limit the identity to these program ids (comma-separated); default: all programs.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a user identity of an organisation in one mode."""
+    program_ids = _program_ids(programs)
+    with transaction(write=True) as conn:
+        tenant = identities.tenant_of(conn, org, keys.parse_mode(mode))
+        identity_id = identities.create(
+            conn, tenant, type=identity_type, cycle=cycle, association=association,
+            institution=institution, organization=organization, program_ids=program_ids,
+        )
+    if as_json:
+        emit_json({"id": identity_id})
+    else:
+        scope = "all programs" if program_ids is None else f"{len(set(program_ids))} program(s)"
+        console.print(f"created user identity [bold]{identity_id}[/bold] ({mode}, {scope}) for {org}")
+
+
+@identities_app.command("list")
+def identities_list(
+    org: Annotated[str, typer.Option("--org", help="Organisation id (org_...).")],
+    mode: Annotated[str | None, typer.Option("--mode", help="Only this mode (test or live).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List an organisation's user identities and the programs of the limited ones."""
+    with transaction(write=False) as conn:
+        found = identities.list_for_org(conn, org, None if mode is None else keys.parse_mode(mode))
+    if as_json:
+        emit_json({"identities": [_identity_json(identity) for identity in found]})
+    else:
+        table(f"User identities of {org}", ("id", "mode", "type", "association", "institution", "organization",
+                                            "cycle", "programs"),
+              [(i.id, i.mode.value, i.type, i.association, i.institution, i.organization, i.cycle,
+                ", ".join(map(str, i.program_ids)) if i.limited else "all") for i in found])
+
+
+@identities_app.command("delete")
+def identities_delete(identity_id: int, as_json: JsonFlag = False) -> None:
+    """Delete a user identity (its programs stay)."""
+    with transaction(write=True) as conn:
+        identity = identities.delete(conn, identity_id)
+    if as_json:
+        emit_json({"id": identity.id, "deleted": True})
+    else:
+        console.print(f"user identity {identity.id} deleted")
 
 
 # --- demo -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Index,
     Integer,
     PrimaryKeyConstraint,
     String,
@@ -34,6 +35,7 @@ identities = Table(
         "type IN ('Admissions User', 'Association User', 'Institution User')", name="type"
     ),
     UniqueConstraint("id", "org_id", "mode"),
+    Index("ix_identities_tenant", "org_id", "mode", "id"),
     sqlite_autoincrement=True,
 )
 

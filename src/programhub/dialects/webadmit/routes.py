@@ -1,11 +1,100 @@
-"""WebAdMIT API: /api/v1/user_identities."""
+"""WebAdMIT API: /api/v1/user_identities, and the programs and organizations each
+identity sees. Every call is counted against the key's hourly rate limit."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+from typing import Annotated
 
-from programhub.dialects.webadmit.errors import ERRORS
-from programhub.web.dialect import dialect_route_class
+from fastapi import APIRouter, Path
+
+from programhub.core.errors import Invalid, NotFound
+from programhub.core.identities import service as identities
+from programhub.core.validation import INT32
+from programhub.dialects.webadmit.ratelimit import Caller, WebAdmitRoute
+from programhub.dialects.webadmit.schemas import (
+    OrganizationList,
+    ProgramList,
+    UserIdentityList,
+    identity_json,
+    organization_json,
+    program_json,
+    responses,
+)
+from programhub.web.deps import StoreDep
+from programhub.web.responses import JSONResponse
 
 PREFIX = "/api/v1/user_identities"
-router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["WebAdMIT"])
+router = APIRouter(prefix=PREFIX, route_class=WebAdmitRoute, tags=["WebAdMIT"])
+
+_INTEGER = re.compile(r"-?[0-9]+")
+
+# Declared an integer for clients; read as text so that a malformed id gets WebAdMIT's own
+# wording and an id too large for any row is a plain 404, never a database error.
+IdentityIdText = Annotated[
+    str,
+    Path(description="Id of one of the key's user identities.", json_schema_extra={"type": "integer"}),
+]
+
+
+def parse_identity_id(raw: str) -> int:
+    """The identity id named in the path: 422 when not an integer, 404 when out of range."""
+    if not _INTEGER.fullmatch(raw):
+        raise Invalid(
+            "user_identity_id",
+            "The property '#/user_identity_id' of type String did not match the following type: integer",
+        )
+    if len(raw.lstrip("-")) > 10 or not 1 <= int(raw) <= INT32[1]:
+        raise NotFound("User identity", raw)
+    return int(raw)
+
+
+@router.get(
+    "",
+    summary="User Identity List",
+    responses=responses(UserIdentityList, with_id=False),
+)
+def list_user_identities(store: StoreDep, caller: Caller) -> JSONResponse:
+    """The user identities of the key's organisation and mode, oldest first."""
+    tenant = caller.tenant
+    with store.read() as conn:
+        found = identities.list_for_tenant(conn, tenant)
+    return JSONResponse({"href": PREFIX, "user_identities": [identity_json(i, tenant) for i in found]})
+
+
+@router.get(
+    "/{user_identity_id}/programs",
+    summary="Program List",
+    responses=responses(ProgramList, with_id=True),
+)
+def list_programs(user_identity_id: IdentityIdText, store: StoreDep, caller: Caller) -> JSONResponse:
+    """The programs this identity sees: every live program of its organisation, or only
+    those granted to it when it is limited. Retired and deleted programs leave the list."""
+    identity_id = parse_identity_id(user_identity_id)
+    tenant = caller.tenant
+    with store.read() as conn:
+        identity = identities.get(conn, tenant, identity_id)
+        rows = identities.visible_programs(conn, tenant, identity)
+    organization_name = identity.organization_name(tenant)
+    return JSONResponse({
+        "href": f"{PREFIX}/{identity_id}/programs",
+        "programs": [program_json(row, organization_name) for row in rows],
+    })
+
+
+@router.get(
+    "/{user_identity_id}/organizations",
+    summary="Organization List",
+    responses=responses(OrganizationList, with_id=True),
+)
+def list_organizations(user_identity_id: IdentityIdText, store: StoreDep, caller: Caller) -> JSONResponse:
+    """The organization this identity acts for, in its cycle (always exactly one)."""
+    identity_id = parse_identity_id(user_identity_id)
+    tenant = caller.tenant
+    with store.read() as conn:
+        identity = identities.get(conn, tenant, identity_id)
+    return JSONResponse({
+        "href": f"{PREFIX}/{identity_id}/organizations",
+        "organizations": [organization_json(identity, tenant)],
+    })
+

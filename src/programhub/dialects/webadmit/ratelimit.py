@@ -1,0 +1,77 @@
+"""WebAdMIT's per-key rate limit: `settings.webadmit_rate_limit` calls per key per hour,
+counted in the database (so it holds across server processes), told in
+`X-RateLimit-Limit` / `X-RateLimit-Remaining` on every answer once the key is known, and
+answered past the limit with 429, `Retry-After` and WebAdMIT's error body.
+
+Requests refused before the key is known (401) or for a suspended organisation (403)
+are neither counted nor given the headers: there is no valid key to count them against.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from programhub.core.auth import Principal
+from programhub.core.ratelimit import service as ratelimit
+from programhub.core.ratelimit.service import Quota
+from programhub.dialects.webadmit.errors import ERRORS
+from programhub.web.auth import Authenticated
+from programhub.web.deps import SettingsDep, StoreDep
+from programhub.web.dialect import dialect_route_class
+
+SCOPE = "webadmit"
+_STATE = "webadmit_quota"
+
+
+def clock() -> float:
+    """Epoch seconds now (a function, so tests can move time)."""
+    return time.time()
+
+
+def count_call(request: Request, principal: Authenticated, store: StoreDep, settings: SettingsDep) -> Principal:
+    """Count this call against its key; refuse it with 429 past the limit."""
+    with store.write() as conn:
+        quota = ratelimit.hit(conn, principal.key_id, SCOPE, settings.webadmit_rate_limit, now=clock())
+    setattr(request.state, _STATE, quota)
+    if not quota.allowed:
+        raise HTTPException(
+            429,
+            f"API rate limit exceeded: at most {quota.limit} calls per hour per API key; "
+            f"try again in {quota.retry_after} seconds.",
+        )
+    return principal
+
+
+Caller = Annotated[Principal, Depends(count_call)]
+"""The authenticated key of a WebAdMIT call, counted against its rate limit."""
+
+
+def quota_headers(quota: Quota) -> dict[str, str]:
+    headers = {"X-RateLimit-Limit": str(quota.limit), "X-RateLimit-Remaining": str(quota.remaining)}
+    if not quota.allowed:
+        headers["Retry-After"] = str(quota.retry_after)
+    return headers
+
+
+class WebAdmitRoute(dialect_route_class(ERRORS)):  # type: ignore[misc]
+    """A WebAdMIT route: every failure in WebAdMIT's envelope, and the rate-limit headers
+    on whatever the route answers once the call was counted."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def with_quota_headers(request: Request) -> Response:
+            response = await handler(request)
+            quota = getattr(request.state, _STATE, None)
+            if quota is not None:
+                response.headers.update(quota_headers(quota))
+            return response
+
+        return with_quota_headers

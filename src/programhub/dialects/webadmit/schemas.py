@@ -1,0 +1,135 @@
+"""WebAdMIT's wire shapes: the dicts the routes answer with, and the models that describe
+them (and the errors) in the OpenAPI document. Responses are built as plain dicts; the
+models are never used to validate at run time."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Row
+
+from programhub.core.identities.service import Identity
+from programhub.core.tenancy import Tenant
+
+IdentityType = Literal["Admissions User", "Association User", "Institution User"]
+
+
+def identity_json(identity: Identity, tenant: Tenant) -> dict[str, Any]:
+    return {
+        "id": identity.id,
+        "type": identity.type,
+        "association": identity.association,
+        "institution": identity.institution,
+        "organization": identity.organization_name(tenant),
+        "cycle": identity.cycle,
+    }
+
+
+def program_json(row: Row[Any], organization_name: str) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "organization_name": organization_name}
+
+
+def organization_json(identity: Identity, tenant: Tenant) -> dict[str, Any]:
+    return {
+        "id": tenant.org_id,
+        "name": identity.organization_name(tenant),
+        "cycle_name": identity.cycle,
+        "association_name": identity.association,
+        "cas3": True,
+        "config_portal_identifier": str(tenant.org_id),
+    }
+
+
+# --- OpenAPI descriptions -----------------------------------------------------------------
+
+
+class UserIdentity(BaseModel):
+    id: int = Field(description="Unique identifier for this user identity.", examples=[42])
+    type: IdentityType = Field(description="Type of access granted by this user identity.")
+    association: str | None = Field(description="The association this identity belongs to, or null.")
+    institution: str | None = Field(description="The institution this identity belongs to, or null.")
+    organization: str | None = Field(description="The organization this identity acts for.")
+    cycle: str | None = Field(description="Academic cycle this identity can access.", examples=["2025 - 2026"])
+
+
+class UserIdentityList(BaseModel):
+    href: Literal["/api/v1/user_identities"]
+    user_identities: list[UserIdentity]
+
+
+class Program(BaseModel):
+    id: int = Field(description="Unique identifier of this program (the Canvas Catalog id too).")
+    name: str = Field(description="Human-readable name of this program.", examples=["Potions"])
+    organization_name: str | None = Field(description="Name of the organization whose program this is.")
+
+
+class ProgramList(BaseModel):
+    href: str = Field(pattern=r"^/api/v1/user_identities/\d+/programs$", examples=["/api/v1/user_identities/1/programs"])
+    programs: list[Program]
+
+
+class Organization(BaseModel):
+    id: int = Field(description="Unique identifier of this organization.")
+    name: str = Field(description="Human-readable name of this organization.")
+    cycle_name: str | None = Field(description="Academic cycle of this organization.")
+    association_name: str | None = Field(description="The association this organization belongs to, or null.")
+    cas3: bool = Field(description="Always true: programhub speaks the CAS3 API.")
+    config_portal_identifier: str = Field(description="The organization id, as text.")
+
+
+class OrganizationList(BaseModel):
+    href: str = Field(
+        pattern=r"^/api/v1/user_identities/\d+/organizations$", examples=["/api/v1/user_identities/1/organizations"]
+    )
+    organizations: list[Organization]
+
+
+class SchemaMessages(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    schema_: list[str] = Field(alias="schema", min_length=1)
+
+
+class SchemaErrors(BaseModel):
+    """`{"errors": {"schema": ["User identity '999' not found."]}}`"""
+
+    errors: SchemaMessages
+
+
+class LegacyMessage(BaseModel):
+    """`{"message": "Not Found"}`"""
+
+    message: str
+
+
+def _header(description: str) -> dict[str, Any]:
+    return {"schema": {"type": "integer", "minimum": 0}, "description": description}
+
+
+def _rate_limit_headers(*, refused: bool = False) -> dict[str, Any]:
+    headers = {
+        "X-RateLimit-Limit": _header("Calls allowed per key per hour."),
+        "X-RateLimit-Remaining": _header("Calls left to this key in the current hour."),
+    }
+    if refused:
+        headers["Retry-After"] = _header("Seconds until the hour turns and calls are allowed again.")
+    return headers
+
+
+def responses(success: type[BaseModel], *, with_id: bool) -> dict[int | str, dict[str, Any]]:
+    """The documented answers of a WebAdMIT route (fresh dicts: FastAPI edits them)."""
+    documented: dict[int | str, dict[str, Any]] = {
+        200: {"model": success, "description": "OK", "headers": _rate_limit_headers()},
+        401: {"description": "Missing, unknown or revoked API key (empty body)."},
+        403: {"description": "The key's organisation is suspended (empty body)."},
+        429: {"model": SchemaErrors, "description": "Past the hourly rate limit of the key.",
+              "headers": _rate_limit_headers(refused=True)},
+        503: {"model": LegacyMessage, "description": "The database is unavailable."},
+    }
+    if with_id:
+        documented[404] = {"model": SchemaErrors, "description": "No such user identity for this key.",
+                           "headers": _rate_limit_headers()}
+        documented[422] = {"model": SchemaErrors, "description": "The user identity id is not an integer.",
+                           "headers": _rate_limit_headers()}
+    return documented
