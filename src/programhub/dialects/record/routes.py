@@ -1,24 +1,35 @@
-"""Record issuance API: /api/external/issuance."""
+"""Record issuance API under /api/external/issuance: programmes and credential batches."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Connection, Select, select
+from starlette.responses import Response
 
+from programhub.core.credentials import service as credentials
 from programhub.core.errors import NotFound
+from programhub.core.listings import service as listings_service
 from programhub.core.listings.models import listings
 from programhub.core.tenancy import Tenant, owned_by
-from programhub.dialects.record.errors import ERRORS
+from programhub.dialects.record import schemas
+from programhub.dialects.record.wire import (
+    PREFIX,
+    IdempotencyKey,
+    JsonBody,
+    RecordRoute,
+    ok,
+    possible_id,
+    write_once,
+)
 from programhub.web.auth import Authenticated
-from programhub.web.deps import StoreDep
-from programhub.web.dialect import dialect_route_class
-from programhub.web.formats import iso_millis
-from programhub.web.responses import JSONResponse
+from programhub.web.deps import SettingsDep, StoreDep
 
-PREFIX = "/api/external/issuance"
-router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Record"])
+router = APIRouter(prefix=PREFIX, route_class=RecordRoute, tags=["Record"])
+
+_READ_ERRORS = schemas.error_responses(401, 403, 503)
+_WRITE_ERRORS = schemas.error_responses(400, 401, 403, 404, 409, 413, 503)
 
 _PROGRAM_COLUMNS = (
     listings.c.public_id,
@@ -30,44 +41,114 @@ _PROGRAM_COLUMNS = (
 )
 
 
-def program_json(row: Row[Any], tenant: Tenant) -> dict[str, Any]:
-    return {
-        "programId": row.public_id,
-        "name": row.name,
-        "description": row.description or "",
-        "orgId": tenant.org_public_id,
-        "mode": row.mode,
-        "createdAt": iso_millis(row.created_at),
-        "updatedAt": iso_millis(row.updated_at),
-    }
-
-
-def _programs_query(tenant: Tenant) -> Select[Any]:
+def _programs(tenant: Tenant) -> Select[Any]:
+    """This tenant's programs, whichever API created them; deleted ones never show."""
     return select(*_PROGRAM_COLUMNS).where(
-        owned_by(listings, tenant),
-        listings.c.kind == "program",
-        listings.c.deleted_at.is_(None),
-        listings.c.status != "retired",
+        owned_by(listings, tenant), listings.c.kind == "program", listings.c.deleted_at.is_(None)
     )
 
 
-@router.get("/programs")
-def list_programs(store: StoreDep, principal: Authenticated) -> JSONResponse:
+@router.get(
+    "/programs",
+    summary="List programmes",
+    description="Every programme of the key's organisation and mode, newest first (retired ones left out).",
+    responses={200: {"model": schemas.RecordProgramsResponse}, **_READ_ERRORS},
+)
+def list_programs(principal: Authenticated, store: StoreDep) -> Response:
     tenant = principal.tenant
     with store.read() as conn:
         rows = conn.execute(
-            _programs_query(tenant).order_by(listings.c.created_at.desc(), listings.c.id.desc())
+            _programs(tenant)
+            .where(listings.c.status != "retired")
+            .order_by(listings.c.created_at.desc(), listings.c.id.desc())
         ).all()
-    return JSONResponse(
-        {"success": True, "message": "Programs fetched successfully", "data": [program_json(r, tenant) for r in rows]}
-    )
+    return ok("Programs fetched successfully", [schemas.program_json(row, tenant) for row in rows])
 
 
-@router.get("/programs/{program_id}")
-def get_program(program_id: str, store: StoreDep, principal: Authenticated) -> JSONResponse:
+@router.get(
+    "/programs/{programId}",
+    summary="Get a programme",
+    description="One programme by id, retired ones included.",
+    responses={200: {"model": schemas.RecordProgramResponse}, **_READ_ERRORS, **schemas.error_responses(404)},
+)
+def get_program(programId: str, principal: Authenticated, store: StoreDep) -> Response:  # noqa: N803 - wire name
+    tenant = principal.tenant
+    possible_id("program", programId)
+    with store.read() as conn:
+        row = conn.execute(_programs(tenant).where(listings.c.public_id == programId)).one_or_none()
+    if row is None:
+        raise NotFound("program", programId)
+    return ok("Program fetched successfully", schemas.program_json(row, tenant))
+
+
+@router.post(
+    "/programs",
+    status_code=201,
+    summary="Create a programme (programhub extension)",
+    description="Record creates programmes in its web app; programhub also takes `{name, description}` here.",
+    responses={201: {"model": schemas.RecordProgramResponse}, **_WRITE_ERRORS},
+    openapi_extra=schemas.json_request_body(schemas.PROGRAM_BODY),
+)
+def create_program(principal: Authenticated, body: JsonBody, key: IdempotencyKey, store: StoreDep) -> Response:
+    tenant = principal.tenant
+    fields = schemas.program_request(body)
+
+    def work(conn: Connection) -> tuple[int, dict[str, Any]]:
+        listing_id = listings_service.create(conn, tenant, "program", fields)
+        row = conn.execute(_programs(tenant).where(listings.c.id == listing_id)).one()
+        return 201, {"success": True, "message": "Program created successfully", "data": schemas.program_json(row, tenant)}
+
+    return write_once(store, tenant, "record.programs", key, fields, work)
+
+
+@router.post(
+    "/credentials",
+    status_code=201,
+    summary="Issue credentials",
+    description=(
+        "Issue one credential per recipient of a programme, all or nothing. "
+        f"At most {credentials.MAX_RECIPIENTS} recipients per batch, each with a different email."
+    ),
+    responses={201: {"model": schemas.RecordBatchResponse}, **_WRITE_ERRORS},
+    openapi_extra=schemas.json_request_body(schemas.ISSUE_BODY),
+)
+def issue_credentials(
+    principal: Authenticated, body: JsonBody, key: IdempotencyKey, store: StoreDep, settings: SettingsDep
+) -> Response:
+    tenant = principal.tenant
+    request = schemas.issue_request(body)
+
+    def work(conn: Connection) -> tuple[int, dict[str, Any]]:
+        possible_id("program", request.program_id)
+        batch = credentials.issue(conn, tenant, request.program_id, request.batch_name, request.recipients)
+        data = schemas.batch_json(batch, tenant, settings.public_url)
+        return 201, {"success": True, "message": "Credentials issued successfully", "data": data}
+
+    return write_once(store, tenant, "record.credentials", key, request.meaning(), work)
+
+
+@router.get(
+    "/credentials",
+    summary="List credential batches",
+    description="Every batch of the key's organisation and mode, newest first, with its recipient count.",
+    responses={200: {"model": schemas.RecordBatchesResponse}, **_READ_ERRORS},
+)
+def list_batches(principal: Authenticated, store: StoreDep) -> Response:
     tenant = principal.tenant
     with store.read() as conn:
-        row = conn.execute(_programs_query(tenant).where(listings.c.public_id == program_id)).one_or_none()
-    if row is None:
-        raise NotFound("Program", program_id)
-    return JSONResponse({"success": True, "message": "Program fetched successfully", "data": program_json(row, tenant)})
+        rows = credentials.list_batches(conn, tenant)
+    return ok("Credential batches fetched successfully", [schemas.batch_summary_json(row, tenant) for row in rows])
+
+
+@router.get(
+    "/credentials/{batchId}",
+    summary="Get a credential batch",
+    description="One batch with its recipients in the order they were issued.",
+    responses={200: {"model": schemas.RecordBatchResponse}, **_READ_ERRORS, **schemas.error_responses(404)},
+)
+def get_batch(batchId: str, principal: Authenticated, store: StoreDep, settings: SettingsDep) -> Response:  # noqa: N803
+    tenant = principal.tenant
+    possible_id("batch", batchId)
+    with store.read() as conn:
+        batch = credentials.get_batch(conn, tenant, batchId)
+    return ok("Credential batch fetched successfully", schemas.batch_json(batch, tenant, settings.public_url))

@@ -1,0 +1,286 @@
+"""Credential batches: issuing one to a list of recipients, and reading them back.
+
+Credentials are a Record concept, so field names in errors are Record's (`batchName`,
+`recipients[3].email`). A batch and its recipients are written together or not at all:
+the caller's write transaction holds both, and the recipients go in one multi-row insert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from programhub.core import validation as check
+from programhub.core.clock import utcnow
+from programhub.core.credentials.models import credential_batches, credential_recipients
+from programhub.core.errors import Invalid, NotFound
+from programhub.core.ids import public_id
+from programhub.core.listings.models import listings
+from programhub.core.orgs.models import organisations
+from programhub.core.tenancy import Tenant, owned_by
+
+MAX_RECIPIENTS = 1000
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
+STATUS_ISSUED = "issued"
+# Attempts at fresh public ids when a generated one is already taken (a 1-in-10^9 event).
+_ID_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecipient:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    public_id: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    public_id: str
+    program_public_id: str
+    name: str
+    status: str
+    issued_at: datetime
+    recipient_count: int
+    recipients: tuple[Recipient, ...]
+
+
+def checked_batch_name(value: Any) -> str:
+    return check.text("batchName", value, allow_empty=False)
+
+
+def checked_recipients(value: Any) -> list[NewRecipient]:
+    """A non-empty list of at most MAX_RECIPIENTS `{name, email}` objects (other keys are
+    ignored), with valid emails, no two alike once case is ignored."""
+    if not isinstance(value, list):
+        raise Invalid("recipients", "recipients must be an array of {name, email} objects")
+    if not value:
+        raise Invalid("recipients", "recipients must hold at least one recipient")
+    if len(value) > MAX_RECIPIENTS:
+        raise Invalid("recipients", f"recipients must hold at most {MAX_RECIPIENTS} recipients, not {len(value)}")
+    first_seen: dict[str, int] = {}
+    checked: list[NewRecipient] = []
+    for position, item in enumerate(value):
+        field = f"recipients[{position}]"
+        if not isinstance(item, dict):
+            raise Invalid(field, f"{field} must be an object with name and email")
+        name = check.text(f"{field}.name", _present(item, field, "name"), allow_empty=False)
+        email = _email(f"{field}.email", _present(item, field, "email"))
+        folded = email.casefold()
+        if folded in first_seen:
+            raise Invalid(
+                f"{field}.email",
+                f"{field}.email repeats the email of recipients[{first_seen[folded]}]; "
+                "each recipient of a batch needs a different email",
+            )
+        first_seen[folded] = position
+        checked.append(NewRecipient(name, email))
+    return checked
+
+
+def _present(item: dict[str, Any], field: str, key: str) -> Any:
+    value = item.get(key)
+    if value is None:
+        raise Invalid(f"{field}.{key}", f"{field}.{key} is required")
+    return value
+
+
+def _email(field: str, value: Any) -> str:
+    """The address as given, once it is known to be well formed (deliverability is not
+    checked: no DNS lookups while issuing)."""
+    email = check.text(field, value, allow_empty=False, max_length=MAX_EMAIL_LENGTH)
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise Invalid(field, f"{field} is not a valid email address: {exc}") from None
+    return email
+
+
+def issue(conn: Connection, tenant: Tenant, program_public_id: str, name: str, recipients: Sequence[NewRecipient]) -> Batch:
+    """Issue a batch for a program of this tenant (any status but deleted)."""
+    listing_id = _program_id(conn, tenant, program_public_id)
+    now = utcnow()
+    for attempt in range(_ID_ATTEMPTS):
+        batch_public_id = public_id("batch", now)
+        recipient_ids = _distinct_ids("rec", now, len(recipients))
+        try:
+            with conn.begin_nested():
+                _insert(conn, tenant, listing_id, batch_public_id, name, now, recipient_ids, recipients)
+            break
+        except IntegrityError as exc:
+            if "public_id" not in str(exc.orig) or attempt == _ID_ATTEMPTS - 1:
+                raise
+    return Batch(
+        public_id=batch_public_id,
+        program_public_id=program_public_id,
+        name=name,
+        status=STATUS_ISSUED,
+        issued_at=now,
+        recipient_count=len(recipients),
+        recipients=tuple(Recipient(rid, r.name, r.email) for rid, r in zip(recipient_ids, recipients, strict=True)),
+    )
+
+
+def _program_id(conn: Connection, tenant: Tenant, program_public_id: str) -> int:
+    found = conn.execute(
+        select(listings.c.id).where(
+            owned_by(listings, tenant),
+            listings.c.public_id == program_public_id,
+            listings.c.kind == "program",
+            listings.c.deleted_at.is_(None),
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound("program", program_public_id)
+    return found
+
+
+def _distinct_ids(prefix: str, moment: datetime, count: int) -> list[str]:
+    ids: dict[str, None] = {}
+    while len(ids) < count:
+        ids[public_id(prefix, moment)] = None
+    return list(ids)
+
+
+def _insert(
+    conn: Connection,
+    tenant: Tenant,
+    listing_id: int,
+    batch_public_id: str,
+    name: str,
+    issued_at: datetime,
+    recipient_ids: Sequence[str],
+    recipients: Sequence[NewRecipient],
+) -> None:
+    batch_id = conn.execute(
+        insert(credential_batches)
+        .values(
+            public_id=batch_public_id,
+            org_id=tenant.org_id,
+            mode=tenant.mode.value,
+            listing_id=listing_id,
+            name=name,
+            status=STATUS_ISSUED,
+            recipient_count=len(recipients),
+            issued_at=issued_at,
+        )
+        .returning(credential_batches.c.id)
+    ).scalar_one()
+    conn.execute(
+        insert(credential_recipients),
+        [
+            {
+                "public_id": recipient_id,
+                "batch_id": batch_id,
+                "org_id": tenant.org_id,
+                "mode": tenant.mode.value,
+                "position": position,
+                "name": recipient.name,
+                "email": recipient.email,
+            }
+            for position, (recipient_id, recipient) in enumerate(zip(recipient_ids, recipients, strict=True))
+        ],
+    )
+
+
+_SUMMARY_COLUMNS = (
+    credential_batches.c.id,
+    credential_batches.c.public_id,
+    listings.c.public_id.label("program_public_id"),
+    credential_batches.c.name,
+    credential_batches.c.status,
+    credential_batches.c.recipient_count,
+    credential_batches.c.issued_at,
+)
+
+
+def list_batches(conn: Connection, tenant: Tenant) -> list[Row[Any]]:
+    """Every batch of this tenant, newest first, without recipients (one query)."""
+    return list(
+        conn.execute(
+            select(*_SUMMARY_COLUMNS)
+            .join(listings, listings.c.id == credential_batches.c.listing_id)
+            .where(owned_by(credential_batches, tenant))
+            .order_by(credential_batches.c.issued_at.desc(), credential_batches.c.id.desc())
+        ).all()
+    )
+
+
+def get_batch(conn: Connection, tenant: Tenant, batch_public_id: str) -> Batch:
+    """One batch of this tenant with its recipients in issue order (two queries)."""
+    row = conn.execute(
+        select(*_SUMMARY_COLUMNS)
+        .join(listings, listings.c.id == credential_batches.c.listing_id)
+        .where(owned_by(credential_batches, tenant), credential_batches.c.public_id == batch_public_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("batch", batch_public_id)
+    recipients = conn.execute(
+        select(credential_recipients.c.public_id, credential_recipients.c.name, credential_recipients.c.email)
+        .where(owned_by(credential_recipients, tenant), credential_recipients.c.batch_id == row.id)
+        .order_by(credential_recipients.c.position)
+    ).all()
+    return Batch(
+        public_id=row.public_id,
+        program_public_id=row.program_public_id,
+        name=row.name,
+        status=row.status,
+        issued_at=row.issued_at,
+        recipient_count=row.recipient_count,
+        recipients=tuple(Recipient(*r) for r in recipients),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """What the public credential page shows: one recipient's credential."""
+
+    recipient_public_id: str
+    recipient_name: str
+    program_public_id: str
+    program_name: str
+    org_public_id: str
+    org_name: str
+    batch_public_id: str
+    batch_name: str
+    mode: str
+    status: str
+    issued_at: datetime
+
+
+def find_credential(conn: Connection, recipient_public_id: str) -> Credential:
+    """Any tenant's credential by its recipient id (the link is the permission), in one query.
+    It stays visible after its program is retired or deleted: the award happened."""
+    row = conn.execute(
+        select(
+            credential_recipients.c.public_id,
+            credential_recipients.c.name,
+            listings.c.public_id,
+            listings.c.name,
+            organisations.c.public_id,
+            organisations.c.name,
+            credential_batches.c.public_id,
+            credential_batches.c.name,
+            credential_batches.c.mode,
+            credential_batches.c.status,
+            credential_batches.c.issued_at,
+        )
+        .join(credential_batches, credential_batches.c.id == credential_recipients.c.batch_id)
+        .join(listings, listings.c.id == credential_batches.c.listing_id)
+        .join(organisations, organisations.c.id == credential_batches.c.org_id)
+        .where(credential_recipients.c.public_id == recipient_public_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("credential", recipient_public_id)
+    return Credential(*row)

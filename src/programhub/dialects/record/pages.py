@@ -1,0 +1,180 @@
+"""The page behind every `credentialUrl`: PUBLIC_URL/credentials/<recipientId>.
+
+No key is needed: whoever holds the link may see the credential. People get HTML; a client
+that asks for `Accept: application/json` gets the same facts in Record's envelope. Every
+user-supplied string is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from importlib.resources import files
+from string import Template
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from starlette.responses import Response
+
+from programhub.core.credentials import service as credentials
+from programhub.core.credentials.service import Credential
+from programhub.core.errors import DomainError, NotFound
+from programhub.dialects.record import schemas
+from programhub.dialects.record.errors import CODES, ERRORS
+from programhub.dialects.record.wire import envelope, possible_id
+from programhub.web.deps import SettingsDep, StoreDep
+from programhub.web.dialect import DialectErrors, dialect_route_class
+from programhub.web.problems import Problem, ProblemKind
+from programhub.web.responses import JSONResponse
+
+_TEMPLATES = files("programhub.dialects.record") / "templates"
+CREDENTIAL_PAGE = Template((_TEMPLATES / "credential.html").read_text(encoding="utf-8"))
+MESSAGE_PAGE = Template((_TEMPLATES / "message.html").read_text(encoding="utf-8"))
+
+_HEADERS = {
+    "Vary": "Accept",
+    "Cache-Control": "private, no-cache",
+    "Referrer-Policy": "no-referrer",  # the URL is the permission: keep it out of Referer
+    "X-Content-Type-Options": "nosniff",
+}
+_HTML_HEADERS = {**_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+_HTML = "text/html; charset=utf-8"
+_TITLES = {
+    ProblemKind.NOT_FOUND: "Credential not found",
+    ProblemKind.UNAVAILABLE: "Temporarily unavailable",
+}
+_NOT_FOUND_TEXT = "There is no credential at this address. Check that the link was copied completely."
+
+
+def _media_ranges(accept: str) -> list[tuple[str, str, float]]:
+    ranges = []
+    for part in accept.split(","):
+        media, *params = part.split(";")
+        kind, _, subtype = media.strip().lower().partition("/")
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    quality = 0.0
+                if quality != quality:  # NaN
+                    quality = 0.0
+        ranges.append((kind, subtype.strip(), quality))
+    return ranges
+
+
+def _quality(ranges: list[tuple[str, str, float]], kind: str, subtype: str) -> float:
+    """q of the most specific range matching kind/subtype (RFC 9110 section 12.5.1)."""
+    best = (-1, 0.0)
+    for range_kind, range_subtype, quality in ranges:
+        if (range_kind, range_subtype) == (kind, subtype):
+            specificity = 2
+        elif range_kind == kind and range_subtype == "*":
+            specificity = 1
+        elif (range_kind, range_subtype) == ("*", "*"):
+            specificity = 0
+        else:
+            continue
+        if specificity > best[0]:
+            best = (specificity, quality)
+    return best[1]
+
+
+def wants_json(accept: str | None) -> bool:
+    """True when the client prefers application/json to text/html; ties go to the page."""
+    if not accept:
+        return False
+    ranges = _media_ranges(accept)
+    json_quality = _quality(ranges, "application", "json")
+    return json_quality > 0 and json_quality > _quality(ranges, "text", "html")
+
+
+def message_page(status: int, title: str, message: str) -> Response:
+    body = MESSAGE_PAGE.substitute(title=html.escape(title), message=html.escape(message))
+    return Response(body, status, headers=_HTML_HEADERS, media_type=_HTML)
+
+
+class PageErrors(DialectErrors):
+    """Failures on the page: Record's JSON error when JSON was asked for, else an HTML page."""
+
+    def render(self, request: Request, problem: Problem) -> Response:
+        if wants_json(request.headers.get("accept")):
+            return ERRORS.render(request, problem)
+        status, _code = CODES[problem.kind]
+        return message_page(status, _TITLES.get(problem.kind, "Something went wrong"), problem.message)
+
+    def domain_error(self, request: Request, exc: DomainError) -> Response:
+        if wants_json(request.headers.get("accept")):
+            return ERRORS.domain_error(request, exc)
+        if isinstance(exc, NotFound):
+            return message_page(404, _TITLES[ProblemKind.NOT_FOUND], _NOT_FOUND_TEXT)
+        return super().domain_error(request, exc)
+
+
+PAGE_ERRORS = PageErrors()
+router = APIRouter(route_class=dialect_route_class(PAGE_ERRORS), tags=["Record credential page"])
+
+
+
+def _html_content() -> dict[str, dict[str, dict[str, str]]]:
+    """A fresh dict per use: FastAPI merges response models into what it is given."""
+    return {"text/html": {"schema": {"type": "string"}}}
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def credential_page(credential: Credential) -> str:
+    escape = html.escape
+    notice = (
+        f'<p class="test">Test credential: issued in test mode by {escape(credential.org_name)} '
+        "while trying out the API. It is not a real award.</p>\n"
+        if credential.mode == "test"
+        else ""
+    )
+    return CREDENTIAL_PAGE.substitute(
+        test_notice=notice,
+        recipient=escape(credential.recipient_name),
+        program=escape(credential.program_name),
+        organisation=escape(credential.org_name),
+        batch=escape(credential.batch_name),
+        status=escape(credential.status.capitalize()),
+        issued_at=f"{credential.issued_at:%Y-%m-%dT%H:%M:%SZ}",
+        issued_at_text=f"{credential.issued_at:%Y-%m-%d %H:%M} UTC",
+        issued_on=_day(credential.issued_at),
+        recipient_id=escape(credential.recipient_public_id),
+        program_id=escape(credential.program_public_id),
+        org_id=escape(credential.org_public_id),
+        batch_id=escape(credential.batch_public_id),
+    )
+
+
+@router.get(
+    "/credentials/{recipientId}",
+    summary="A credential's public page",
+    description=(
+        "The page each `credentialUrl` points at; no key needed. HTML by default, Record's JSON "
+        "envelope with `Accept: application/json`."
+    ),
+    responses={
+        200: {"model": schemas.RecordCredentialResponse, "content": _html_content(), "description": "The credential"},
+        404: {"model": schemas.RecordError, "content": _html_content(), "description": "No credential has this id"},
+        503: {"model": schemas.RecordError, "content": _html_content(), "description": "The database is unreachable"},
+    },
+)
+def show_credential(
+    recipientId: str,  # noqa: N803 - the wire name
+    store: StoreDep,
+    settings: SettingsDep,
+    accept: Annotated[str | None, Header(description="`application/json` for JSON; HTML otherwise")] = None,
+) -> Response:
+    possible_id("credential", recipientId)
+    with store.read() as conn:
+        credential = credentials.find_credential(conn, recipientId)
+    if wants_json(accept):
+        data = schemas.credential_json(credential, settings.public_url)
+        return JSONResponse(envelope("Credential fetched successfully", data), headers=_HEADERS)
+    return Response(credential_page(credential), headers=_HTML_HEADERS, media_type=_HTML)
