@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from starlette.requests import Request
+
 from programhub.core.clock import utcnow
 from programhub.web.formats import iso_millis
+from programhub.web.responses import JSONResponse
 
 PREFIX = "/program/v1"
 
@@ -22,7 +25,7 @@ def api_id(path: str) -> str:
 
 def envelope(
     api: str,
-    result: dict[str, Any],
+    result: Any,
     *,
     msgid: str | None = None,
     err: str | None = None,
@@ -42,3 +45,12 @@ def envelope(
         "responseCode": response_code,
         "result": result,
     }
+
+
+def msgid_of(request: Request) -> str | None:
+    """The caller's `params.msgid`, once the body has been read (see body.py)."""
+    return getattr(request.state, "msgid", None)
+
+
+def ok(request: Request, result: Any) -> JSONResponse:
+    return JSONResponse(envelope(api_id(request.url.path), result, msgid=msgid_of(request)))

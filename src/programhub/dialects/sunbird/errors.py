@@ -1,11 +1,13 @@
-"""Sunbird failures: the envelope with `params.status` "failed", an `err` code and a sentence."""
+"""Sunbird failures: the envelope with `params.status` "failed", an `err` code specific to
+the route and the failure, and a sentence naming the field. Never SQL, never a trace."""
 
 from __future__ import annotations
 
 from fastapi import Request
 from starlette.responses import Response
 
-from programhub.dialects.sunbird.envelope import api_id, envelope
+from programhub.core.errors import Conflict, DomainError, NotFound
+from programhub.dialects.sunbird.envelope import api_id, envelope, msgid_of
 from programhub.web.dialect import DialectErrors
 from programhub.web.problems import Problem, ProblemKind
 from programhub.web.responses import JSONResponse
@@ -26,15 +28,41 @@ CODES: dict[ProblemKind, tuple[int, str, str]] = {
     ProblemKind.INTERNAL: (500, "SERVER_ERROR", "ERR_INTERNAL"),
 }
 
+# A bad request names the route's data, as the reference service's codes do.
+REQUEST_ERRORS: dict[str, str] = {
+    "api.program.create": "ERR_CREATE_PROGRAM_DATA",
+    "api.program.read": "ERR_GET_PROGRAM_DATA",
+    "api.program.update": "ERR_UPDATE_PROGRAM_DATA",
+    "api.program.publish": "ERR_PUBLISH_PROGRAM_DATA",
+    "api.program.unlist": "ERR_UNLIST_PROGRAM_DATA",
+    "api.program.delete": "ERR_DELETE_PROGRAM_DATA",
+    "api.program.list": "ERR_LIST_PROGRAM_DATA",
+    "api.nomination.add": "ERR_CREATE_NOMINATION_DATA",
+    "api.nomination.update": "ERR_UPDATE_NOMINATION_DATA",
+    "api.nomination.remove": "ERR_REMOVE_NOMINATION_DATA",
+    "api.nomination.list": "ERR_GET_NOMINATION_LIST",
+}
+NOT_FOUND_ERRORS = {"program": "ERR_PROGRAM_NOT_FOUND", "nomination": "ERR_NOMINATION_NOT_FOUND"}
+
 
 class SunbirdErrors(DialectErrors):
-    def render(self, request: Request, problem: Problem) -> Response:
-        status, response_code, err = CODES[problem.kind]
-        msgid = getattr(request.state, "msgid", None)
+    def render(self, request: Request, problem: Problem, err: str | None = None) -> Response:
+        status, response_code, default_err = CODES[problem.kind]
+        api = api_id(request.url.path)
+        if err is None and problem.kind in (ProblemKind.INVALID, ProblemKind.MALFORMED_BODY):
+            err = REQUEST_ERRORS.get(api)
         body = envelope(
-            api_id(request.url.path), {}, msgid=msgid, err=err, errmsg=problem.message, response_code=response_code
+            api, {}, msgid=msgid_of(request), err=err or default_err, errmsg=problem.message, response_code=response_code
         )
         return JSONResponse(body, status)
+
+    def domain_error(self, request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, NotFound):
+            problem = Problem(ProblemKind.NOT_FOUND, f"{exc.kind.capitalize()} {exc.identifier} not found.")
+            return self.render(request, problem, NOT_FOUND_ERRORS.get(exc.kind))
+        if isinstance(exc, Conflict) and api_id(request.url.path) == "api.nomination.add":
+            return self.render(request, Problem(ProblemKind.CONFLICT, exc.message, exc.field), "ERR_NOMINATION_EXISTS")
+        return super().domain_error(request, exc)
 
 
 ERRORS = SunbirdErrors()

@@ -1,11 +1,246 @@
-"""Sunbird program service: /program/v1."""
+"""Sunbird program service: /program/v1. Thin endpoints over the core's listings and
+nominations; every answer is the Sunbird envelope (envelope.py, errors.py)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
-from programhub.dialects.sunbird.envelope import PREFIX
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+
+from programhub.core import validation as check
+from programhub.core.clock import utcnow
+from programhub.core.errors import Invalid, NotFound
+from programhub.core.listings import service as listings_service
+from programhub.core.listings.models import listings
+from programhub.core.listings.search import search_programs
+from programhub.core.nominations import service as nominations_service
+from programhub.core.nominations.models import NOMINATION_STATUSES
+from programhub.core.nominations.queries import (
+    NominationFilter,
+    Nominee,
+    list_nominations,
+    not_nominated_by,
+    search_nominations,
+)
+from programhub.core.tenancy import Tenant, owned_by
+from programhub.dialects.sunbird import openapi as doc
+from programhub.dialects.sunbird.body import Body
+from programhub.dialects.sunbird.envelope import PREFIX, ok
 from programhub.dialects.sunbird.errors import ERRORS
+from programhub.dialects.sunbird.listquery import parse_list, parse_page
+from programhub.dialects.sunbird.schemas import (
+    LABELLED_PROGRAM_COLUMNS,
+    NOMINATION_COLUMNS,
+    NOMINATION_FIELDS,
+    PROGRAM_COLUMNS,
+    nested_program_json,
+    nomination_json,
+    program_fields,
+    program_json,
+    wire_names,
+)
+from programhub.dialects.sunbird.values import choices, known_keys, obj, one_or_many
+from programhub.web.auth import Authenticated
+from programhub.web.deps import StoreDep
 from programhub.web.dialect import dialect_route_class
+from programhub.web.responses import JSONResponse
+from programhub.store import Store
 
-router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Sunbird"])
+router = APIRouter(
+    prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Sunbird"], default_response_class=JSONResponse
+)
+
+
+def _program_key(value: Any, field: str = "program_id") -> str:
+    if value is None:
+        raise Invalid(field, f"{field} is required")
+    return check.text(field, value, allow_empty=False, max_length=255)
+
+
+# --- programs ---------------------------------------------------------------------------
+
+
+@router.post("/create", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.CreateFields))
+def create_program(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
+    """Create a program; it starts as Draft."""
+    fields_in = body.request()
+    for required in ("name", "type"):
+        if fields_in.get(required) is None:
+            raise Invalid(required, f"{required} is required")
+    if fields_in.get("status", "Draft") != "Draft":
+        raise Invalid("status", "a new program's status is Draft; publish or unlist it afterwards")
+    fields = program_fields(fields_in)
+    fields["status"] = "draft"
+    if fields.get("config") is None:
+        fields["config"] = {}
+    with store.write() as conn, wire_names():
+        listing_id = listings_service.create(conn, principal.tenant, "program", fields)
+        program_id = conn.execute(sa.select(listings.c.uuid).where(listings.c.id == listing_id)).scalar_one()
+    return ok(request, {"program_id": program_id})
+
+
+@router.get("/read/{program_id}", responses=doc.responses(doc.Program, statuses=(401, 403, 404, 500, 503)))
+def read_program(request: Request, program_id: str, principal: Authenticated, store: StoreDep) -> JSONResponse:
+    """A program, by its program_id; retired programs stay readable."""
+    program_id = _program_key(program_id)
+    with store.read() as conn:
+        row = conn.execute(
+            sa.select(*PROGRAM_COLUMNS).where(
+                owned_by(listings, principal.tenant),
+                listings.c.kind == "program",
+                listings.c.deleted_at.is_(None),
+                listings.c.uuid == program_id,
+            )
+        ).one_or_none()
+    if row is None:
+        raise NotFound("program", program_id)
+    return ok(request, program_json(row._mapping))
+
+
+@router.post("/update", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.UpdateFields))
+def update_program(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
+    """Change the fields given (config is replaced as a whole)."""
+    fields_in = body.request()
+    program_id = _program_key(fields_in.get("program_id"))
+    fields = program_fields(fields_in, ignore=("program_id",))
+    with store.write() as conn, wire_names():
+        listing_id = listings_service.id_for(conn, principal.tenant, uuid=program_id)
+        listings_service.update(conn, principal.tenant, listing_id, fields, kind="program")
+    return ok(request, {"program_id": program_id})
+
+
+def _change_status(request: Request, body: Body, tenant: Tenant, store: Store, status: str) -> JSONResponse:
+    fields_in = body.request()
+    known_keys("", fields_in, ("program_id", "channel"))
+    program_id = _program_key(fields_in.get("program_id"))
+    if fields_in.get("channel") is not None:
+        check.text("channel", fields_in["channel"])
+    with store.write() as conn:
+        listing_id = listings_service.id_for(conn, tenant, uuid=program_id)
+        listings_service.update(conn, tenant, listing_id, {"status": status}, kind="program")
+    return ok(request, {"program_id": program_id})
+
+
+@router.post("/publish", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.StatusChange))
+def publish_program(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
+    """Status Live."""
+    return _change_status(request, body, principal.tenant, store, "live")
+
+
+@router.post("/unlist", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.StatusChange))
+def unlist_program(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
+    """Status Unlisted."""
+    return _change_status(request, body, principal.tenant, store, "unlisted")
+
+
+@router.post("/delete", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.StatusChange))
+def delete_program(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
+    """Status Retired: the program leaves default lists but stays readable."""
+    return _change_status(request, body, principal.tenant, store, "retired")
+
+
+@router.post("/list", responses=doc.responses(doc.ListResult, statuses=(400, 401, 403, 405, 413, 500, 503)),
+             openapi_extra=doc.request_body(doc.ListRequest))
+def list_programs(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
+    """Programs, programs not nominated by someone (forms A, D), or nominations with their
+    programs (forms B, C, E); `count` is the total number of matches."""
+    query = parse_list(body.request())
+    tenant = principal.tenant
+    now = utcnow()
+    with store.read() as conn:
+        if query.nominations is not None:
+            total, rows = search_nominations(
+                conn, tenant, query.nominations, query.programs, query.ordering, query.page,
+                (*NOMINATION_COLUMNS, *LABELLED_PROGRAM_COLUMNS), now=now,
+            )
+            items = [{**nomination_json(row._mapping), "program": nested_program_json(row._mapping)} for row in rows]
+        else:
+            total, rows = search_programs(
+                conn, tenant, query.programs, query.ordering, query.page, PROGRAM_COLUMNS, now=now,
+                extra=[not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by],
+            )
+            items = [program_json(row._mapping) for row in rows]
+    return ok(request, {"count": total, "programs": items})
+
+
+# --- nominations ------------------------------------------------------------------------
+
+NOMINEE_KEYS = ("program_id", "user_id", "organisation_id", "id")
+
+
+def _nominee(fields_in: dict[str, Any]) -> tuple[str, Nominee, dict[str, Any]]:
+    """The program, the nominee a change applies to, and what the answer echoes."""
+    program_id = _program_key(fields_in.get("program_id"))
+    ids = {key: check.text(key, fields_in[key], allow_empty=False) for key in ("user_id", "organisation_id") if fields_in.get(key) is not None}
+    if not ids:
+        raise Invalid("user_id", "user_id or organisation_id is required")
+    nomination_id = fields_in.get("id")
+    if nomination_id is not None:
+        check.integer("id", nomination_id, minimum=1)
+    return program_id, Nominee(nomination_id=nomination_id, **ids), {"program_id": program_id, **ids}
+
+
+@router.post("/nomination/add", responses=doc.responses(doc.NominationAdded, statuses=(400, 401, 403, 404, 405, 409, 413, 500, 503)),
+             openapi_extra=doc.request_body(doc.NominationAdd))
+def add_nomination(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
+    """Nominate an organisation or a user to a program; once per nominee."""
+    fields_in = body.request()
+    known_keys("", fields_in, ("program_id", *NOMINATION_FIELDS))
+    program_id = _program_key(fields_in.get("program_id"))
+    fields = {key: fields_in[key] for key in NOMINATION_FIELDS if key in fields_in}
+    with store.write() as conn:
+        listing_id = listings_service.id_for(conn, principal.tenant, uuid=program_id)
+        nomination_id = nominations_service.add(conn, principal.tenant, listing_id, fields)
+    return ok(request, {"program_id": program_id, "user_id": fields.get("user_id"), "id": nomination_id})
+
+
+@router.post("/nomination/update", responses=doc.responses(doc.NominationRef), openapi_extra=doc.request_body(doc.NominationChange))
+def update_nomination(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
+    """Change the nominations of a program by a user or an organisation."""
+    fields_in = body.request()
+    known_keys("", fields_in, (*NOMINEE_KEYS, *nominations_service.CHANGEABLE))
+    program_id, nominee, echo = _nominee(fields_in)
+    changes = {key: fields_in[key] for key in nominations_service.CHANGEABLE if key in fields_in}
+    with store.write() as conn:
+        listing_id = listings_service.id_for(conn, principal.tenant, uuid=program_id)
+        nominations_service.update(conn, principal.tenant, listing_id, nominee, changes)
+    return ok(request, echo)
+
+
+@router.post("/nomination/remove", responses=doc.responses(doc.NominationRef), openapi_extra=doc.request_body(doc.Nominee))
+def remove_nomination(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
+    """Withdraw the nominations of a program by a user or an organisation."""
+    fields_in = body.request()
+    known_keys("", fields_in, NOMINEE_KEYS)
+    program_id, nominee, echo = _nominee(fields_in)
+    with store.write() as conn:
+        listing_id = listings_service.id_for(conn, principal.tenant, uuid=program_id)
+        nominations_service.remove(conn, principal.tenant, listing_id, nominee)
+    return ok(request, echo)
+
+
+@router.post("/nomination/list", responses=doc.responses(list[doc.Nomination], statuses=(400, 401, 403, 405, 413, 500, 503)),
+             openapi_extra=doc.request_body(doc.NominationList))
+def list_nominations_route(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
+    """Nominations, most recently changed first; `result` is the list itself."""
+    fields_in = body.request()
+    known_keys("", fields_in, ("filters", "limit", "offset"))
+    filters = obj("filters", fields_in.get("filters") or {})
+    known_keys("filters", filters, ("program_id", "user_id", "organisation_id", "status"))
+
+    def given(key: str) -> tuple[str, ...] | None:
+        value = filters.get(key)
+        if value is None:
+            return None
+        if key == "status":
+            return choices("filters.status", value, {s: s for s in NOMINATION_STATUSES})
+        return one_or_many(f"filters.{key}", value)
+
+    wanted = NominationFilter(
+        program_uuids=given("program_id"), user_ids=given("user_id"),
+        organisation_ids=given("organisation_id"), statuses=given("status"),
+    )
+    with store.read() as conn:
+        rows = list_nominations(conn, principal.tenant, wanted, parse_page(fields_in), NOMINATION_COLUMNS)
+    return ok(request, [nomination_json(row._mapping) for row in rows])

@@ -1,0 +1,164 @@
+"""Finding programs: the filters, orderings and pages that program lists are made of.
+
+Core vocabulary only (the `listings` columns and the `program_facets` facets); a dialect
+translates its wire names into a `ProgramFilter` and an `Ordering`. Every value reaches
+SQL as a bind parameter. "Any of" filters on facets and the relevance ordering are
+lookups in `program_facets` (indexed by tenant, facet and folded value on both engines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Connection, FromClause, Row, Select
+
+from programhub.core.listings.models import FACETS, listings, program_facets
+from programhub.core.tenancy import Tenant, owned_by
+from programhub.core.text import contains, fold
+
+# Columns a list may be ordered by; NULLs sort last in both directions on both engines.
+SORTABLE = ("name", "created_at", "updated_at", "start_date", "end_date", "nomination_enddate")
+# Columns a filter may match exactly ("any of").
+EXACT = ("rootorg_id", "createdby", "channel")
+DEFAULT_ORDER: tuple[tuple[str, bool], ...] = (("updated_at", True),)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramFilter:
+    """What a program must satisfy. `None` means "no condition"; an empty tuple matches nothing."""
+
+    statuses: tuple[str, ...] | None = None  # None: every status except retired
+    program_types: tuple[str, ...] | None = None
+    uuids: tuple[str, ...] | None = None
+    name_contains: str | None = None
+    nomination_open: bool | None = None  # True: nomination_enddate >= now; False: < now
+    submission_open: bool | None = None  # the same for content_submission_enddate
+    facets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # facet -> any of these values
+    exact: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # EXACT column -> any of these
+
+
+@dataclass(frozen=True, slots=True)
+class Ordering:
+    """Either column keys, or relevance: how many of the given facet values a program has
+    (most first), then the newest first."""
+
+    keys: tuple[tuple[str, bool], ...] = DEFAULT_ORDER  # (SORTABLE column, descending)
+    relevance: Mapping[str, tuple[str, ...]] | None = None  # facet -> values
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    limit: int
+    offset: int = 0
+
+
+def program_conditions(tenant: Tenant, wanted: ProgramFilter, now: datetime) -> list[ColumnElement[bool]]:
+    """The WHERE clause of a program list: this tenant's live (not deleted) programs that
+    satisfy `wanted`."""
+    c = listings.c
+    conditions: list[ColumnElement[bool]] = [owned_by(listings, tenant), c.kind == "program", c.deleted_at.is_(None)]
+    if wanted.statuses is None:
+        conditions.append(c.status != "retired")
+    else:
+        conditions.append(c.status.in_(wanted.statuses))
+    if wanted.program_types is not None:
+        conditions.append(c.program_type.in_(wanted.program_types))
+    if wanted.uuids is not None:
+        conditions.append(c.uuid.in_(wanted.uuids))
+    if wanted.name_contains is not None:
+        conditions.append(contains(c.name_folded, wanted.name_contains))
+    for column, is_open in ((c.nomination_enddate, wanted.nomination_open), (c.content_submission_enddate, wanted.submission_open)):
+        if is_open is not None:
+            conditions.append(column >= now if is_open else column < now)
+    for name, values in wanted.exact.items():
+        if name not in EXACT:
+            raise KeyError(f"not an exact-match column: {name}")
+        conditions.append(c[name].in_(values))
+    for facet, values in wanted.facets.items():
+        conditions.append(c.id.in_(_facet_matches(tenant, facet, values).select()))
+    return conditions
+
+
+def _facet_matches(tenant: Tenant, facet: str, values: Sequence[str]) -> Select[Any]:
+    if facet not in FACETS:
+        raise KeyError(f"not a facet: {facet}")
+    return sa.select(program_facets.c.listing_id).where(
+        owned_by(program_facets, tenant),
+        program_facets.c.facet == facet,
+        program_facets.c.value.in_(sorted({fold(v) for v in values})),
+    )
+
+
+def ordered(query: Select[Any], tenant: Tenant, ordering: Ordering, *tiebreak: ColumnElement[Any]) -> Select[Any]:
+    """`query` (which selects from `listings`) ordered as asked, then by `tiebreak`, then
+    by listing id: a total order, so pages never overlap or skip."""
+    c = listings.c
+    if ordering.relevance is not None:
+        score = _relevance(tenant, ordering.relevance)
+        query = query.outerjoin(score, score.c.listing_id == c.id)
+        return query.order_by(sa.func.coalesce(score.c.score, 0).desc(), c.created_at.desc(), *tiebreak, c.id.desc())
+    clauses: list[ColumnElement[Any]] = []
+    for name, descending in ordering.keys:
+        if name not in SORTABLE:
+            raise KeyError(f"not a sortable column: {name}")
+        column = c.name_folded if name == "name" else c[name]
+        clause = column.desc() if descending else column.asc()
+        clauses.append(clause.nulls_last() if column.nullable else clause)
+    last_descending = ordering.keys[-1][1] if ordering.keys else True
+    return query.order_by(*clauses, *tiebreak, c.id.desc() if last_descending else c.id.asc())
+
+
+def _relevance(tenant: Tenant, wanted: Mapping[str, tuple[str, ...]]) -> FromClause:
+    """Per program, how many of the wanted (facet, value) pairs it has."""
+    if any(facet not in FACETS for facet in wanted):
+        raise KeyError(f"not facets: {sorted(set(wanted) - set(FACETS))}")
+    pairs = [
+        sa.and_(program_facets.c.facet == facet, program_facets.c.value.in_(sorted({fold(v) for v in values})))
+        for facet, values in wanted.items()
+        if values
+    ]
+    return (
+        sa.select(program_facets.c.listing_id, sa.func.count().label("score"))
+        .where(owned_by(program_facets, tenant), sa.or_(sa.false(), *pairs))
+        .group_by(program_facets.c.listing_id)
+        .subquery("relevance")
+    )
+
+
+def count_and_page(
+    conn: Connection,
+    source: FromClause,
+    conditions: Sequence[ColumnElement[bool]],
+    columns: Sequence[ColumnElement[Any]],
+    order: Any,
+    page: Page,
+) -> tuple[int, list[Row[Any]]]:
+    """Two queries whatever the page size: the total number of matches, and one page of
+    `columns` ordered by `order` (a function that adds ORDER BY to a select)."""
+    total = conn.execute(sa.select(sa.func.count()).select_from(source).where(*conditions)).scalar_one()
+    query = order(sa.select(*columns).select_from(source).where(*conditions))
+    rows = conn.execute(query.limit(page.limit).offset(page.offset)).all()
+    return total, rows
+
+
+def search_programs(
+    conn: Connection,
+    tenant: Tenant,
+    wanted: ProgramFilter,
+    ordering: Ordering,
+    page: Page,
+    columns: Sequence[ColumnElement[Any]],
+    *,
+    now: datetime,
+    extra: Sequence[ColumnElement[bool]] = (),
+) -> tuple[int, list[Row[Any]]]:
+    """The total number of programs matching `wanted` (and `extra` conditions on
+    `listings`), and one page of their `columns`."""
+    conditions = [*program_conditions(tenant, wanted, now), *extra]
+    return count_and_page(
+        conn, listings, conditions, columns, lambda query: ordered(query, tenant, ordering), page
+    )

@@ -1,0 +1,135 @@
+"""Reading nominations: the conditions that pick them, alone or with their programs.
+
+"Programs nobody asked for yet" (no nomination by X) is a NOT EXISTS on the
+(program, organisation) or (program, user) index; "nominations where user U holds one of
+these roles" is an exact, indexed match in `nomination_roles`, never a substring test on
+the rolemapping text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Connection, Row
+
+from programhub.core.listings.models import listings
+from programhub.core.listings.search import Ordering, Page, ProgramFilter, count_and_page, ordered, program_conditions
+from programhub.core.nominations.models import nomination_roles, nominations
+from programhub.core.tenancy import Tenant, owned_by
+
+
+@dataclass(frozen=True, slots=True)
+class Nominee:
+    """Who nominated: an organisation, a user, or both (then both must match), optionally
+    narrowed to one nomination id."""
+
+    user_id: str | None = None
+    organisation_id: str | None = None
+    nomination_id: int | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        c = nominations.c
+        found: list[ColumnElement[bool]] = []
+        if self.organisation_id is not None:
+            found.append(c.organisation_id == self.organisation_id)
+        if self.user_id is not None:
+            found.append(c.user_id == self.user_id)
+        if not found:
+            raise ValueError("a nominee needs a user id or an organisation id")
+        if self.nomination_id is not None:
+            found.append(c.id == self.nomination_id)
+        return found
+
+    def describe(self) -> str:
+        parts = []
+        if self.organisation_id is not None:
+            parts.append(f"organisation {self.organisation_id}")
+        if self.user_id is not None:
+            parts.append(f"user {self.user_id}")
+        described = " and ".join(parts)
+        return described if self.nomination_id is None else f"{described} (id {self.nomination_id})"
+
+
+@dataclass(frozen=True, slots=True)
+class NominationFilter:
+    """`None` means no condition; a tuple means "any of" (an empty one matches nothing)."""
+
+    program_uuids: tuple[str, ...] | None = None  # needs `listings` joined
+    user_ids: tuple[str, ...] | None = None
+    organisation_ids: tuple[str, ...] | None = None
+    statuses: tuple[str, ...] | None = None
+    # A user listed under one of `roles` in the nomination's rolemapping (exact id).
+    role_holder: str | None = None
+    roles: tuple[str, ...] = ()
+
+
+def nomination_conditions(tenant: Tenant, wanted: NominationFilter) -> list[ColumnElement[bool]]:
+    c = nominations.c
+    conditions: list[ColumnElement[bool]] = [owned_by(nominations, tenant)]
+    if wanted.program_uuids is not None:
+        conditions.append(listings.c.uuid.in_(wanted.program_uuids))
+    for column, values in ((c.user_id, wanted.user_ids), (c.organisation_id, wanted.organisation_ids), (c.status, wanted.statuses)):
+        if values is not None:
+            conditions.append(column.in_(values))
+    if wanted.role_holder is not None:
+        holders = sa.select(nomination_roles.c.nomination_id).where(
+            owned_by(nomination_roles, tenant),
+            nomination_roles.c.user_id == wanted.role_holder,
+            nomination_roles.c.role.in_(wanted.roles),
+        )
+        conditions.append(c.id.in_(holders))
+    return conditions
+
+
+def not_nominated_by(tenant: Tenant, nominee: Nominee) -> ColumnElement[bool]:
+    """A condition on `listings`: the program has no nomination by `nominee`."""
+    return ~sa.exists().where(
+        nominations.c.program_id == listings.c.id, owned_by(nominations, tenant), *nominee.conditions()
+    )
+
+
+def _with_programs() -> sa.Join:
+    return nominations.join(listings, listings.c.id == nominations.c.program_id)
+
+
+def search_nominations(
+    conn: Connection,
+    tenant: Tenant,
+    wanted: NominationFilter,
+    programs: ProgramFilter,
+    ordering: Ordering,
+    page: Page,
+    columns: Sequence[ColumnElement[Any]],
+    *,
+    now: datetime,
+) -> tuple[int, list[Row[Any]]]:
+    """Nominations matching `wanted` whose program matches `programs`, ordered by their
+    programs (then newest nomination first): the total, and one page of `columns`."""
+    conditions = [*nomination_conditions(tenant, wanted), *program_conditions(tenant, programs, now)]
+    return count_and_page(
+        conn,
+        _with_programs(),
+        conditions,
+        columns,
+        lambda query: ordered(query, tenant, ordering, nominations.c.id.desc()),
+        page,
+    )
+
+
+def list_nominations(
+    conn: Connection, tenant: Tenant, wanted: NominationFilter, page: Page, columns: Sequence[ColumnElement[Any]]
+) -> list[Row[Any]]:
+    """One page of nominations (of programs that are not deleted), most recently changed first."""
+    query = (
+        sa.select(*columns)
+        .select_from(_with_programs())
+        .where(*nomination_conditions(tenant, wanted), listings.c.kind == "program", listings.c.deleted_at.is_(None))
+        .order_by(sa.func.coalesce(nominations.c.updatedon, nominations.c.createdon).desc(), nominations.c.id.desc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return conn.execute(query).all()

@@ -1,0 +1,178 @@
+"""Writing nominations: one per (program, organisation), or per (program, user) for a user
+nominating alone, with the rolemapping mirrored into `nomination_roles` (one row per role
+and user) so that role lookups are exact and indexed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from programhub.core import validation as check
+from programhub.core.clock import utcnow
+from programhub.core.errors import Conflict, Invalid, NotFound
+from programhub.core.listings.models import listings
+from programhub.core.nominations.models import NOMINATION_STATUSES, nomination_roles, nominations
+from programhub.core.nominations.queries import Nominee
+from programhub.core.tenancy import Tenant, owned_by
+
+Checker = Callable[[str, Any], Any]
+
+
+def _optional(checker: Checker) -> Checker:
+    return lambda field, value: None if value is None else checker(field, value)
+
+
+def _identifier(field: str, value: Any) -> str:
+    return check.text(field, value, allow_empty=False, max_length=255)
+
+
+FIELDS: dict[str, Checker] = {
+    "user_id": _optional(_identifier),
+    "organisation_id": _optional(_identifier),
+    "status": lambda f, v: check.one_of(f, v, NOMINATION_STATUSES),
+    "content_types": _optional(check.string_list),
+    "collection_ids": _optional(check.string_list),
+    "feedback": _optional(lambda f, v: check.text(f, v, max_length=check.LONG_TEXT)),
+    "rolemapping": _optional(check.role_mapping),
+    "createdby": _optional(check.text),
+    "updatedby": _optional(check.text),
+}
+# What an update may change; the nominee and the program identify the nomination.
+CHANGEABLE = ("status", "content_types", "collection_ids", "feedback", "rolemapping", "updatedby")
+
+
+def checked(fields: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - FIELDS.keys()
+    if unknown:
+        raise KeyError(f"not nomination fields: {sorted(unknown)}")
+    return {name: FIELDS[name](name, value) for name, value in fields.items()}
+
+
+def add(conn: Connection, tenant: Tenant, program_id: int, fields: Mapping[str, Any]) -> int:
+    """Nominate to a program; a second nomination by the same nominee is a Conflict."""
+    values = checked(fields)
+    if values.get("status") is None:
+        raise Invalid("status", "status is required")
+    if values.get("user_id") is None and values.get("organisation_id") is None:
+        raise Invalid("user_id", "user_id or organisation_id is required")
+    _ensure_open_program(conn, tenant, program_id)
+    nominee = _unique_key(values)
+    if matching_ids(conn, tenant, program_id, nominee, individual=values.get("organisation_id") is None):
+        raise _duplicate(nominee)
+    row = {
+        **values,
+        "org_id": tenant.org_id,
+        "mode": tenant.mode.value,
+        "program_id": program_id,
+        "createdon": utcnow(),
+        "updatedon": None,
+    }
+    with _duplicate_as_conflict(nominee):
+        nomination_id: int = conn.execute(sa.insert(nominations).values(row).returning(nominations.c.id)).scalar_one()
+    _write_roles(conn, tenant, [nomination_id], values.get("rolemapping"))
+    return nomination_id
+
+
+def update(conn: Connection, tenant: Tenant, program_id: int, nominee: Nominee, changes: Mapping[str, Any]) -> list[int]:
+    """Change the nominations of `program_id` by `nominee`; returns their ids."""
+    if set(changes) - set(CHANGEABLE):
+        raise KeyError(f"not changeable: {sorted(set(changes) - set(CHANGEABLE))}")
+    values = checked(changes)
+    if "status" in values and values["status"] is None:
+        raise Invalid("status", f"status must be one of: {', '.join(NOMINATION_STATUSES)}")
+    ids = _existing(conn, tenant, program_id, nominee)
+    values["updatedon"] = utcnow()
+    conn.execute(sa.update(nominations).where(owned_by(nominations, tenant), nominations.c.id.in_(ids)).values(values))
+    if "rolemapping" in values:
+        _delete_roles(conn, tenant, ids)
+        _write_roles(conn, tenant, ids, values["rolemapping"])
+    return ids
+
+
+def remove(conn: Connection, tenant: Tenant, program_id: int, nominee: Nominee) -> list[int]:
+    """Withdraw the nominations of `program_id` by `nominee`; returns their ids."""
+    ids = _existing(conn, tenant, program_id, nominee)
+    _delete_roles(conn, tenant, ids)
+    conn.execute(sa.delete(nominations).where(owned_by(nominations, tenant), nominations.c.id.in_(ids)))
+    return ids
+
+
+def matching_ids(conn: Connection, tenant: Tenant, program_id: int, nominee: Nominee, *, individual: bool = False) -> list[int]:
+    """Ids of the nominations of `program_id` by `nominee` (only those without an
+    organisation when `individual`)."""
+    query = sa.select(nominations.c.id).where(
+        owned_by(nominations, tenant), nominations.c.program_id == program_id, *nominee.conditions()
+    )
+    if individual:
+        query = query.where(nominations.c.organisation_id.is_(None))
+    return list(conn.execute(query.order_by(nominations.c.id)).scalars())
+
+
+def _existing(conn: Connection, tenant: Tenant, program_id: int, nominee: Nominee) -> list[int]:
+    ids = matching_ids(conn, tenant, program_id, nominee)
+    if not ids:
+        raise NotFound("nomination", f"by {nominee.describe()}")
+    return ids
+
+
+def _ensure_open_program(conn: Connection, tenant: Tenant, program_id: int) -> None:
+    status = conn.execute(
+        sa.select(listings.c.status).where(
+            owned_by(listings, tenant),
+            listings.c.id == program_id,
+            listings.c.kind == "program",
+            listings.c.deleted_at.is_(None),
+        )
+    ).scalar_one_or_none()
+    if status is None:
+        raise NotFound("program", program_id)
+    if status == "retired":
+        raise Invalid("program_id", "the program is retired and takes no nominations")
+
+
+def _unique_key(values: Mapping[str, Any]) -> Nominee:
+    """What a nomination must be unique by: its organisation, or, without one, its user."""
+    if values.get("organisation_id") is not None:
+        return Nominee(organisation_id=values["organisation_id"])
+    return Nominee(user_id=values["user_id"])
+
+
+def _duplicate(nominee: Nominee) -> Conflict:
+    field = "organisation_id" if nominee.organisation_id is not None else "user_id"
+    return Conflict(f"{nominee.describe()} has already nominated to this program", field=field)
+
+
+@contextmanager
+def _duplicate_as_conflict(nominee: Nominee) -> Iterator[None]:
+    """A concurrent writer may insert the same nominee between the check and the insert:
+    the unique index refuses it, and the caller gets the same Conflict (the request's
+    transaction is rolled back as for any other failure)."""
+    try:
+        yield
+    except IntegrityError as exc:
+        text = str(exc.orig)
+        if "uq_nominations_program" in text or "nominations.program_id" in text:
+            raise _duplicate(nominee) from None
+        raise
+
+
+def _write_roles(conn: Connection, tenant: Tenant, ids: Sequence[int], rolemapping: Mapping[str, list[str]] | None) -> None:
+    rows = [
+        {"nomination_id": nomination_id, "role": role, "user_id": user, "org_id": tenant.org_id, "mode": tenant.mode.value}
+        for nomination_id in ids
+        for role, users in (rolemapping or {}).items()
+        for user in sorted(set(users))
+    ]
+    if rows:
+        conn.execute(sa.insert(nomination_roles), rows)
+
+
+def _delete_roles(conn: Connection, tenant: Tenant, ids: Sequence[int]) -> None:
+    conn.execute(
+        sa.delete(nomination_roles).where(owned_by(nomination_roles, tenant), nomination_roles.c.nomination_id.in_(ids))
+    )

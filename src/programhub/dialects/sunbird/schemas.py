@@ -1,0 +1,223 @@
+"""Sunbird wire shapes in and out, and their translation to the core's field names.
+
+A program on the wire is a `listings` row: `program_id` is its uuid, `type` its
+program_type, `startdate`/`enddate` its start/end dates, `status` its lifecycle in title
+case, `createdon`/`updatedon` its timestamps; the other Sunbird fields keep their names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Label
+
+from programhub.core import validation as check
+from programhub.core.errors import Invalid
+from programhub.core.listings.models import listings
+from programhub.core.nominations.models import nominations
+from programhub.dialects.sunbird import values
+from programhub.web.formats import iso_millis
+
+STATUSES = {"Draft": "draft", "Live": "live", "Unlisted": "unlisted", "Retired": "retired"}
+WIRE_STATUS = {core: wire for wire, core in STATUSES.items()}
+
+# Wire name -> core column, for every program field a client may write.
+PROGRAM_FIELDS: dict[str, str] = {
+    "name": "name",
+    "description": "description",
+    "type": "program_type",
+    "status": "status",
+    "startdate": "start_date",
+    "enddate": "end_date",
+    "nomination_enddate": "nomination_enddate",
+    "shortlisting_enddate": "shortlisting_enddate",
+    "content_submission_enddate": "content_submission_enddate",
+    "content_types": "content_types",
+    "collection_ids": "collection_ids",
+    "target_collection_category": "target_collection_category",
+    "rolemapping": "rolemapping",
+    "config": "config",
+    "slug": "slug",
+    "channel": "channel",
+    "template_id": "template_id",
+    "guidelines_url": "guidelines_url",
+    "image": "image",
+    "rootorg_id": "rootorg_id",
+    "sourcing_org_name": "sourcing_org_name",
+    "createdby": "createdby",
+    "updatedby": "updatedby",
+}
+CORE_NAMES = {core: wire for wire, core in PROGRAM_FIELDS.items()}
+SERVER_SET = ("program_id", "createdon", "updatedon")
+
+
+def _status(path: str, value: Any) -> str:
+    if value not in STATUSES:
+        raise Invalid(path, f"{path} must be one of: {', '.join(STATUSES)}")
+    return STATUSES[value]
+
+
+def _string_list(path: str, value: Any) -> list[str] | None:
+    return None if value is None else check.string_list(path, value)
+
+
+# Wire values that need converting before the core checks them.
+_CONVERT: dict[str, Callable[[str, Any], Any]] = {
+    "status": _status,
+    "startdate": values.moment,
+    "enddate": values.moment,
+    "nomination_enddate": values.moment,
+    "shortlisting_enddate": values.moment,
+    "content_submission_enddate": values.moment,
+    "collection_ids": _string_list,
+}
+
+
+def program_fields(request: Mapping[str, Any], *, ignore: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The core fields a create or update request sets, converted and renamed."""
+    fields: dict[str, Any] = {}
+    for key, value in request.items():
+        if key in ignore:
+            continue
+        if key in SERVER_SET:
+            raise Invalid(key, f"{key} is set by the server")
+        if key not in PROGRAM_FIELDS:
+            raise Invalid(key, f"{key} is not a program field")
+        fields[PROGRAM_FIELDS[key]] = _CONVERT[key](key, value) if key in _CONVERT else value
+    return fields
+
+
+@contextmanager
+def wire_names() -> Iterator[None]:
+    """Core validation failures, reworded with the wire's field names."""
+    try:
+        yield
+    except Invalid as exc:
+        wire = CORE_NAMES.get(exc.field)
+        if wire is None or wire == exc.field:
+            raise
+        raise Invalid(wire, exc.message.replace(exc.field, wire)) from None
+
+
+# --- programs out -----------------------------------------------------------------------
+
+PROGRAM_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
+    listings.c[name]
+    for name in (
+        "uuid", "name", "description", "program_type", "collection_ids", "content_types",
+        "target_collection_category", "start_date", "end_date", "nomination_enddate",
+        "shortlisting_enddate", "content_submission_enddate", "image", "status", "slug", "config",
+        "rolemapping", "createdby", "updatedby", "created_at", "updated_at", "rootorg_id",
+        "sourcing_org_name", "channel", "template_id", "guidelines_url",
+    )
+)
+# The same columns under other names, for selects that also read a nomination.
+PROGRAM_LABELS = "program_"
+LABELLED_PROGRAM_COLUMNS: tuple[Label[Any], ...] = tuple(c.label(PROGRAM_LABELS + c.name) for c in PROGRAM_COLUMNS)
+
+# The config categories a nested program shows flattened, as the reference selects them.
+FLATTENED = ("subject", "defaultContributeOrgReview", "framework", "board", "gradeLevel", "medium")
+
+
+def program_json(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A program as /read shows it."""
+
+    def get(name: str) -> Any:
+        return row[prefix + name]
+
+    return {
+        "program_id": get("uuid"),
+        "name": get("name"),
+        "description": get("description"),
+        "type": get("program_type"),
+        "collection_ids": get("collection_ids"),
+        "content_types": get("content_types"),
+        "target_collection_category": get("target_collection_category"),
+        "startdate": iso_millis(get("start_date")),
+        "enddate": iso_millis(get("end_date")),
+        "nomination_enddate": iso_millis(get("nomination_enddate")),
+        "shortlisting_enddate": iso_millis(get("shortlisting_enddate")),
+        "content_submission_enddate": iso_millis(get("content_submission_enddate")),
+        "image": get("image"),
+        "status": WIRE_STATUS[get("status")],
+        "slug": get("slug"),
+        "config": get("config") if get("config") is not None else {},
+        "rolemapping": get("rolemapping"),
+        "createdby": get("createdby"),
+        "updatedby": get("updatedby"),
+        "createdon": iso_millis(get("created_at")),
+        "updatedon": iso_millis(get("updated_at")),
+        "rootorg_id": get("rootorg_id"),
+        "sourcing_org_name": get("sourcing_org_name"),
+        "channel": get("channel"),
+        "template_id": get("template_id"),
+        "guidelines_url": get("guidelines_url"),
+    }
+
+
+def nested_program_json(row: Mapping[str, Any], prefix: str = PROGRAM_LABELS) -> dict[str, Any]:
+    """A program inside a nomination: without description and config, with the config's
+    framework categories flattened as PostgreSQL's `config->>'key'` renders them."""
+    program = program_json(row, prefix)
+    config = program.pop("config")
+    del program["description"]
+    for key in FLATTENED:
+        program[key] = config_text(config.get(key))
+    return program
+
+
+def config_text(value: Any) -> str | None:
+    """`config->>'key'` of PostgreSQL: strings as they are, other JSON as jsonb prints it
+    (`["Hindi", "Science"]`), JSON null or a missing key as null."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return _jsonb_text(value)
+
+
+def _jsonb_text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, list):
+        return "[" + ", ".join(_jsonb_text(item) for item in value) + "]"
+    # jsonb keeps object keys ordered by length, then bytewise.
+    keys = sorted(value, key=lambda k: (len(k.encode()), k.encode()))
+    return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {_jsonb_text(value[k])}" for k in keys) + "}"
+
+
+# --- nominations ------------------------------------------------------------------------
+
+NOMINATION_FIELDS = (
+    "user_id", "organisation_id", "status", "content_types", "collection_ids", "feedback",
+    "rolemapping", "createdby", "updatedby",
+)
+NOMINATION_COLUMNS: tuple[ColumnElement[Any], ...] = (
+    nominations.c.id,
+    listings.c.uuid.label("nomination_program_uuid"),
+    *(nominations.c[name] for name in NOMINATION_FIELDS),
+    nominations.c.createdon,
+    nominations.c.updatedon,
+)
+
+
+def nomination_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "program_id": row["nomination_program_uuid"],
+        **{name: row[name] for name in NOMINATION_FIELDS},
+        "createdon": iso_millis(row["createdon"]),
+        "updatedon": iso_millis(row["updatedon"]),
+    }
