@@ -1,0 +1,186 @@
+"""The per-key rate limit: headers on every counted answer, 429 past the limit, fixed
+hourly windows, cleanup of old windows, and one count across server processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from programhub.app import create_app
+from programhub.core.ratelimit import service as ratelimit
+from programhub.core.ratelimit.models import rate_limit_windows
+from programhub.settings import Settings
+from programhub.store import Store
+from tests.dialects.webadmit.conftest import QUARTER_PAST, Clock
+from tests.dialects.webadmit.support import BASE, MALFORMED_ID, make_identity, not_found
+from tests.support import Tenants
+
+LIMIT = 3
+REFUSED = {"errors": {"schema": [
+    f"API rate limit exceeded: at most {LIMIT} calls per hour per API key; try again in 2700 seconds."]}}
+
+
+@pytest.fixture
+def limited(settings: Settings, store: Store) -> Iterator[TestClient]:
+    """A client of an app allowing LIMIT calls per key per hour."""
+    app = create_app(replace(settings, webadmit_rate_limit=LIMIT), store=store)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def _quota(response) -> tuple[str, str, str | None]:  # type: ignore[no-untyped-def]
+    headers = response.headers
+    return headers["X-RateLimit-Limit"], headers["X-RateLimit-Remaining"], headers.get("Retry-After")
+
+
+def test_every_counted_answer_tells_the_quota_and_the_limit_is_then_429(
+    limited: TestClient, store: Store, tenants: Tenants, clock: Clock
+) -> None:
+    key = tenants.a_test.x_api_key
+    identity = make_identity(store, tenants.a_test.tenant)
+
+    ok = limited.get(BASE, headers=key)
+    missing = limited.get(f"{BASE}/999/programs", headers=key)
+    malformed = limited.get(f"{BASE}/abc/organizations", headers=key)
+    assert (ok.status_code, _quota(ok)) == (200, ("3", "2", None))
+    assert (missing.status_code, missing.json(), _quota(missing)) == (404, not_found(999), ("3", "1", None))
+    assert (malformed.status_code, malformed.json(), _quota(malformed)) == (
+        422, {"errors": {"schema": [MALFORMED_ID]}}, ("3", "0", None))
+
+    for path in (BASE, f"{BASE}/{identity}/programs", f"{BASE}/{identity}/organizations"):
+        refused = limited.get(path, headers=key)
+        assert (refused.status_code, refused.json(), _quota(refused)) == (429, REFUSED, ("3", "0", "2700"))
+
+
+def test_each_key_has_its_own_count(limited: TestClient, tenants: Tenants, clock: Clock) -> None:
+    for _ in range(LIMIT):
+        assert limited.get(BASE, headers=tenants.a_test.x_api_key).status_code == 200
+    assert limited.get(BASE, headers=tenants.a_test.x_api_key).status_code == 429
+    for other in (tenants.a_live, tenants.b_test):
+        response = limited.get(BASE, headers=other.x_api_key)
+        assert (response.status_code, _quota(response)) == (200, ("3", "2", None))
+
+
+def test_the_count_starts_again_when_the_hour_turns_and_old_windows_are_deleted(
+    limited: TestClient, store: Store, tenants: Tenants, clock: Clock
+) -> None:
+    key = tenants.a_test.x_api_key
+    for _ in range(LIMIT + 5):  # refused calls do not push the count past limit + 1
+        limited.get(BASE, headers=key)
+    clock.now = QUARTER_PAST + 2699.5
+    assert _quota(limited.get(BASE, headers=key)) == ("3", "0", "1")  # rounded up, never 0
+
+    clock.now = QUARTER_PAST + 2700  # 11:00:00, a new window
+    response = limited.get(BASE, headers=key)
+    assert (response.status_code, _quota(response)) == (200, ("3", "2", None))
+    with store.read() as conn:
+        rows = conn.execute(sa.select(rate_limit_windows.c.window_start, rate_limit_windows.c.count)
+                            .where(rate_limit_windows.c.api_key_id == _key_id(store, tenants.a_test.key_id))).all()
+    assert [tuple(row) for row in rows] == [(int(QUARTER_PAST + 2700), 1)]
+
+
+def test_401_answers_are_not_counted(limited: TestClient, tenants: Tenants, clock: Clock) -> None:
+    for _ in range(LIMIT + 2):
+        assert limited.get(BASE, headers={"x-api-key": "sk_test_" + "1" * 40}).status_code == 401
+    assert _quota(limited.get(BASE, headers=tenants.a_test.x_api_key)) == ("3", "2", None)
+
+
+def test_the_default_limit_is_5000_an_hour(client: TestClient, tenants: Tenants, clock: Clock) -> None:
+    assert _quota(client.get(BASE, headers=tenants.a_test.x_api_key)) == ("5000", "4999", None)
+
+
+def test_the_count_stops_at_limit_plus_one(store: Store, tenants: Tenants) -> None:
+    key_id = _key_id(store, tenants.a_test.key_id)
+    seen = []
+    for _ in range(5):
+        with store.write() as conn:
+            quota = ratelimit.hit(conn, key_id, "test", 2, now=QUARTER_PAST)
+        seen.append((quota.used, quota.remaining, quota.allowed))
+    assert seen == [(1, 1, True), (2, 0, True), (3, 0, False), (3, 0, False), (3, 0, False)]
+
+
+def _key_id(store: Store, public_id: str) -> int:
+    from programhub.core.keys.models import api_keys
+
+    with store.read() as conn:
+        return conn.execute(sa.select(api_keys.c.id).where(api_keys.c.public_id == public_id)).scalar_one()
+
+
+# --- several server processes sharing one database ------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _server(database_url: str, limit: int) -> Iterator[str]:
+    """A real `uvicorn` process serving programhub on its own port."""
+    port = _free_port()
+    env = {**os.environ, "PROGRAMHUB_DATABASE_URL": database_url,
+           "PROGRAMHUB_WEBADMIT_RATE_LIMIT": str(limit), "PROGRAMHUB_LOG_REQUESTS": "0"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "programhub.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {process.stderr.read().decode() if process.stderr else ''}")
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _call(url: str, key: str) -> tuple[int, str | None]:
+    request = urllib.request.Request(url, headers={"x-api-key": key})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers["X-RateLimit-Remaining"]
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["X-RateLimit-Remaining"]
+
+
+def test_two_server_processes_share_one_count(database_url: str, tenants: Tenants) -> None:
+    limit, calls = 10, 30
+    key = tenants.a_test.key
+    with _server(database_url, limit) as first, _server(database_url, limit) as second:
+        for _attempt in range(2):  # once more should the hour turn in the middle of the burst
+            window = ratelimit.window_start(time.time())
+            urls = [f"{(first, second)[n % 2]}{BASE}" for n in range(calls)]
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                results = list(pool.map(lambda url: _call(url, key), urls))
+            if ratelimit.window_start(time.time()) == window:
+                break
+            key = tenants.b_test.key  # a fresh count in the new window
+    allowed = sorted(int(remaining) for status, remaining in results if status == 200 and remaining is not None)
+    assert sorted(status for status, _ in results) == [200] * limit + [429] * (calls - limit)
+    assert allowed == list(range(limit))  # every allowed call saw a different count
