@@ -88,3 +88,19 @@ def count_queries(store: Store) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(store.engine, "before_cursor_execute", record)
+
+
+def assert_json_equal(actual: Any, expected: Any, path: str = "$") -> None:
+    """Equality that also checks JSON types: 0 is not 0.0 and true is not 1, as a strictly
+    typed client would see them (Python's == says they are equal)."""
+    assert type(actual) is type(expected), f"{path}: {actual!r} ({type(actual).__name__}) != {expected!r} ({type(expected).__name__})"
+    if isinstance(expected, dict):
+        assert actual.keys() == expected.keys(), f"{path}: keys {sorted(actual)} != {sorted(expected)}"
+        for key in expected:
+            assert_json_equal(actual[key], expected[key], f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert len(actual) == len(expected), f"{path}: {len(actual)} items != {len(expected)}"
+        for index, (left, right) in enumerate(zip(actual, expected, strict=True)):
+            assert_json_equal(left, right, f"{path}[{index}]")
+    else:
+        assert actual == expected, f"{path}: {actual!r} != {expected!r}"

@@ -56,6 +56,11 @@ class Store:
         self.engine.dispose()
 
 
+# FastAPI runs blocking handlers on AnyIO's thread pool (40 threads by default); a pool as
+# large keeps connections open instead of opening and closing overflow ones under load.
+POOL_SIZE = 40
+
+
 def open_store(url: str, **engine_options: Any) -> Store:
     url = normalise_url(url)
     parsed = make_url(url)
@@ -67,11 +72,11 @@ def open_store(url: str, **engine_options: Any) -> Store:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        options.update(pool_size=POOL_SIZE, max_overflow=10, connect_args={"check_same_thread": False, "timeout": 30})
     else:
         options.update(
-            pool_size=20,
-            max_overflow=20,
+            pool_size=POOL_SIZE,
+            max_overflow=10,
             pool_timeout=10,
             pool_recycle=1800,
             connect_args={"connect_timeout": 5, "options": "-c statement_timeout=30000"},

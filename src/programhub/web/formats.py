@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 
 def iso_millis(moment: datetime | None) -> str | None:
-    """`2025-05-19T13:30:02.952Z` (Record, Sunbird)."""
+    """`2025-05-19T13:30:02.952Z` (Record, Sunbird). isoformat is C code, strftime is not."""
     if moment is None:
         return None
-    moment = moment.astimezone(UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
