@@ -101,7 +101,7 @@ def test_a_limited_identity_sees_only_its_programs_while_they_are_live(
     client: TestClient, store: Store, tenants: Tenants
 ) -> None:
     tenant = tenants.a_test.tenant
-    ids = [make_program(store, tenant, f"Program {n}") for n in range(4)]
+    ids = [make_program(store, tenant, f"WebAdmitProgram {n}") for n in range(4)]
     identity = make_identity(store, tenant, organization="Hogwarts School of Witchcraft and Wizardry",
                              program_ids=[ids[2], ids[0], ids[2]])
     nothing = make_identity(store, tenant, program_ids=[])
@@ -109,13 +109,13 @@ def test_a_limited_identity_sees_only_its_programs_while_they_are_live(
     headers = tenants.a_test.x_api_key
 
     assert client.get(url, headers=headers).json() == programs_body(
-        identity, [(ids[0], "Program 0"), (ids[2], "Program 2")], "Hogwarts School of Witchcraft and Wizardry")
+        identity, [(ids[0], "WebAdmitProgram 0"), (ids[2], "WebAdmitProgram 2")], "Hogwarts School of Witchcraft and Wizardry")
 
     with store.write() as conn:
         listings.update(conn, tenant, ids[0], {"status": "retired", "name": "Renamed"})
-        listings.update(conn, tenant, ids[2], {"name": "Program 2, renamed"})
+        listings.update(conn, tenant, ids[2], {"name": "WebAdmitProgram 2, renamed"})
     assert client.get(url, headers=headers).json() == programs_body(
-        identity, [(ids[2], "Program 2, renamed")], "Hogwarts School of Witchcraft and Wizardry")
+        identity, [(ids[2], "WebAdmitProgram 2, renamed")], "Hogwarts School of Witchcraft and Wizardry")
 
     with store.write() as conn:
         listings.delete_listing(conn, tenant, ids[2])
@@ -240,7 +240,7 @@ def test_lists_cost_a_constant_number_of_queries(
     unlimited, limited = make_identity(store, a.tenant), make_identity(store, a.tenant, program_ids=[one])
     small = [cost(BASE), cost(f"{BASE}/{unlimited}/programs"), cost(f"{BASE}/{limited}/programs"),
              cost(f"{BASE}/{unlimited}/organizations")]
-    more = [make_program(store, a.tenant, f"Program {n}") for n in range(30)]
+    more = [make_program(store, a.tenant, f"WebAdmitProgram {n}") for n in range(30)]
     for _ in range(10):
         make_identity(store, a.tenant, program_ids=more)
     limited_many = make_identity(store, a.tenant, program_ids=more)
@@ -259,7 +259,7 @@ def test_routes_describe_themselves_in_openapi(client: TestClient) -> None:
         assert set(operation["responses"]) == {"200", "401", "403", "404", "422", "429", "503"}
         assert operation["parameters"][0]["schema"]["type"] == "integer"
         assert operation["responses"]["404"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/SchemaErrors"}
+            "$ref": "#/components/schemas/WebAdmitSchemaErrors"}
     assert programs["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ProgramList"}
+        "$ref": "#/components/schemas/WebAdmitProgramList"}
     assert set(identities["responses"]["429"]["headers"]) == {"X-RateLimit-Limit", "X-RateLimit-Remaining", "Retry-After"}

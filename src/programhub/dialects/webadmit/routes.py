@@ -13,9 +13,9 @@ from programhub.core.identities import service as identities
 from programhub.core.validation import INT32
 from programhub.dialects.webadmit.ratelimit import Caller, WebAdmitRoute
 from programhub.dialects.webadmit.schemas import (
-    OrganizationList,
-    ProgramList,
-    UserIdentityList,
+    WebAdmitOrganizationList,
+    WebAdmitProgramList,
+    WebAdmitUserIdentityList,
     identity_json,
     organization_json,
     program_json,
@@ -52,7 +52,7 @@ def parse_identity_id(raw: str) -> int:
 @router.get(
     "",
     summary="User Identity List",
-    responses=responses(UserIdentityList, with_id=False),
+    responses=responses(WebAdmitUserIdentityList, with_id=False),
 )
 def list_user_identities(store: StoreDep, caller: Caller) -> JSONResponse:
     """The user identities of the key's organisation and mode, oldest first."""
@@ -65,7 +65,7 @@ def list_user_identities(store: StoreDep, caller: Caller) -> JSONResponse:
 @router.get(
     "/{user_identity_id}/programs",
     summary="Program List",
-    responses=responses(ProgramList, with_id=True),
+    responses=responses(WebAdmitProgramList, with_id=True),
 )
 def list_programs(user_identity_id: IdentityIdText, store: StoreDep, caller: Caller) -> JSONResponse:
     """The programs this identity sees: every live program of its organisation, or only
@@ -85,7 +85,7 @@ def list_programs(user_identity_id: IdentityIdText, store: StoreDep, caller: Cal
 @router.get(
     "/{user_identity_id}/organizations",
     summary="Organization List",
-    responses=responses(OrganizationList, with_id=True),
+    responses=responses(WebAdmitOrganizationList, with_id=True),
 )
 def list_organizations(user_identity_id: IdentityIdText, store: StoreDep, caller: Caller) -> JSONResponse:
     """The organization this identity acts for, in its cycle (always exactly one)."""

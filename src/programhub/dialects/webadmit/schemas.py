@@ -44,7 +44,7 @@ def organization_json(identity: Identity, tenant: Tenant) -> dict[str, Any]:
 # --- OpenAPI descriptions -----------------------------------------------------------------
 
 
-class UserIdentity(BaseModel):
+class WebAdmitUserIdentity(BaseModel):
     id: int = Field(description="Unique identifier for this user identity.", examples=[42])
     type: IdentityType = Field(description="Type of access granted by this user identity.")
     association: str | None = Field(description="The association this identity belongs to, or null.")
@@ -53,23 +53,23 @@ class UserIdentity(BaseModel):
     cycle: str | None = Field(description="Academic cycle this identity can access.", examples=["2025 - 2026"])
 
 
-class UserIdentityList(BaseModel):
+class WebAdmitUserIdentityList(BaseModel):
     href: Literal["/api/v1/user_identities"]
-    user_identities: list[UserIdentity]
+    user_identities: list[WebAdmitUserIdentity]
 
 
-class Program(BaseModel):
+class WebAdmitProgram(BaseModel):
     id: int = Field(description="Unique identifier of this program (the Canvas Catalog id too).")
     name: str = Field(description="Human-readable name of this program.", examples=["Potions"])
     organization_name: str | None = Field(description="Name of the organization whose program this is.")
 
 
-class ProgramList(BaseModel):
+class WebAdmitProgramList(BaseModel):
     href: str = Field(pattern=r"^/api/v1/user_identities/\d+/programs$", examples=["/api/v1/user_identities/1/programs"])
-    programs: list[Program]
+    programs: list[WebAdmitProgram]
 
 
-class Organization(BaseModel):
+class WebAdmitOrganization(BaseModel):
     id: int = Field(description="Unique identifier of this organization.")
     name: str = Field(description="Human-readable name of this organization.")
     cycle_name: str | None = Field(description="Academic cycle of this organization.")
@@ -78,26 +78,26 @@ class Organization(BaseModel):
     config_portal_identifier: str = Field(description="The organization id, as text.")
 
 
-class OrganizationList(BaseModel):
+class WebAdmitOrganizationList(BaseModel):
     href: str = Field(
         pattern=r"^/api/v1/user_identities/\d+/organizations$", examples=["/api/v1/user_identities/1/organizations"]
     )
-    organizations: list[Organization]
+    organizations: list[WebAdmitOrganization]
 
 
-class SchemaMessages(BaseModel):
+class WebAdmitSchemaMessages(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     schema_: list[str] = Field(alias="schema", min_length=1)
 
 
-class SchemaErrors(BaseModel):
+class WebAdmitSchemaErrors(BaseModel):
     """`{"errors": {"schema": ["User identity '999' not found."]}}`"""
 
-    errors: SchemaMessages
+    errors: WebAdmitSchemaMessages
 
 
-class LegacyMessage(BaseModel):
+class WebAdmitLegacyMessage(BaseModel):
     """`{"message": "Not Found"}`"""
 
     message: str
@@ -123,13 +123,13 @@ def responses(success: type[BaseModel], *, with_id: bool) -> dict[int | str, dic
         200: {"model": success, "description": "OK", "headers": _rate_limit_headers()},
         401: {"description": "Missing, unknown or revoked API key (empty body)."},
         403: {"description": "The key's organisation is suspended (empty body)."},
-        429: {"model": SchemaErrors, "description": "Past the hourly rate limit of the key.",
+        429: {"model": WebAdmitSchemaErrors, "description": "Past the hourly rate limit of the key.",
               "headers": _rate_limit_headers(refused=True)},
-        503: {"model": LegacyMessage, "description": "The database is unavailable."},
+        503: {"model": WebAdmitLegacyMessage, "description": "The database is unavailable."},
     }
     if with_id:
-        documented[404] = {"model": SchemaErrors, "description": "No such user identity for this key.",
+        documented[404] = {"model": WebAdmitSchemaErrors, "description": "No such user identity for this key.",
                            "headers": _rate_limit_headers()}
-        documented[422] = {"model": SchemaErrors, "description": "The user identity id is not an integer.",
+        documented[422] = {"model": WebAdmitSchemaErrors, "description": "The user identity id is not an integer.",
                            "headers": _rate_limit_headers()}
     return documented
