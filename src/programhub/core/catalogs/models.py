@@ -14,6 +14,9 @@ catalogs = Table(
     # service's own PROGRAMHUB_PUBLIC_URL, resolved when rendered.
     Column("url", Text),
     Column("is_default", Boolean, nullable=False, server_default=text("false")),
+    # The Canvas instance the catalog enrolls into (Canvas Catalog's account shows both).
+    Column("canvas_domain", Text),
+    Column("canvas_id", Integer),
     Column("settings", JSONDoc),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

@@ -1,0 +1,68 @@
+"""Catalog's pagination: `?page=` and `?per_page=` (default 20, at most 100), told in an
+RFC 8288 `Link` header. The first page has no first/prev links, the last page no
+next/last; a page past the end is an empty list with first and prev links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import Query, Request
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 2**31 - 1
+
+PageParam = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_PAGE, description="The page to return, from 1."),
+]
+PerPageParam = Annotated[
+    int | None,
+    Query(ge=1, description=f"Items per page: default {DEFAULT_PER_PAGE}; more than {MAX_PER_PAGE} counts as {MAX_PER_PAGE}."),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    number: int
+    size: int
+
+    @classmethod
+    def of(cls, page: int | None, per_page: int | None) -> Page:
+        return cls(page or 1, min(per_page or DEFAULT_PER_PAGE, MAX_PER_PAGE))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+def link_header(request: Request, page: Page, total: int) -> str | None:
+    """The Link header value, or None when there is only one page (nothing to link)."""
+    last = max(1, -(-total // page.size))
+    links: list[tuple[str, int]] = []
+    if page.number < last:
+        links += [("next", page.number + 1), ("last", last)]
+    if page.number > 1:
+        links += [("first", 1), ("prev", page.number - 1)]
+    if not links:
+        return None
+    return ", ".join(f'<{_page_url(request, number)}>; rel="{rel}"' for rel, number in links)
+
+
+def _page_url(request: Request, number: int) -> str:
+    """The request's own URL with `page` set, every other parameter kept in its place."""
+    params = parse_qsl(request.url.query, keep_blank_values=True)
+    replaced = False
+    kept: list[tuple[str, str]] = []
+    for key, value in params:
+        if key == "page":
+            if not replaced:
+                kept.append(("page", str(number)))
+                replaced = True
+            continue
+        kept.append((key, value))
+    if not replaced:
+        kept.append(("page", str(number)))
+    return str(request.url.replace(query=urlencode(kept)))
