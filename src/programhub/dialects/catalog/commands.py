@@ -33,7 +33,8 @@ def create(conn: Connection, tenant: Tenant, kind: str, body: Mapping[str, Any])
     _check_catalogs(conn, tenant, data.fields)
     check_windows(data.fields, data.fields)
     listing_id = listings_service.create(conn, tenant, kind, data.fields)
-    _set_requirements(conn, tenant, listing_id, data)
+    if data.requirement_ids:
+        _set_requirements(conn, tenant, listing_id, data)
     return listing_id
 
 

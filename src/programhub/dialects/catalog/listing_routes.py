@@ -15,7 +15,7 @@ from programhub.dialects.catalog.body import Body
 from programhub.dialects.catalog.errors import ERRORS
 from programhub.dialects.catalog.openapi import ARCHIVE_REQUEST, KIND_MODELS, LINK, CatalogArchiveFailure, errors, listing_request
 from programhub.dialects.catalog.paging import Page, PageParam, PerPageParam, link_header
-from programhub.dialects.catalog.schemas import COURSE, PROGRAM, Renderer
+from programhub.dialects.catalog.schemas import COURSE, PROGRAM, Renderer, envelope, single
 from programhub.web.auth import Authenticated
 from programhub.web.deps import SettingsDep, StoreDep
 from programhub.web.dialect import dialect_route_class
@@ -24,6 +24,7 @@ from programhub.web.responses import JSONResponse
 router = APIRouter(route_class=dialect_route_class(ERRORS))
 
 MAX_ID = 2**31 - 1
+JSON = "application/json"
 
 
 def listing_id(kind: str, raw: str) -> int:
@@ -76,9 +77,9 @@ def add_routes(kind: str) -> None:
         )
         chosen = Page.of(page, per_page)
         with store.read() as conn:
-            trees, ids, total = queries.page_of(conn, principal.tenant, kind, filters, chosen, utcnow())
-        renderer = Renderer(trees, settings.public_url)
-        response = JSONResponse({plural: [renderer.listing(i) for i in ids]})
+            trees, ids, total = queries.page_of(conn, principal.tenant, kind, filters, chosen, utcnow(), settings.public_url)
+        renderer = Renderer(trees)
+        response = Response(envelope(plural, [renderer.listing(i) for i in ids]), media_type=JSON)
         link = link_header(request, chosen, total)
         if link:
             response.headers["Link"] = link
@@ -96,8 +97,8 @@ def add_routes(kind: str) -> None:
         tenant = principal.tenant
         with store.write() as conn:
             new_id = commands.create(conn, tenant, kind, body)
-            trees = queries.one(conn, tenant, kind, new_id)
-        return JSONResponse({kind: Renderer(trees, settings.public_url).listing(new_id)}, 201)
+            trees = queries.one(conn, tenant, kind, new_id, settings.public_url)
+        return Response(single(kind, Renderer(trees).listing(new_id)), 201, media_type=JSON)
 
     @router.post(
         f"/{plural}/archived",
@@ -138,8 +139,8 @@ def add_routes(kind: str) -> None:
     def get_listing(id: str, store: StoreDep, settings: SettingsDep, principal: Authenticated) -> Response:  # noqa: A002
         wanted = listing_id(kind, id)
         with store.read() as conn:
-            trees = queries.one(conn, principal.tenant, kind, wanted)
-        return JSONResponse({kind: Renderer(trees, settings.public_url).listing(wanted)})
+            trees = queries.one(conn, principal.tenant, kind, wanted, settings.public_url)
+        return Response(single(kind, Renderer(trees).listing(wanted)), media_type=JSON)
 
     @router.put(
         f"/{plural}/{{id}}",

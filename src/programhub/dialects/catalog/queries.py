@@ -16,7 +16,7 @@ from programhub.core.listings.models import listings
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.core.text import contains
 from programhub.dialects.catalog.paging import Page
-from programhub.dialects.catalog.schemas import COLUMNS
+from programhub.dialects.catalog.schemas import listing_columns
 
 RETIRED = "retired"  # the core status Catalog calls "archived"
 
@@ -57,9 +57,10 @@ def _conditions(kind: str, filters: Filters, now: datetime) -> list[ColumnElemen
 
 
 def page_of(
-    conn: Connection, tenant: Tenant, kind: str, filters: Filters, page: Page, now: datetime
+    conn: Connection, tenant: Tenant, kind: str, filters: Filters, page: Page, now: datetime, public_url: str
 ) -> tuple[tree.Trees, list[int], int]:
     """The trees of one page, the page's ids in order, and the total of matching listings."""
+    columns = listing_columns(public_url)
     where = _conditions(kind, filters, now)
     total = conn.execute(
         sa.select(sa.func.count())
@@ -68,7 +69,7 @@ def page_of(
     ).scalar_one()
     rows = (
         conn.execute(
-            tree.select_listings(tenant, COLUMNS)
+            tree.select_listings(tenant, columns)
             .where(*where)
             .order_by(listings.c.list_order.asc().nulls_last(), listings.c.id)
             .limit(page.size)
@@ -77,16 +78,17 @@ def page_of(
         .mappings()
         .all()
     )
-    return tree.load(conn, tenant, rows, COLUMNS), [row["id"] for row in rows], total
+    return tree.load(conn, tenant, rows, columns), [row["id"] for row in rows], total
 
 
-def one(conn: Connection, tenant: Tenant, kind: str, listing_id: int) -> tree.Trees:
+def one(conn: Connection, tenant: Tenant, kind: str, listing_id: int, public_url: str) -> tree.Trees:
     """A listing of this kind (archived ones too) with its tree, or NotFound."""
+    columns = listing_columns(public_url)
     row = (
-        conn.execute(tree.select_listings(tenant, COLUMNS).where(listings.c.kind == kind, listings.c.id == listing_id))
+        conn.execute(tree.select_listings(tenant, columns).where(listings.c.kind == kind, listings.c.id == listing_id))
         .mappings()
         .one_or_none()
     )
     if row is None:
         raise NotFound(kind, listing_id)
-    return tree.load(conn, tenant, [row], COLUMNS)
+    return tree.load(conn, tenant, [row], columns)

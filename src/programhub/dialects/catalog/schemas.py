@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import RowMapping
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, RowMapping
 
 from programhub.core.catalogs.models import catalogs
 from programhub.core.errors import Invalid
@@ -15,6 +17,7 @@ from programhub.core.listings import service as listings_service
 from programhub.core.listings.models import listings
 from programhub.core.listings.tree import Trees
 from programhub.dialects.catalog import values as v
+from programhub.store import sqljson as sj
 
 PROGRAM, COURSE = "program", "course"
 BOTH = frozenset({PROGRAM, COURSE})
@@ -48,8 +51,8 @@ FIELDS: dict[str, WireField] = {
     "list_order": WireField("list_order", v.nullable(v.integer)),
     "waitlist": WireField("waitlist", v.boolean),
     "waitlist_cap": WireField("waitlist_cap", v.nullable(v.non_negative)),
-    "listing_image": WireField("image", v.nullable_text),
-    "image_alt_text": WireField("image_alt_text", v.nullable_text),
+    "listing_image": WireField("image", v.nullable(v.text)),
+    "image_alt_text": WireField("image_alt_text", v.nullable(v.text)),
     "tag_names": WireField("tag_names", v.string_list),
     "show_free_banner": WireField("show_free_banner", v.boolean),
     "associated_account_ids": WireField("associated_account_ids", v.id_list),
@@ -58,7 +61,7 @@ FIELDS: dict[str, WireField] = {
     "credits": WireField("credits", v.nullable(v.quantity)),
     "currency": WireField("currency", v.text),
     "measurement": WireField("measurement", v.text),
-    "sku": WireField("sku", v.nullable_text),
+    "sku": WireField("sku", v.nullable(v.text)),
     "canvas_section_id": WireField("canvas_section_id", v.nullable(v.integer)),
     "canvas_course_id": WireField("canvas_course_id", v.nullable(v.integer), frozenset({COURSE})),
     "sequential": WireField("sequential", v.boolean, frozenset({PROGRAM})),
@@ -105,102 +108,88 @@ def check_windows(merged: Mapping[str, Any], changed: Mapping[str, Any]) -> None
                 raise Invalid(WIRE_NAMES[end], f"{WIRE_NAMES[end]} must not be before {WIRE_NAMES[start]}")
 
 
-# The columns a listing is rendered from.
-COLUMNS = (
-    listings.c.id,
-    listings.c.kind,
-    listings.c.name,
-    listings.c.description,
-    listings.c.start_date,
-    listings.c.end_date,
-    listings.c.image,
-    listings.c.created_at,
-    listings.c.updated_at,
-    listings.c.catalog_id,
-    listings.c.visibility,
-    listings.c.short_description,
-    listings.c.listing_path,
-    listings.c.image_alt_text,
-    listings.c.enrollment_open,
-    listings.c.enrollment_open_from,
-    listings.c.enrollment_open_to,
-    listings.c.enrollment_cap,
-    listings.c.waitlist,
-    listings.c.waitlist_cap,
-    listings.c.enrollment_fee_cents,
-    listings.c.currency,
-    listings.c.credits,
-    listings.c.measurement,
-    listings.c.list_order,
-    listings.c.sku,
-    listings.c.show_free_banner,
-    listings.c.allowed_payment_types,
-    listings.c.tag_names,
-    listings.c.associated_account_ids,
-    listings.c.canvas_section_id,
-    listings.c.canvas_course_id,
-    listings.c.sequential,
-    catalogs.c.name.label("catalog_name"),
-    catalogs.c.url.label("catalog_url"),
-)
+def listing_columns(public_url: str) -> tuple[ColumnElement[Any], ...]:
+    """What a listing is rendered from: the database builds its JSON in two fragments,
+    `head` (id .. created_at) and `tail` (measurement .. associated_account_ids), so the
+    derived credits go between them and the kind's own keys after, in the seed's order."""
+    t, c = listings.c, catalogs.c
+    head = sj.json_object(
+        ("id", t.id),
+        ("visibility", t.visibility),
+        ("enrollment_open", sj.boolean(t.enrollment_open)),
+        ("enrollment_open_from", sj.slash_time(t.enrollment_open_from)),
+        ("enrollment_open_to", sj.slash_time(t.enrollment_open_to)),
+        ("enrollment_cap", t.enrollment_cap),
+        ("description", t.description),
+        ("enrollment_fee", sj.cents(t.enrollment_fee_cents)),
+        ("created_at", sj.slash_time(t.created_at)),
+    )
+    tail = sj.json_object(
+        ("measurement", t.measurement),
+        ("updated_at", sj.slash_time(t.updated_at)),
+        ("short_description", t.short_description),
+        ("listing_path", t.listing_path),
+        ("listing_image", t.image),
+        ("currency", t.currency),
+        ("catalog", sj.json_object(("id", t.catalog_id), ("name", c.name))),
+        ("type", sa.case((t.kind == PROGRAM, TYPES[PROGRAM]), else_=TYPES[COURSE])),
+        ("title", t.name),
+        ("list_order", t.list_order),
+        ("waitlist", sj.boolean(t.waitlist)),
+        ("waitlist_cap", t.waitlist_cap),
+        ("sku", t.sku),
+        ("show_free_banner", sj.boolean(t.show_free_banner)),
+        ("image_alt_text", t.image_alt_text),
+        ("allowed_payment_types", sj.document(t.allowed_payment_types)),
+        ("tag_names", sj.document(t.tag_names)),
+        ("listing_url", sa.func.coalesce(c.url, sa.literal(public_url, sa.Text())) + "/" + t.kind + "s/" + t.listing_path),
+        ("start_date", sj.slash_time(t.start_date)),
+        ("end_date", sj.slash_time(t.end_date)),
+        ("canvas_section_id", t.canvas_section_id),
+        ("associated_account_ids", sj.document(t.associated_account_ids)),
+    )
+    return (
+        t.id,
+        t.kind,
+        t.credits,
+        t.sequential,
+        t.canvas_course_id,
+        sj.as_text(head).label("head"),
+        sj.as_text(tail).label("tail"),
+    )
 
 
 class Renderer:
-    """Builds listing objects from a Trees; a listing reached twice is built once."""
+    """Listing objects as JSON text, nested from a Trees; a listing reached twice is
+    built once."""
 
-    def __init__(self, trees: Trees, public_url: str) -> None:
+    def __init__(self, trees: Trees) -> None:
         self.trees = trees
-        self.public_url = public_url
-        self._built: dict[int, dict[str, Any]] = {}
+        self._built: dict[int, str] = {}
 
-    def listing(self, listing_id: int) -> dict[str, Any]:
+    def listing(self, listing_id: int) -> str:
         built = self._built.get(listing_id)
         if built is None:
             built = self._build(self.trees.rows[listing_id])
             self._built[listing_id] = built
         return built
 
-    def _build(self, row: RowMapping) -> dict[str, Any]:
-        kind = row["kind"]
-        site = row["catalog_url"] or self.public_url
-        body: dict[str, Any] = {
-            "id": row["id"],
-            "visibility": row["visibility"],
-            "enrollment_open": row["enrollment_open"],
-            "enrollment_open_from": v.timestamp(row["enrollment_open_from"]),
-            "enrollment_open_to": v.timestamp(row["enrollment_open_to"]),
-            "enrollment_cap": row["enrollment_cap"],
-            "description": row["description"],
-            "enrollment_fee": v.money(row["enrollment_fee_cents"]),
-            "created_at": v.timestamp(row["created_at"]),
-            "credits": v.number(self.trees.credits(row["id"])),
-            "measurement": row["measurement"],
-            "updated_at": v.timestamp(row["updated_at"]),
-            "short_description": row["short_description"],
-            "listing_path": row["listing_path"],
-            "listing_image": row["image"],
-            "currency": row["currency"],
-            "catalog": {"id": row["catalog_id"], "name": row["catalog_name"]},
-            "type": TYPES[kind],
-            "title": row["name"],
-            "list_order": row["list_order"],
-            "waitlist": row["waitlist"],
-            "waitlist_cap": row["waitlist_cap"],
-            "sku": row["sku"],
-            "show_free_banner": row["show_free_banner"],
-            "image_alt_text": row["image_alt_text"],
-            "allowed_payment_types": row["allowed_payment_types"],
-            "tag_names": row["tag_names"],
-            "listing_url": f"{site}/{kind}s/{row['listing_path']}",
-            "start_date": v.timestamp(row["start_date"]),
-            "end_date": v.timestamp(row["end_date"]),
-            "canvas_section_id": row["canvas_section_id"],
-            "associated_account_ids": row["associated_account_ids"],
-        }
-        if kind == PROGRAM:
-            body["sequential"] = row["sequential"]
-            body["requirements"] = [self.listing(child) for child in self.trees.requirements(row["id"])]
-        else:
-            course_id = row["canvas_course_id"]
-            body["canvas_course"] = None if course_id is None else {"id": course_id}
-        return body
+    def _build(self, row: RowMapping) -> str:
+        credits = orjson.dumps(v.number(self.trees.credits(row["id"]))).decode()
+        middle = f'{row["head"][:-1]},"credits":{credits},{row["tail"][1:-1]}'
+        if row["kind"] == PROGRAM:
+            children = ",".join(self.listing(child) for child in self.trees.requirements(row["id"]))
+            sequential = "true" if row["sequential"] else "false"
+            return f'{middle},"sequential":{sequential},"requirements":[{children}]}}'
+        course_id = row["canvas_course_id"]
+        canvas_course = "null" if course_id is None else f'{{"id":{course_id}}}'
+        return f'{middle},"canvas_course":{canvas_course}}}'
+
+
+def envelope(root: str, items: list[str]) -> bytes:
+    """`{"<root>": item}` for one JSON text, `{"<root>s": [...]}` for a list."""
+    return f'{{"{root}":[{",".join(items)}]}}'.encode()
+
+
+def single(root: str, item: str) -> bytes:
+    return f'{{"{root}":{item}}}'.encode()
