@@ -7,18 +7,11 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from programhub.cli import main
 from programhub.core.listings import service as listings
 from programhub.store import Store
 from tests.dialects.webadmit.support import BASE, CYCLE, make_program, not_found, programs_body
 from tests.support import Tenants
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
+from tests.test_cli import run
 
 
 @pytest.fixture(autouse=True)

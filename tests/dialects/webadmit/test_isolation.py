@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import IntegrityError
 
-from programhub.cli import main
 from programhub.core.errors import Invalid
 from programhub.core.identities import service as identities
 from programhub.core.identities.models import identity_programs
 from programhub.store import Store
 from tests.dialects.webadmit.support import BASE, CYCLE, make_identity, make_program, not_found, programs_body
 from tests.support import TenantKey, Tenants
+from tests.test_cli import run
 
 
 def _seed(store: Store, tenants: Tenants) -> dict[str, dict[str, int]]:
@@ -80,13 +80,6 @@ def test_grants_never_cross_organisations_or_modes(store: Store, tenants: Tenant
                                                              org_id=org_id, mode=mode))
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
-
-
 def test_the_cli_refuses_foreign_programs_in_one_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, database_url: str,
     client: TestClient, store: Store, tenants: Tenants,
@@ -95,12 +88,12 @@ def test_the_cli_refuses_foreign_programs_in_one_line(
     a: TenantKey = tenants.a_test
     mine = make_program(store, a.tenant, "Mine")
     theirs = make_program(store, tenants.b_test.tenant, "Theirs")
-    code, out, err = _cli(capsys, "identities", "create", "--org", a.org, "--mode", "test",
+    code, out, err = run(capsys, "identities", "create", "--org", a.org, "--mode", "test",
                           "--type", "Admissions User", "--cycle", CYCLE, "--programs", f"{mine},{theirs}")
     assert (code, out) == (1, "")
     assert err == f"error: program {theirs} is not a program of {a.org} in test mode\n"
 
-    code, out, _ = _cli(capsys, "identities", "create", "--org", a.org, "--mode", "test",
+    code, out, _ = run(capsys, "identities", "create", "--org", a.org, "--mode", "test",
                         "--type", "Admissions User", "--cycle", CYCLE, "--programs", str(mine), "--json")
     created = orjson.loads(out)["id"]
     assert client.get(f"{BASE}/{created}/programs", headers=a.x_api_key).json() == programs_body(

@@ -129,35 +129,48 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(database_url: str, limit: int) -> Iterator[str]:
-    """A real `uvicorn` process serving programhub on its own port."""
-    port = _free_port()
+def _servers(database_url: str, limit: int, count: int) -> Iterator[list[str]]:
+    """`count` real `uvicorn` processes serving programhub on the same database, each on
+    its own port (started together, so the test waits for one start-up only)."""
     env = {**os.environ, "PROGRAMHUB_DATABASE_URL": database_url,
            "PROGRAMHUB_WEBADMIT_RATE_LIMIT": str(limit), "PROGRAMHUB_LOG_REQUESTS": "0"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "programhub.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
+    ports = [_free_port() for _ in range(count)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "programhub.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        for port in ports
+    ]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {process.stderr.read().decode() if process.stderr else ''}")
-                time.sleep(0.1)
-        yield base
+        for base, process in zip(bases, processes, strict=True):
+            _wait_until_up(base, process)
+        yield bases
     finally:
-        process.terminate()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                _, stderr = process.communicate()
+                raise RuntimeError(f"server did not start: {stderr.decode(errors='replace')[-2000:]}") from None
+            time.sleep(0.05)
 
 
 def _call(url: str, key: str) -> tuple[int, str | None]:
@@ -172,7 +185,7 @@ def _call(url: str, key: str) -> tuple[int, str | None]:
 def test_two_server_processes_share_one_count(database_url: str, tenants: Tenants) -> None:
     limit, calls = 10, 30
     key = tenants.a_test.key
-    with _server(database_url, limit) as first, _server(database_url, limit) as second:
+    with _servers(database_url, limit, 2) as (first, second):
         for _attempt in range(2):  # once more should the hour turn in the middle of the burst
             window = ratelimit.window_start(time.time())
             urls = [f"{(first, second)[n % 2]}{BASE}" for n in range(calls)]
