@@ -79,7 +79,7 @@ def program_conditions(tenant: Tenant, wanted: ProgramFilter, now: datetime) -> 
             raise KeyError(f"not an exact-match column: {name}")
         conditions.append(c[name].in_(values))
     for facet, values in wanted.facets.items():
-        conditions.append(c.id.in_(_facet_matches(tenant, facet, values).select()))
+        conditions.append(c.id.in_(_facet_matches(tenant, facet, values)))
     return conditions
 
 

@@ -226,7 +226,7 @@ def list_nominations_route(request: Request, body: Body, principal: Authenticate
     """Nominations, most recently changed first; `result` is the list itself."""
     fields_in = body.request()
     known_keys("", fields_in, ("filters", "limit", "offset"))
-    filters = obj("filters", fields_in.get("filters") or {})
+    filters = {} if fields_in.get("filters") is None else obj("filters", fields_in["filters"])
     known_keys("filters", filters, ("program_id", "user_id", "organisation_id", "status"))
 
     def given(key: str) -> tuple[str, ...] | None:
