@@ -1,13 +1,18 @@
-"""Sunbird seed: the "GG" program of the /list example."""
+"""Sunbird seed: the "GG" program of the /list example, and the nomination the seed shows
+with it, timestamps included, so that the seed's form A answer can be reproduced."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from programhub.core.listings import service as listings
-from programhub.core.tenancy import Tenant
+from programhub.core.listings.models import listings as listings_table
+from programhub.core.nominations import service as nominations
+from programhub.core.nominations.models import nominations as nominations_table
+from programhub.core.tenancy import Tenant, owned_by
 
 
 def _at(text: str) -> datetime:
@@ -15,7 +20,7 @@ def _at(text: str) -> datetime:
 
 
 def seed(conn: Connection, tenant: Tenant) -> None:
-    listings.create(
+    program_id = listings.create(
         conn,
         tenant,
         "program",
@@ -47,4 +52,26 @@ def seed(conn: Connection, tenant: Tenant) -> None:
                 "defaultContributeOrgReview": "true",
             },
         },
+    )
+    conn.execute(
+        sa.update(listings_table)
+        .where(owned_by(listings_table, tenant), listings_table.c.id == program_id)
+        .values(created_at=_at("2020-07-29T16:35:30.177Z"), updated_at=_at("2020-12-03T11:55:51.663Z"))
+    )
+    nomination_id = nominations.add(
+        conn,
+        tenant,
+        program_id,
+        {
+            "user_id": "cca53828-8111-4d71-9c45-40e569f13bad",
+            "organisation_id": "b8c2d284-7450-4876-baf3-bb3b95f7fe47",
+            "status": "Initiated",
+            "content_types": [],
+            "createdby": "ff3a7b70-c902-4385-9f4a-c76385f333eb",
+        },
+    )
+    conn.execute(
+        sa.update(nominations_table)
+        .where(owned_by(nominations_table, tenant), nominations_table.c.id == nomination_id)
+        .values(createdon=_at("2020-08-07T14:27:44.187Z"))
     )

@@ -30,7 +30,8 @@ def answer(response: Response, api: str, result: Any, *, msgid: str | None = Non
     """Assert a successful envelope, whole; returns its result."""
     body = response.json()
     assert response.status_code == 200, body
-    assert body == _envelope(body, api, result, msgid=msgid, status="successful", err=None, errmsg=None, code="OK")
+    expected = _envelope(body, api, result, msgid=msgid, status="successful", err=None, errmsg=None, code="OK")
+    assert body == expected, (body, expected)
     return body["result"]
 
 
@@ -40,7 +41,8 @@ def failure(
     """Assert a failed envelope, whole."""
     body = response.json()
     assert response.status_code == status, body
-    assert body == _envelope(body, api, {}, msgid=msgid, status="failed", err=err, errmsg=errmsg, code=code)
+    expected = _envelope(body, api, {}, msgid=msgid, status="failed", err=err, errmsg=errmsg, code=code)
+    assert body == expected, (body, expected)
 
 
 def _envelope(body: dict[str, Any], api: str, result: Any, *, msgid: str | None, status: str, err: str | None,
