@@ -28,8 +28,18 @@ from programhub.web.problems import Problem, ProblemKind
 from programhub.web.responses import JSONResponse
 
 _TEMPLATES = files("programhub.dialects.record") / "templates"
-CREDENTIAL_PAGE = Template((_TEMPLATES / "credential.html").read_text(encoding="utf-8"))
-MESSAGE_PAGE = Template((_TEMPLATES / "message.html").read_text(encoding="utf-8"))
+
+
+def _template(name: str) -> Template:
+    return Template((_TEMPLATES / name).read_text(encoding="utf-8"))
+
+
+LAYOUT, CREDENTIAL, MESSAGE = _template("layout.html"), _template("credential.html"), _template("message.html")
+
+
+def html_page(title: str, content: str) -> str:
+    """A whole document; `title` is escaped here, `content` must be escaped already."""
+    return LAYOUT.substitute(title=html.escape(title), content=content)
 
 _HEADERS = {
     "Vary": "Accept",
@@ -65,9 +75,9 @@ def _media_ranges(accept: str) -> list[tuple[str, str, float]]:
     return ranges
 
 
-def _quality(ranges: list[tuple[str, str, float]], kind: str, subtype: str) -> float:
-    """q of the most specific range matching kind/subtype (RFC 9110 section 12.5.1)."""
-    best = (-1, 0.0)
+def _preference(ranges: list[tuple[str, str, float]], kind: str, subtype: str) -> tuple[float, int]:
+    """(q, specificity) of the most specific range matching kind/subtype (RFC 9110 12.5.1)."""
+    best = (0.0, -1)
     for range_kind, range_subtype, quality in ranges:
         if (range_kind, range_subtype) == (kind, subtype):
             specificity = 2
@@ -77,22 +87,26 @@ def _quality(ranges: list[tuple[str, str, float]], kind: str, subtype: str) -> f
             specificity = 0
         else:
             continue
-        if specificity > best[0]:
-            best = (specificity, quality)
-    return best[1]
+        if specificity > best[1]:
+            best = (quality, specificity)
+    return best
 
 
 def wants_json(accept: str | None) -> bool:
-    """True when the client prefers application/json to text/html; ties go to the page."""
+    """True when the client prefers application/json to text/html. At equal q the type it
+    names more precisely wins (`application/json, */*` is JSON); a full tie is the page."""
     if not accept:
         return False
     ranges = _media_ranges(accept)
-    json_quality = _quality(ranges, "application", "json")
-    return json_quality > 0 and json_quality > _quality(ranges, "text", "html")
+    json_quality, json_specificity = _preference(ranges, "application", "json")
+    html_quality, html_specificity = _preference(ranges, "text", "html")
+    if json_quality != html_quality:
+        return json_quality > html_quality
+    return json_quality > 0 and json_specificity > html_specificity
 
 
 def message_page(status: int, title: str, message: str) -> Response:
-    body = MESSAGE_PAGE.substitute(title=html.escape(title), message=html.escape(message))
+    body = html_page(title, MESSAGE.substitute(title=html.escape(title), message=html.escape(message)))
     return Response(body, status, headers=_HTML_HEADERS, media_type=_HTML)
 
 
@@ -135,7 +149,7 @@ def credential_page(credential: Credential) -> str:
         if credential.mode == "test"
         else ""
     )
-    return CREDENTIAL_PAGE.substitute(
+    content = CREDENTIAL.substitute(
         test_notice=notice,
         recipient=escape(credential.recipient_name),
         program=escape(credential.program_name),
@@ -150,6 +164,7 @@ def credential_page(credential: Credential) -> str:
         org_id=escape(credential.org_public_id),
         batch_id=escape(credential.batch_public_id),
     )
+    return html_page(f"{credential.recipient_name} — {credential.program_name}", content)
 
 
 @router.get(

@@ -173,26 +173,22 @@ class RecordRecipient(_Strict):
     credentialUrl: str
 
 
-class RecordBatch(_Strict):
+class _BatchFields(_Strict):
     batchId: str = Field(pattern=ID)
     programId: str = Field(pattern=ID)
     batchName: str
     orgId: str = Field(pattern=ID)
     mode: Mode
     status: Literal["issued"]
+    issuedAt: str = Field(pattern=TIMESTAMP)
+
+
+class RecordBatch(_BatchFields):
     recipients: list[RecordRecipient]
-    issuedAt: str = Field(pattern=TIMESTAMP)
 
 
-class RecordBatchSummary(_Strict):
-    batchId: str = Field(pattern=ID)
-    programId: str = Field(pattern=ID)
-    batchName: str
-    orgId: str = Field(pattern=ID)
-    mode: Mode
-    status: Literal["issued"]
+class RecordBatchSummary(_BatchFields):
     recipientCount: int = Field(ge=1)
-    issuedAt: str = Field(pattern=TIMESTAMP)
 
 
 class RecordCredential(_Strict):
