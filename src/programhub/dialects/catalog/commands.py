@@ -20,7 +20,7 @@ from programhub.core.listings.models import listings
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.dialects.catalog import values as v
 from programhub.dialects.catalog.body import wrapped
-from programhub.dialects.catalog.schemas import ListingInput, check_windows, listing_input
+from programhub.dialects.catalog.schemas import ListingInput, check_windows, listing_input, wire_names
 
 # Catalog's product actions and the core status each sets.
 ACTIONS = {"archive": "retired", "reactivate": "live"}
@@ -32,7 +32,8 @@ def create(conn: Connection, tenant: Tenant, kind: str, body: Mapping[str, Any])
         raise Invalid("title", "title is required")
     _check_catalogs(conn, tenant, data.fields)
     check_windows(data.fields, data.fields)
-    listing_id = listings_service.create(conn, tenant, kind, data.fields)
+    with wire_names():
+        listing_id = listings_service.create(conn, tenant, kind, data.fields)
     if data.requirement_ids:
         _set_requirements(conn, tenant, listing_id, data)
     return listing_id
@@ -45,7 +46,8 @@ def update(conn: Connection, tenant: Tenant, kind: str, listing_id: int, body: M
     _check_catalogs(conn, tenant, data.fields)
     check_windows({**current._mapping, **data.fields}, data.fields)
     if data.fields:
-        listings_service.update(conn, tenant, listing_id, data.fields, kind=kind)
+        with wire_names():
+            listings_service.update(conn, tenant, listing_id, data.fields, kind=kind)
     _set_requirements(conn, tenant, listing_id, data)
 
 

@@ -3,7 +3,8 @@ and listing rows rendered key for key as the seed shows them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, RowMapping
 
 from programhub.core.catalogs.models import catalogs
-from programhub.core.errors import Invalid
+from programhub.core.errors import Conflict, Invalid
 from programhub.core.listings import service as listings_service
 from programhub.core.listings.models import listings
 from programhub.core.listings.tree import Trees
@@ -99,6 +100,19 @@ def listing_input(kind: str, body: Mapping[str, Any]) -> ListingInput:
             # The core's own checks, reported with the wire name.
             result.fields[spec.core] = listings_service.FIELDS[spec.core](name, value)
     return result
+
+
+@contextmanager
+def wire_names() -> Iterator[None]:
+    """Report the core's field errors under the names the request used
+    (`listing_path` -> `path`, `name` -> `title`)."""
+    try:
+        yield
+    except (Invalid, Conflict) as exc:
+        wire = WIRE_NAMES.get(exc.field or "")
+        if wire is None or wire == exc.field:
+            raise
+        raise Invalid(wire, exc.message.replace(exc.field or "", wire, 1)) from None
 
 
 def check_windows(merged: Mapping[str, Any], changed: Mapping[str, Any]) -> None:

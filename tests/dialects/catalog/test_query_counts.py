@@ -1,0 +1,60 @@
+"""A list page and a program tree each cost a constant number of SQL queries, whatever the
+page size and the depth of the trees."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from programhub.core.listings import service as listings
+from programhub.store import Store
+from tests.dialects.catalog.support import API
+from tests.support import TenantKey, Tenants, count_queries
+
+
+def _chains(store: Store, key: TenantKey, depths: list[int]) -> list[int]:
+    """One requirement chain per depth (each level also requires a course); returns the roots."""
+    roots = []
+    with store.write() as conn:
+        for chain, depth in enumerate(depths):
+            below: int | None = None
+            for level in reversed(range(depth)):
+                course = listings.create(conn, key.tenant, "course", {"name": f"C{chain}.{level}", "credits": 1})
+                program = listings.create(conn, key.tenant, "program", {"name": f"P{chain}.{level}"})
+                listings.set_requirements(conn, key.tenant, program, [course] if below is None else [below, course])
+                below = program
+            assert below is not None
+            roots.append(below)
+    return roots
+
+
+def _counted(client: TestClient, store: Store, key: TenantKey, path: str) -> tuple[list[str], dict]:  # type: ignore[type-arg]
+    client.get(path, headers=key.token)  # the key's last_used_at is written at most once a minute: not in the count
+    with count_queries(store) as statements:
+        response = client.get(path, headers=key.token)
+    assert response.status_code == 200, response.text
+    return statements, response.json()
+
+
+def test_a_list_page_costs_the_same_whatever_its_size(client: TestClient, store: Store, tenants: Tenants) -> None:
+    key = tenants.a_test
+    roots = _chains(store, key, [5, 5, 5, 1])
+    small, one = _counted(client, store, key, f"{API}/programs?per_page=1")
+    large, many = _counted(client, store, key, f"{API}/programs?per_page=100")
+    courses, _ = _counted(client, store, key, f"{API}/courses?per_page=100")
+    assert len(one["programs"]) == 1 and len(many["programs"]) == 16
+    node = next(program for program in many["programs"] if program["id"] == roots[0])
+    assert node["credits"] == 5
+    depth = 0
+    while node["type"] == "Program":
+        node, depth = node["requirements"][0], depth + 1
+    assert depth == 5
+    assert len(small) == len(large) == len(courses) == 4  # key, count, page, trees
+
+
+def test_a_tree_costs_the_same_whatever_its_depth(client: TestClient, store: Store, tenants: Tenants) -> None:
+    key = tenants.a_test
+    deep, shallow = _chains(store, key, [5, 1])
+    deep_statements, deep_body = _counted(client, store, key, f"{API}/programs/{deep}")
+    shallow_statements, shallow_body = _counted(client, store, key, f"{API}/programs/{shallow}")
+    assert (deep_body["program"]["credits"], shallow_body["program"]["credits"]) == (5, 1)
+    assert len(deep_statements) == len(shallow_statements) == 3  # key, listing, tree
