@@ -24,6 +24,9 @@ from programhub.core.db import JSONDoc, UTCDateTime, metadata, same_tenant_fk, t
 KINDS = ("program", "course")
 STATUSES = ("draft", "live", "unlisted", "retired")
 PROGRAM_TYPES = ("public", "private", "restricted")
+PROGRAM_LIST_COLUMNS = (
+    "deleted_at", "status", "program_type", "nomination_enddate", "content_submission_enddate", "created_at", "updated_at",
+)
 
 listings = Table(
     "listings",
@@ -97,7 +100,9 @@ listings = Table(
     CheckConstraint("program_type IN ('public', 'private', 'restricted')", name="program_type"),
     UniqueConstraint("id", "org_id", "mode"),
     same_tenant_fk("catalog_id", "catalogs", "fk_listings_catalog_same_tenant"),
-    Index("ix_listings_tenant_kind_id", "org_id", "mode", "kind", "id"),
+    # On PostgreSQL it also carries the columns program lists filter on, so that counting
+    # a large list is an index-only scan (Sunbird /list, migration 0002_sunbird).
+    Index("ix_listings_tenant_kind_id", "org_id", "mode", "kind", "id", postgresql_include=list(PROGRAM_LIST_COLUMNS)),
     Index("ix_listings_tenant_kind_updated", "org_id", "mode", "kind", "updated_at"),
     Index("ix_listings_tenant_kind_created", "org_id", "mode", "kind", "created_at"),
     Index(
