@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from programhub.core.credentials import service as credentials_service
 from programhub.core.orgs import service as orgs
-from programhub.dialects.record.pages import wants_json
+from programhub.dialects.record.accept import wants_json
 from programhub.store import Store
 from tests.dialects.record.helpers import BASE, PUBLIC_URL, delete, error, issue_body, make_program, retire
 from tests.support import TenantKey, Tenants, count_queries
@@ -181,6 +181,7 @@ def test_an_unknown_credential_is_a_404_page_or_json(client: TestClient, tenants
         response = client.get(f"/credentials/{recipient_id}", headers={"Accept": "application/json"})
         assert response.status_code == 404
         assert response.json() == error("NOT_FOUND", f"Credential {echoed} not found.")
+        assert (response.headers["vary"], response.headers["referrer-policy"]) == ("Accept", "no-referrer")
 
 
 def test_a_batch_id_is_not_a_credential(client: TestClient, tenants: Tenants, program_id: str) -> None:

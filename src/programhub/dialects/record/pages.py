@@ -20,6 +20,7 @@ from programhub.core.credentials import service as credentials
 from programhub.core.credentials.service import Credential
 from programhub.core.errors import DomainError, NotFound
 from programhub.dialects.record import schemas
+from programhub.dialects.record.accept import wants_json
 from programhub.dialects.record.errors import CODES, ERRORS
 from programhub.dialects.record.wire import envelope, possible_id
 from programhub.web.deps import SettingsDep, StoreDep
@@ -41,6 +42,7 @@ def html_page(title: str, content: str) -> str:
     """A whole document; `title` is escaped here, `content` must be escaped already."""
     return LAYOUT.substitute(title=html.escape(title), content=content)
 
+
 _HEADERS = {
     "Vary": "Accept",
     "Cache-Control": "private, no-cache",
@@ -56,55 +58,6 @@ _TITLES = {
 _NOT_FOUND_TEXT = "There is no credential at this address. Check that the link was copied completely."
 
 
-def _media_ranges(accept: str) -> list[tuple[str, str, float]]:
-    ranges = []
-    for part in accept.split(","):
-        media, *params = part.split(";")
-        kind, _, subtype = media.strip().lower().partition("/")
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    quality = 0.0
-                if quality != quality:  # NaN
-                    quality = 0.0
-        ranges.append((kind, subtype.strip(), quality))
-    return ranges
-
-
-def _preference(ranges: list[tuple[str, str, float]], kind: str, subtype: str) -> tuple[float, int]:
-    """(q, specificity) of the most specific range matching kind/subtype (RFC 9110 12.5.1)."""
-    best = (0.0, -1)
-    for range_kind, range_subtype, quality in ranges:
-        if (range_kind, range_subtype) == (kind, subtype):
-            specificity = 2
-        elif range_kind == kind and range_subtype == "*":
-            specificity = 1
-        elif (range_kind, range_subtype) == ("*", "*"):
-            specificity = 0
-        else:
-            continue
-        if specificity > best[1]:
-            best = (quality, specificity)
-    return best
-
-
-def wants_json(accept: str | None) -> bool:
-    """True when the client prefers application/json to text/html. At equal q the type it
-    names more precisely wins (`application/json, */*` is JSON); a full tie is the page."""
-    if not accept:
-        return False
-    ranges = _media_ranges(accept)
-    json_quality, json_specificity = _preference(ranges, "application", "json")
-    html_quality, html_specificity = _preference(ranges, "text", "html")
-    if json_quality != html_quality:
-        return json_quality > html_quality
-    return json_quality > 0 and json_specificity > html_specificity
-
-
 def message_page(status: int, title: str, message: str) -> Response:
     body = html_page(title, MESSAGE.substitute(title=html.escape(title), message=html.escape(message)))
     return Response(body, status, headers=_HTML_HEADERS, media_type=_HTML)
@@ -115,21 +68,25 @@ class PageErrors(DialectErrors):
 
     def render(self, request: Request, problem: Problem) -> Response:
         if wants_json(request.headers.get("accept")):
-            return ERRORS.render(request, problem)
+            return _json_error(ERRORS.render(request, problem))
         status, _code = CODES[problem.kind]
         return message_page(status, _TITLES.get(problem.kind, "Something went wrong"), problem.message)
 
     def domain_error(self, request: Request, exc: DomainError) -> Response:
         if wants_json(request.headers.get("accept")):
-            return ERRORS.domain_error(request, exc)
+            return _json_error(ERRORS.domain_error(request, exc))
         if isinstance(exc, NotFound):
             return message_page(404, _TITLES[ProblemKind.NOT_FOUND], _NOT_FOUND_TEXT)
         return super().domain_error(request, exc)
 
 
+def _json_error(response: Response) -> Response:
+    response.headers.update(_HEADERS)
+    return response
+
+
 PAGE_ERRORS = PageErrors()
 router = APIRouter(route_class=dialect_route_class(PAGE_ERRORS), tags=["Record credential page"])
-
 
 
 def _html_content() -> dict[str, dict[str, dict[str, str]]]:
@@ -137,8 +94,13 @@ def _html_content() -> dict[str, dict[str, dict[str, str]]]:
     return {"text/html": {"schema": {"type": "string"}}}
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
 def _day(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y}"
+    """`19 May 2025`, whatever the process locale."""
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
 
 
 def credential_page(credential: Credential) -> str:
