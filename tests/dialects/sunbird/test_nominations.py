@@ -237,9 +237,11 @@ def test_nomination_list_filters_and_pages(client: TestClient, tenants: Tenants)
     assert ids(limit=2) == [d, c]
     assert ids(limit=2, offset=2) == [b, a]
     assert ids(limit=2, offset=4) == []
-    # A change moves a nomination to the front.
+    # As the reference orders them (updatedon descending): never-changed nominations first,
+    # then the changed ones, the most recent change first.
     post(client, "/nomination/update", {"program_id": first, "user_id": "u-2", "status": "Approved"}, me)
-    assert ids() == [b, d, c, a]
+    post(client, "/nomination/update", {"program_id": second, "user_id": "u-3", "status": "Rejected"}, me)
+    assert ids() == [c, a, d, b]
 
 
 @pytest.mark.parametrize(

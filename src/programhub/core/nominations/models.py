@@ -60,6 +60,8 @@ nominations = Table(
     Index("ix_nominations_program_user", "program_id", "user_id"),
     Index("ix_nominations_tenant_organisation", "org_id", "mode", "organisation_id", "status"),
     Index("ix_nominations_tenant_user", "org_id", "mode", "user_id", "status"),
+    # Nomination lists: most recently changed first, never-changed ones first of all.
+    Index("ix_nominations_tenant_updated", "org_id", "mode", "updatedon", "id"),
     sqlite_autoincrement=True,
 )
 

@@ -123,12 +123,13 @@ def search_nominations(
 def list_nominations(
     conn: Connection, tenant: Tenant, wanted: NominationFilter, page: Page, columns: Sequence[ColumnElement[Any]]
 ) -> list[Row[Any]]:
-    """One page of nominations (of programs that are not deleted), most recently changed first."""
+    """One page of nominations (of programs that are not deleted), as the reference orders
+    them: updatedon descending with never-changed ones (no updatedon) first, then newest first."""
     query = (
         sa.select(*columns)
         .select_from(_with_programs())
         .where(*nomination_conditions(tenant, wanted), listings.c.kind == "program", listings.c.deleted_at.is_(None))
-        .order_by(sa.func.coalesce(nominations.c.updatedon, nominations.c.createdon).desc(), nominations.c.id.desc())
+        .order_by(nominations.c.updatedon.desc().nulls_first(), nominations.c.id.desc())
         .limit(page.limit)
         .offset(page.offset)
     )

@@ -1,6 +1,7 @@
 """Sunbird: on PostgreSQL, the tenant/kind/id index of listings also carries the columns
 program lists filter on (INCLUDE), so that /list counts are index-only scans instead of
-table scans. SQLite has no INCLUDE; its index is unchanged.
+table scans (SQLite has no INCLUDE; its index is unchanged); and an index that serves
+/nomination/list in its order (updatedon descending, then id).
 
 Revision ID: 0002_sunbird
 Revises: 0001
@@ -30,7 +31,9 @@ def _rebuild(include: list[str]) -> None:
 
 def upgrade() -> None:
     _rebuild(INCLUDED)
+    op.create_index("ix_nominations_tenant_updated", "nominations", ["org_id", "mode", "updatedon", "id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_nominations_tenant_updated", table_name="nominations")
     _rebuild([])
