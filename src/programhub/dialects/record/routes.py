@@ -19,6 +19,7 @@ from programhub.dialects.record.wire import (
     IdempotencyKey,
     JsonBody,
     RecordRoute,
+    envelope,
     ok,
     possible_id,
     write_once,
@@ -96,7 +97,7 @@ def create_program(principal: Authenticated, body: JsonBody, key: IdempotencyKey
     def work(conn: Connection) -> tuple[int, dict[str, Any]]:
         listing_id = listings_service.create(conn, tenant, "program", fields)
         row = conn.execute(_programs(tenant).where(listings.c.id == listing_id)).one()
-        return 201, {"success": True, "message": "Program created successfully", "data": schemas.program_json(row, tenant)}
+        return 201, envelope("Program created successfully", schemas.program_json(row, tenant))
 
     return write_once(store, tenant, "record.programs", key, fields, work)
 
@@ -121,8 +122,7 @@ def issue_credentials(
     def work(conn: Connection) -> tuple[int, dict[str, Any]]:
         possible_id("program", request.program_id)
         batch = credentials.issue(conn, tenant, request.program_id, request.batch_name, request.recipients)
-        data = schemas.batch_json(batch, tenant, settings.public_url)
-        return 201, {"success": True, "message": "Credentials issued successfully", "data": data}
+        return 201, envelope("Credentials issued successfully", schemas.batch_json(batch, tenant, settings.public_url))
 
     return write_once(store, tenant, "record.credentials", key, request.meaning(), work)
 
