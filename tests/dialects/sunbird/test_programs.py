@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from programhub.core.errors import NotFound
 from programhub.core.listings import service as listings
 from programhub.store import Store
 from tests.dialects.sunbird.helpers import (
@@ -236,3 +237,19 @@ def test_programs_created_here_show_in_other_dialects(client: TestClient, tenant
     assert [(p["name"], p["description"]) for p in record] == [("From Sunbird", "made here")]
     answer(post(client, "/delete", {"program_id": program_id}, me), "api.program.delete", {"program_id": program_id})
     assert client.get("/api/external/issuance/programs", headers=me.bearer).json()["data"] == []
+
+
+def test_a_program_deleted_during_a_request_is_named_by_its_program_id(
+    client: TestClient, tenants: Tenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another request soft-deletes the program between lookup and write: the core then
+    reports its internal id, which the caller must never see."""
+    program_id = create(client, tenants.a_test)
+
+    def vanished(*args: Any, **kwargs: Any) -> None:
+        raise NotFound("program", 987654)
+
+    monkeypatch.setattr(listings, "update", vanished)
+    for path in ("/update", "/publish"):
+        failure(post(client, path, {"program_id": program_id}, tenants.a_test), 404, "api.program." + path[1:],
+                "ERR_PROGRAM_NOT_FOUND", f"Program {program_id} not found.", code="RESOURCE_NOT_FOUND")

@@ -3,10 +3,13 @@ nominations; every answer is the Sunbird envelope (envelope.py, errors.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
+from sqlalchemy import Connection
 
 from programhub.core import validation as check
 from programhub.core.clock import utcnow
@@ -58,6 +61,19 @@ def _program_key(value: Any, field: str = "program_id") -> str:
     return check.text(field, value, allow_empty=False, max_length=255)
 
 
+@contextmanager
+def _writing_to(store: Store, tenant: Tenant, program_id: str) -> Iterator[tuple[Connection, int]]:
+    """A write transaction on the program known by `program_id`. If it disappears while the
+    request runs (deleted by another), the caller is told by its program_id, not the core's id."""
+    try:
+        with store.write() as conn:
+            yield conn, listings_service.id_for(conn, tenant, uuid=program_id)
+    except NotFound as exc:
+        if exc.kind in ("program", "listing"):
+            raise NotFound("program", program_id) from None
+        raise
+
+
 # --- programs ---------------------------------------------------------------------------
 
 
@@ -104,8 +120,7 @@ def update_program(request: Request, body: Body, principal: Authenticated, store
     fields_in = body.request()
     program_id = _program_key(fields_in.get("program_id"))
     fields = program_fields(fields_in, ignore=("program_id",))
-    with store.write() as conn, wire_names():
-        listing_id = listings_service.id_for(conn, principal.tenant, uuid=program_id)
+    with _writing_to(store, principal.tenant, program_id) as (conn, listing_id), wire_names():
         listings_service.update(conn, principal.tenant, listing_id, fields, kind="program")
     return ok(request, {"program_id": program_id})
 
@@ -116,8 +131,7 @@ def _change_status(request: Request, body: Body, tenant: Tenant, store: Store, s
     program_id = _program_key(fields_in.get("program_id"))
     if fields_in.get("channel") is not None:
         check.text("channel", fields_in["channel"])
-    with store.write() as conn:
-        listing_id = listings_service.id_for(conn, tenant, uuid=program_id)
+    with _writing_to(store, tenant, program_id) as (conn, listing_id):
         listings_service.update(conn, tenant, listing_id, {"status": status}, kind="program")
     return ok(request, {"program_id": program_id})
 
@@ -189,8 +203,7 @@ def add_nomination(request: Request, body: Body, principal: Authenticated, store
     known_keys("", fields_in, ("program_id", *NOMINATION_FIELDS))
     program_id = _program_key(fields_in.get("program_id"))
     fields = {key: fields_in[key] for key in NOMINATION_FIELDS if key in fields_in}
-    with store.write() as conn:
-        listing_id = listings_service.id_for(conn, principal.tenant, uuid=program_id)
+    with _writing_to(store, principal.tenant, program_id) as (conn, listing_id):
         nomination_id = nominations_service.add(conn, principal.tenant, listing_id, fields)
     return ok(request, {"program_id": program_id, "user_id": fields.get("user_id"), "id": nomination_id})
 
@@ -202,8 +215,7 @@ def update_nomination(request: Request, body: Body, principal: Authenticated, st
     known_keys("", fields_in, (*NOMINEE_KEYS, *nominations_service.CHANGEABLE))
     program_id, nominee, echo = _nominee(fields_in)
     changes = {key: fields_in[key] for key in nominations_service.CHANGEABLE if key in fields_in}
-    with store.write() as conn:
-        listing_id = listings_service.id_for(conn, principal.tenant, uuid=program_id)
+    with _writing_to(store, principal.tenant, program_id) as (conn, listing_id):
         nominations_service.update(conn, principal.tenant, listing_id, nominee, changes)
     return ok(request, echo)
 
@@ -214,8 +226,7 @@ def remove_nomination(request: Request, body: Body, principal: Authenticated, st
     fields_in = body.request()
     known_keys("", fields_in, NOMINEE_KEYS)
     program_id, nominee, echo = _nominee(fields_in)
-    with store.write() as conn:
-        listing_id = listings_service.id_for(conn, principal.tenant, uuid=program_id)
+    with _writing_to(store, principal.tenant, program_id) as (conn, listing_id):
         nominations_service.remove(conn, principal.tenant, listing_id, nominee)
     return ok(request, echo)
 
