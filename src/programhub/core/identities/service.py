@@ -131,11 +131,23 @@ def _grantable(conn: Connection, tenant: Tenant, program_ids: Sequence[int]) -> 
     return wanted
 
 
+def _tenant_parameters(table: sa.Table) -> sa.ColumnElement[bool]:
+    """`owned_by(table, tenant)` with the tenant as bind parameters (`:org_id`, `:mode`),
+    for statements built once and run for every tenant (see `parameters`)."""
+    return sa.and_(table.c.org_id == sa.bindparam("org_id"), table.c.mode == sa.bindparam("mode"))
+
+
+def parameters(tenant: Tenant, identity_id: int) -> dict[str, Any]:
+    """The bind parameters of `visible_programs` statements (and of the lookup by id)."""
+    return {"org_id": tenant.org_id, "mode": tenant.mode.value, "identity_id": identity_id}
+
+
+_BY_ID = sa.select(*_COLUMNS).where(_tenant_parameters(identities), identities.c.id == sa.bindparam("identity_id"))
+
+
 def get(conn: Connection, tenant: Tenant, identity_id: int) -> Identity:
     """An identity of this tenant, or NotFound (also when it belongs to another one)."""
-    row = conn.execute(
-        sa.select(*_COLUMNS).where(owned_by(identities, tenant), identities.c.id == identity_id)
-    ).one_or_none()
+    row = conn.execute(_BY_ID, parameters(tenant, identity_id)).one_or_none()
     if row is None:
         raise NotFound("User identity", identity_id)
     return _identity(row)
@@ -147,24 +159,27 @@ def list_for_tenant(conn: Connection, tenant: Tenant) -> list[Identity]:
     return [_identity(row) for row in rows]
 
 
-def visible_programs(conn: Connection, tenant: Tenant, identity: Identity) -> list[sa.Row[Any]]:
-    """`(id, name)` of the programs an identity sees, by id, in one query."""
-    query = sa.select(listings.c.id, listings.c.name).where(
-        owned_by(listings, tenant),
+def visible_programs(limited: bool, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """`columns` of the programs an identity sees, unordered: every program of the tenant,
+    or, `limited`, only those granted to the identity; never a course, a retired or a
+    deleted program. Bound with `parameters(tenant, identity.id)`, so that a caller can
+    build the statement once and run it for every identity."""
+    query = sa.select(*columns).where(
+        _tenant_parameters(listings),
         listings.c.kind == "program",
         listings.c.deleted_at.is_(None),
         listings.c.status != "retired",
     )
-    if identity.limited:
+    if limited:
         query = query.join(
             identity_programs,
             sa.and_(
                 identity_programs.c.listing_id == listings.c.id,
-                identity_programs.c.identity_id == identity.id,
-                owned_by(identity_programs, tenant),
+                identity_programs.c.identity_id == sa.bindparam("identity_id"),
+                _tenant_parameters(identity_programs),
             ),
         )
-    return list(conn.execute(query.order_by(listings.c.id)))
+    return query
 
 
 def list_for_org(conn: Connection, org_public_id: str, mode: Mode | None = None) -> list[Identity]:

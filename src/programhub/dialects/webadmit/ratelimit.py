@@ -37,8 +37,7 @@ def clock() -> float:
 
 def count_call(request: Request, principal: Authenticated, store: StoreDep, settings: SettingsDep) -> Principal:
     """Count this call against its key; refuse it with 429 past the limit."""
-    with store.write() as conn:
-        quota = ratelimit.hit(conn, principal.key_id, SCOPE, settings.webadmit_rate_limit, now=clock())
+    quota = ratelimit.count(store, principal.key_id, SCOPE, settings.webadmit_rate_limit, now=clock())
     setattr(request.state, _STATE, quota)
     if not quota.allowed:
         raise HTTPException(

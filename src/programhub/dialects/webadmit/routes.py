@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Path
 
 from programhub.core.errors import Invalid, NotFound
@@ -18,7 +19,7 @@ from programhub.dialects.webadmit.schemas import (
     WebAdmitUserIdentityList,
     identity_json,
     organization_json,
-    program_json,
+    programs_json,
     responses,
 )
 from programhub.web.deps import StoreDep
@@ -74,12 +75,11 @@ def list_programs(user_identity_id: IdentityIdText, store: StoreDep, caller: Cal
     tenant = caller.tenant
     with store.read() as conn:
         identity = identities.get(conn, tenant, identity_id)
-        rows = identities.visible_programs(conn, tenant, identity)
-    organization_name = identity.organization_name(tenant)
-    return JSONResponse({
-        "href": f"{PREFIX}/{identity_id}/programs",
-        "programs": [program_json(row, organization_name) for row in rows],
-    })
+        programs: str = conn.execute(
+            programs_json(identity.limited, conn.dialect.name),
+            {**identities.parameters(tenant, identity.id), "organization_name": identity.organization_name(tenant)},
+        ).scalar_one()
+    return JSONResponse({"href": f"{PREFIX}/{identity_id}/programs", "programs": orjson.Fragment(programs)})
 
 
 @router.get(

@@ -4,13 +4,18 @@ models are never used to validate at run time."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Row
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from programhub.core.identities import service as identities
 from programhub.core.identities.service import Identity
+from programhub.core.listings.models import listings
 from programhub.core.tenancy import Tenant
+from programhub.store import sqljson as sj
 
 IdentityType = Literal["Admissions User", "Association User", "Institution User"]
 
@@ -26,8 +31,23 @@ def identity_json(identity: Identity, tenant: Tenant) -> dict[str, Any]:
     }
 
 
-def program_json(row: Row[Any], organization_name: str) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "organization_name": organization_name}
+@functools.cache
+def programs_json(limited: bool, engine: str) -> sa.Select[tuple[str]]:
+    """One row, one column: the JSON array of an identity's programs, by id, built by the
+    database from a subquery of plain columns (a list of a thousand programs never becomes
+    Python objects, and each object is built once, where it is aggregated). Built once per
+    kind of identity and engine; bound with `identities.parameters(...)` and
+    `organization_name`."""
+    ordered = identities.visible_programs(limited, listings.c.id, listings.c.name)
+    if engine != "postgresql":  # SQLite aggregates an ordered subquery in its order
+        ordered = ordered.order_by(listings.c.id)
+    rows = ordered.subquery("programs")
+    organization_name = sa.cast(sa.bindparam("organization_name", type_=sa.Text()), sa.Text())
+    program = sj.json_object(("id", rows.c.id), ("name", rows.c.name), ("organization_name", organization_name))
+    if engine == "postgresql":
+        array = sa.func.json_agg(aggregate_order_by(program, rows.c.id))
+        return sa.select(sa.cast(sa.func.coalesce(array, sa.literal_column("'[]'::json")), sa.Text()))
+    return sa.select(sa.func.coalesce(sa.func.json_group_array(program), "[]"))
 
 
 def organization_json(identity: Identity, tenant: Tenant) -> dict[str, Any]:
