@@ -21,7 +21,7 @@ from tests.dialects.webadmit.support import (
     not_found,
     programs_body,
 )
-from tests.support import Tenants, count_queries
+from tests.support import Tenants, assert_json_equal, count_queries
 
 
 def test_user_identities_lists_the_keys_own_identities_in_full(client: TestClient, store: Store, tenants: Tenants) -> None:
@@ -119,8 +119,26 @@ def test_a_limited_identity_sees_only_its_programs_while_they_are_live(
 
     with store.write() as conn:
         listings.delete_listing(conn, tenant, ids[2])
-    assert client.get(url, headers=headers).json() == programs_body(identity, [], "Hogwarts School of Witchcraft and Wizardry")
+        listings.update(conn, tenant, ids[0], {"status": "live"})  # reactivated: granted still
+    assert client.get(url, headers=headers).json() == programs_body(
+        identity, [(ids[0], "Renamed")], "Hogwarts School of Witchcraft and Wizardry")
     assert client.get(f"{BASE}/{nothing}/programs", headers=headers).json() == programs_body(nothing, [], "Organisation A")
+
+
+def test_names_reach_the_client_exactly_whatever_they_contain(
+    client: TestClient, store: Store, tenants: Tenants
+) -> None:
+    """The database builds the list's JSON: quotes, backslashes, control characters and
+    any Unicode come out as the same strings, and ids as integers."""
+    tenant = tenants.a_test.tenant
+    names = ['Quote " and \\ back', "Line\nbreak\tand tab\u0001", "Ünïcode ✓ 🧪", "'; DROP TABLE listings; --"]
+    ids = [make_program(store, tenant, name) for name in names]
+    organization = 'The "Hogwarts" \\ School\n'
+    identity = make_identity(store, tenant, organization=organization)
+    limited = make_identity(store, tenant, organization=organization, program_ids=ids[::-1])
+    for who in (identity, limited):
+        response = client.get(f"{BASE}/{who}/programs", headers=tenants.a_test.x_api_key)
+        assert_json_equal(response.json(), programs_body(who, list(zip(ids, names, strict=True)), organization))
 
 
 def test_organizations_of_an_identity(client: TestClient, store: Store, tenants: Tenants) -> None:
