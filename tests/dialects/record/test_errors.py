@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 from programhub.core.keys import service as keys
 from programhub.core.orgs import service as orgs
 from programhub.store import Store
-from tests.dialects.record.helpers import BASE, error, issue_body
+from tests.dialects.record.helpers import BASE, error
 from tests.support import Tenants
 
 ROUTES = [

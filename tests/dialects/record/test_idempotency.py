@@ -3,12 +3,8 @@ the retries arrive at the same moment."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
-import httpx2
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -16,7 +12,7 @@ from programhub.core.credentials.models import credential_batches, credential_re
 from programhub.core.idempotency.models import idempotency_keys
 from programhub.core.listings.models import listings
 from programhub.store import Store
-from tests.dialects.record.helpers import BASE, count_rows, error, issue_body, make_program, people
+from tests.dialects.record.helpers import BASE, at_once, count_rows, error, issue_body, make_program, people
 from tests.support import Tenants
 
 CONFLICT = error(
@@ -127,31 +123,6 @@ def test_the_longest_key_and_inner_spaces_are_accepted(client: TestClient, tenan
 
 
 # --- at the same time, over real sockets -------------------------------------------------
-
-
-def at_once(count: int, send: Callable[[int, httpx2.Client], httpx2.Response], base_url: str) -> list[httpx2.Response]:
-    """`count` threads, each with its own connection, released together by a barrier."""
-    barrier = threading.Barrier(count)
-    results: list[httpx2.Response | BaseException] = [RuntimeError("not sent")] * count
-
-    def run(index: int) -> None:
-        with httpx2.Client(base_url=base_url, timeout=60) as http:
-            http.get("/healthz")  # connect first, so that only the request itself races
-            barrier.wait()
-            try:
-                results[index] = send(index, http)
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results  # type: ignore[return-value]
 
 
 def test_concurrent_retries_issue_once(live_server: str, store: Store, tenants: Tenants, program_id: str) -> None:
