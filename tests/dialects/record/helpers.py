@@ -31,11 +31,6 @@ def make_program(store: Store, owner: TenantKey, name: str, description: str | N
         return str(listings.get(conn, owner.tenant, listing_id).public_id)
 
 
-def listing_id(store: Store, owner: TenantKey, public_id: str) -> int:
-    with store.read() as conn:
-        return listings.id_for(conn, owner.tenant, public_id=public_id)
-
-
 def retire(store: Store, owner: TenantKey, public_id: str) -> None:
     with store.write() as conn:
         listings.update(conn, owner.tenant, listings.id_for(conn, owner.tenant, public_id=public_id), {"status": "retired"})
