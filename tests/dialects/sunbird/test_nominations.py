@@ -91,6 +91,11 @@ def test_a_concurrent_duplicate_is_the_same_client_error(client: TestClient, ten
         ({"user_id": "u", "status": "Pending", "rolemapping": ["REVIEWER"]},
          "rolemapping must be an object of role names to lists of user ids"),
         ({"user_id": "u", "status": "Pending", "content_types": [None]}, "content_types must be a string"),
+        ({"user_id": "u", "status": "Pending", "rolemapping": {"REVIEWER": ["x" * 256]}},
+         "rolemapping roles and user ids must be at most 255 characters"),
+        ({"user_id": "u", "status": "Pending", "rolemapping": {"R" * 256: []}},
+         "rolemapping roles and user ids must be at most 255 characters"),
+        ({"user_id": "u" * 256, "status": "Pending"}, "user_id must be at most 255 characters"),
         ({"user_id": "u", "status": "Pending", "id": 3},
          "id is not supported; use one of: program_id, user_id, organisation_id, status, content_types, collection_ids, "
          "feedback, rolemapping, createdby, updatedby"),
@@ -258,3 +263,12 @@ def test_nomination_list_filters_and_pages(client: TestClient, tenants: Tenants)
 )
 def test_nomination_list_refuses_bad_requests(client: TestClient, tenants: Tenants, request_: dict[str, Any], errmsg: str) -> None:
     failure(post(client, "/nomination/list", request_, tenants.a_test), 400, "api.nomination.list", "ERR_GET_NOMINATION_LIST", errmsg)
+
+
+def test_the_longest_identifiers_fit_their_indexes(client: TestClient, tenants: Tenants) -> None:
+    me = tenants.a_test
+    longest = "".join(chr(0x10000 + (n * 7919) % 0xFFFF) for n in range(255))
+    program_id = create(client, me)
+    add(client, me, program_id, user_id=longest, organisation_id=longest, rolemapping={longest: [longest]})
+    request = {"filters": {"nomination": {"user_id": longest, "organisation_id": longest, "roles": {"or": [longest]}}}}
+    assert post(client, "/list", request, me).json()["result"]["count"] == 1

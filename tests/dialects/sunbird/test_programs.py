@@ -95,6 +95,10 @@ def test_read_answers_in_the_envelope(client: TestClient, tenants: Tenants) -> N
         ({"name": "X", "type": "public", "program_id": "mine"}, "program_id is set by the server"),
         ({"name": "X", "type": "public", "createdon": "2020-01-01"}, "createdon is set by the server"),
         ({"name": "X", "type": "public", "colour": "red"}, "colour is not a program field"),
+        ({"name": "X", "type": "public", "content_types": ["x" * 256]}, "content_types values must be at most 255 characters"),
+        ({"name": "X", "type": "public", "config": {"medium": "x" * 256}}, "config.medium values must be at most 255 characters"),
+        ({"name": "X", "type": "public", "config": {"subject": ["a", "x" * 256]}},
+         "config.subject values must be at most 255 characters"),
     ],
 )
 def test_create_refuses_bad_fields_naming_them(client: TestClient, tenants: Tenants, request_: dict[str, Any], errmsg: str) -> None:
@@ -253,3 +257,13 @@ def test_a_program_deleted_during_a_request_is_named_by_its_program_id(
     for path in ("/update", "/publish"):
         failure(post(client, path, {"program_id": program_id}, tenants.a_test), 404, "api.program." + path[1:],
                 "ERR_PROGRAM_NOT_FOUND", f"Program {program_id} not found.", code="RESOURCE_NOT_FOUND")
+
+
+def test_the_longest_facet_values_fit_their_index(client: TestClient, tenants: Tenants) -> None:
+    """255 characters of four UTF-8 bytes each, hard to compress: PostgreSQL's index entries
+    have a size limit, which the length limit keeps clear of."""
+    longest = "".join(chr(0x10000 + (n * 7919) % 0xFFFF) for n in range(255))
+    program_id = create(client, tenants.a_test, content_types=[longest], target_collection_category=[longest],
+                        config={"medium": [longest], "board": longest})
+    assert read(client, tenants.a_test, program_id)["content_types"] == [longest]
+    assert list_programs(client, tenants.a_test, {"medium": longest})["count"] == 1

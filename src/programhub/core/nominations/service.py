@@ -27,8 +27,20 @@ def _optional(checker: Checker) -> Checker:
     return lambda field, value: None if value is None else checker(field, value)
 
 
+# Identifiers are indexed (here and in nomination_roles); an index entry has a size limit.
+IDENTIFIER_MAX_LENGTH = 255
+
+
 def _identifier(field: str, value: Any) -> str:
-    return check.text(field, value, allow_empty=False, max_length=255)
+    return check.text(field, value, allow_empty=False, max_length=IDENTIFIER_MAX_LENGTH)
+
+
+def _role_mapping(field: str, value: Any) -> dict[str, list[str]]:
+    mapping = check.role_mapping(field, value)
+    if any(len(role) > IDENTIFIER_MAX_LENGTH or any(len(user) > IDENTIFIER_MAX_LENGTH for user in users)
+           for role, users in mapping.items()):
+        raise Invalid(field, f"{field} roles and user ids must be at most {IDENTIFIER_MAX_LENGTH} characters")
+    return mapping
 
 
 FIELDS: dict[str, Checker] = {
@@ -38,7 +50,7 @@ FIELDS: dict[str, Checker] = {
     "content_types": _optional(check.string_list),
     "collection_ids": _optional(check.string_list),
     "feedback": _optional(lambda f, v: check.text(f, v, max_length=check.LONG_TEXT)),
-    "rolemapping": _optional(check.role_mapping),
+    "rolemapping": _optional(_role_mapping),
     "createdby": _optional(check.text),
     "updatedby": _optional(check.text),
 }

@@ -88,7 +88,25 @@ def program_fields(request: Mapping[str, Any], *, ignore: tuple[str, ...] = ()) 
         if key not in PROGRAM_FIELDS:
             raise Invalid(key, f"{key} is not a program field")
         fields[PROGRAM_FIELDS[key]] = _CONVERT[key](key, value) if key in _CONVERT else value
+    _facets_fit(request)
     return fields
+
+
+# Values the core indexes in program_facets; an index entry has a size limit on PostgreSQL.
+FACET_MAX_LENGTH = 255
+_CONFIG_FACETS = ("board", "medium", "gradeLevel", "subject")
+
+
+def _facets_fit(request: Mapping[str, Any]) -> None:
+    """Refuse facet values too long to index, naming them (the core checks their types)."""
+    candidates: list[tuple[str, Any]] = [(key, request.get(key)) for key in ("content_types", "target_collection_category")]
+    config = request.get("config")
+    if isinstance(config, Mapping):
+        candidates += [(f"config.{key}", config.get(key)) for key in _CONFIG_FACETS]
+    for path, value in candidates:
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and len(item) > FACET_MAX_LENGTH:
+                raise Invalid(path, f"{path} values must be at most {FACET_MAX_LENGTH} characters")
 
 
 @contextmanager
