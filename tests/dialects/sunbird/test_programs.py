@@ -84,6 +84,8 @@ def test_read_answers_in_the_envelope(client: TestClient, tenants: Tenants) -> N
         ({"name": "X", "type": "public", "status": "Live"}, "a new program's status is Draft; publish or unlist it afterwards"),
         ({"name": "X", "type": "public", "startdate": "31/05/2020"},
          "startdate must be an ISO 8601 date and time such as 2020-05-31T18:30:00.000Z, or null"),
+        ({"name": "X", "type": "public", "enddate": "0001-01-01T00:00:00+01:00"},
+         "enddate must be an ISO 8601 date and time such as 2020-05-31T18:30:00.000Z, or null"),
         ({"name": "X", "type": "public", "enddate": 1590949800000},
          "enddate must be an ISO 8601 date and time such as 2020-05-31T18:30:00.000Z, or null"),
         ({"name": "X", "type": "public", "content_types": "Story"}, "content_types must be a list of at most 1000 strings"),

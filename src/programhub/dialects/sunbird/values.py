@@ -51,11 +51,10 @@ def moment(path: str, value: Any) -> datetime | None:
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            parsed = None
-        if parsed is not None:
             parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
             return parsed.replace(microsecond=parsed.microsecond - parsed.microsecond % 1000)
+        except (ValueError, OverflowError):  # not a date, or out of range once in UTC
+            pass
     raise Invalid(path, f"{path} must be an ISO 8601 date and time such as 2020-05-31T18:30:00.000Z, or null")
 
 
