@@ -3,8 +3,13 @@ every error a WebAdMIT client can meet."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from programhub.core.keys import service as keys
 from programhub.core.listings import service as listings
@@ -191,6 +196,28 @@ def test_a_malformed_identity_id_is_422(client: TestClient, store: Store, tenant
     make_identity(store, tenants.a_test.tenant)
     response = client.get(f"{BASE}/{raw}/{route}", headers=tenants.a_test.x_api_key)
     assert (response.status_code, response.json()) == (422, {"errors": {"schema": [MALFORMED_ID]}})
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# No "%" and no dot segments: the test client decodes paths twice ("%252F" reaches the
+# app as "/") and resolves "." and ".." before sending (servers decode once, resolve none).
+@given(raw=st.one_of(st.text(min_size=1, max_size=40).filter(lambda text: "%" not in text and text not in (".", "..")),
+                    st.sampled_from(["/", "1/2", "1/"]),
+                    st.integers().map(str), st.from_regex(r"-?[0-9]{1,30}", fullmatch=True)))
+def test_any_identity_id_gets_a_documented_answer(client: TestClient, tenants: Tenants, raw: str) -> None:
+    """Whatever a client puts where the id goes: 404 or 422 in WebAdMIT's words (or the
+    legacy 404 when it spans path segments), never a 500."""
+    path = f"{BASE}/{quote(raw, safe='')}/programs"
+    response = client.get(path, headers=tenants.a_test.x_api_key)
+    body = response.json()
+    if response.status_code == 422:
+        assert body == {"errors": {"schema": [MALFORMED_ID]}}
+    else:
+        assert response.status_code == 404, (raw, response.status_code, body)
+        if "/" in raw:  # the id spans path segments: no such route
+            assert body == {"message": "Not Found"}
+        else:
+            assert body == not_found(str(int(raw)) if 0 < int(raw) < 2**31 else raw)
 
 
 @pytest.mark.parametrize(
