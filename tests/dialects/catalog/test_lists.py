@@ -39,6 +39,15 @@ def test_lists_are_ordered_by_list_order_then_id_with_whole_trees(client: TestCl
     assert _titles(client, key, "", "courses") == ["C"]
 
 
+def test_pages_run_through_ordered_then_unordered_listings(client: TestClient, tenants: Tenants) -> None:
+    key = tenants.a_test
+    for title, order in (("U1", None), ("O3", 3), ("U2", None), ("O1", 1), ("U3", None), ("O2", 2), ("U4", None)):
+        create(client, key, "program", title=title, list_order=order)
+    pages = [_titles(client, key, f"?per_page=2&page={n}") for n in range(1, 6)]
+    assert pages == [["O1", "O2"], ["O3", "U1"], ["U2", "U3"], ["U4"], []]
+    assert [_titles(client, key, f"?per_page=3&page={n}") for n in (1, 2, 3)] == [["O1", "O2", "O3"], ["U1", "U2", "U3"], ["U4"]]
+
+
 def test_description_and_listing_path_match_exactly(client: TestClient, tenants: Tenants) -> None:
     key = tenants.a_test
     create(client, key, "program", title="A", description="Intro", path="intro")

@@ -105,6 +105,17 @@ listings = Table(
     Index("ix_listings_tenant_kind_id", "org_id", "mode", "kind", "id", postgresql_include=list(PROGRAM_LIST_COLUMNS)),
     Index("ix_listings_tenant_kind_updated", "org_id", "mode", "kind", "updated_at"),
     Index("ix_listings_tenant_kind_created", "org_id", "mode", "kind", "created_at"),
+    # Catalog's default list: a tenant's live listings of one kind in list_order, then id.
+    Index(
+        "ix_listings_catalog_list",
+        "org_id",
+        "mode",
+        "kind",
+        "list_order",
+        "id",
+        sqlite_where=text("deleted_at IS NULL AND status != 'retired'"),
+        postgresql_where=text("deleted_at IS NULL AND status != 'retired'"),
+    ),
     Index(
         "uq_listings_listing_path",
         "catalog_id",
@@ -115,6 +126,19 @@ listings = Table(
         postgresql_where=text("deleted_at IS NULL"),
     ),
     sqlite_autoincrement=True,
+)
+
+# How many live (not deleted, not retired) listings a tenant has of each kind, and how many
+# of those have a list_order: kept by triggers on `listings` (migration 0002_catalog) in
+# the same transaction as every change, so a default list counts its pages in O(1).
+listing_counts = Table(
+    "listing_counts",
+    metadata,
+    *tenant_columns(),
+    Column("kind", String(7), nullable=False),
+    Column("listed", Integer, nullable=False, server_default="0"),
+    Column("listed_with_order", Integer, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("org_id", "mode", "kind"),
 )
 
 # The ordered requirement list of a program: programs and courses of the same tenant.

@@ -12,7 +12,7 @@ shares sub-programs expands when nested, so depth and expanded size are bounded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -78,33 +78,38 @@ def load(conn: Connection, tenant: Tenant, roots: Sequence[RowMapping], columns:
     children: dict[int, list[int]] = {}
     if not rows:
         return Trees(rows, children)
-    reach = (
-        sa.select(requirements.c.program_id, requirements.c.position, requirements.c.requirement_id)
-        .where(owned_by(requirements, tenant), requirements.c.program_id.in_(list(rows)))
-        .cte("reach", recursive=True)
-    )
-    reach = reach.union(
-        sa.select(requirements.c.program_id, requirements.c.position, requirements.c.requirement_id).join(
-            reach, requirements.c.program_id == reach.c.requirement_id
-        )
-    )
-    query = (
-        sa.select(reach.c.program_id.label(_PARENT), reach.c.position.label(_POSITION), *columns)
-        .select_from(
-            reach.join(listings, listings.c.id == reach.c.requirement_id).outerjoin(
-                catalogs, catalogs.c.id == listings.c.catalog_id
-            )
-        )
-        .where(owned_by(listings, tenant))
-    )
     edges: dict[int, list[tuple[int, int]]] = {}
-    for row in conn.execute(query).mappings():
+    for row in conn.execute(_below(conn.dialect.name == "postgresql", tenant, list(rows), columns)).mappings():
         child = row["id"]
         rows.setdefault(child, row)
         edges.setdefault(row[_PARENT], []).append((row[_POSITION], child))
     for parent, positioned in edges.items():
         children[parent] = [child for _position, child in sorted(positioned)]
     return Trees(rows, children)
+
+
+def _below(lateral: bool, tenant: Tenant, roots: list[int], columns: Columns) -> Select[Any]:
+    """Every requirement edge below `roots`, each with the columns of the listing it
+    reaches. A recursive query's size is unknown to the planner, which then likes to hash
+    whole tables; on PostgreSQL each step is therefore a LATERAL subquery behind an
+    OFFSET/LIMIT fence, so that it stays an index lookup per edge. SQLite plans nested
+    index lookups by itself (and has no LATERAL)."""
+    edge = (requirements.c.program_id, requirements.c.position, requirements.c.requirement_id)
+    reach = sa.select(*edge).where(owned_by(requirements, tenant), requirements.c.program_id.in_(roots)).cte("reach", recursive=True)
+    listing = sa.select(*columns).select_from(listings.outerjoin(catalogs, catalogs.c.id == listings.c.catalog_id))
+    if lateral:
+        step = sa.select(*edge).where(requirements.c.program_id == reach.c.requirement_id).offset(0).lateral("step")
+        reach = reach.union(sa.select(step).select_from(reach.join(step, sa.true())))
+        node = listing.where(owned_by(listings, tenant), listings.c.id == reach.c.requirement_id).limit(1).lateral("node")
+        return sa.select(reach.c.program_id.label(_PARENT), reach.c.position.label(_POSITION), node).select_from(
+            reach.join(node, sa.true())
+        )
+    reach = reach.union(sa.select(*edge).join(reach, requirements.c.program_id == reach.c.requirement_id))
+    return (
+        listing.add_columns(reach.c.program_id.label(_PARENT), reach.c.position.label(_POSITION))
+        .join(reach, listings.c.id == reach.c.requirement_id)
+        .where(owned_by(listings, tenant))
+    )
 
 
 def check_shape(conn: Connection, tenant: Tenant, program_id: int) -> None:
@@ -155,7 +160,3 @@ def _ancestors(conn: Connection, tenant: Tenant, program_id: int) -> list[int]:
     )
     found = set(conn.execute(sa.select(up.c.program_id)).scalars())
     return [program_id, *sorted(found - {program_id})]
-
-
-def ids_of(rows: Iterable[RowMapping]) -> list[int]:
-    return [row["id"] for row in rows]

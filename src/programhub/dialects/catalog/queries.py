@@ -4,15 +4,17 @@ and one listing two, whatever the page size or the depth of the trees."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Connection
+from sqlalchemy import ColumnElement, Connection, Select
 
 from programhub.core.errors import NotFound
 from programhub.core.listings import tree
-from programhub.core.listings.models import listings
+from programhub.core.listings.models import listing_counts, listings
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.core.text import contains
 from programhub.dialects.catalog.paging import Page
@@ -40,11 +42,13 @@ def enrollable(now: datetime) -> ColumnElement[bool]:
     )
 
 
+# Inline, not a bind parameter: the partial index `ix_listings_catalog_list` is declared
+# for exactly this condition, and only a literal lets both planners see that it applies.
+NOT_RETIRED = listings.c.status != sa.literal_column("'retired'")
+
+
 def _conditions(kind: str, filters: Filters, now: datetime) -> list[ColumnElement[bool]]:
-    where = [
-        listings.c.kind == kind,
-        listings.c.status == RETIRED if filters.archived else listings.c.status != RETIRED,
-    ]
+    where = [listings.c.kind == kind, listings.c.status == RETIRED if filters.archived else NOT_RETIRED]
     if filters.description is not None:
         where.append(listings.c.description == filters.description)
     if filters.listing_path is not None:
@@ -59,26 +63,59 @@ def _conditions(kind: str, filters: Filters, now: datetime) -> list[ColumnElemen
 def page_of(
     conn: Connection, tenant: Tenant, kind: str, filters: Filters, page: Page, now: datetime, public_url: str
 ) -> tuple[tree.Trees, list[int], int]:
-    """The trees of one page, the page's ids in order, and the total of matching listings."""
-    columns = listing_columns(public_url)
+    """The trees of one page, the page's ids in order, and the total of matching listings.
+
+    The order is list_order (listings without one last), then id. Listings with a
+    list_order and those without are two ranges of one index, each in order, so the page
+    is read as up to two index ranges (sizes from the count) instead of sorting them all."""
     where = _conditions(kind, filters, now)
-    total = conn.execute(
-        sa.select(sa.func.count())
+    total, ordered = _counts(conn, tenant, kind, filters, where)
+    mine = (owned_by(listings, tenant), listings.c.deleted_at.is_(None), *where)
+    segments = []
+    first = min(page.size, max(0, ordered - page.offset))
+    if first:
+        segments.append(
+            _segment(mine, 0).where(listings.c.list_order.is_not(None))
+            .order_by(listings.c.list_order, listings.c.id).limit(first).offset(page.offset)
+        )
+    if first < page.size:
+        segments.append(
+            _segment(mine, 1).where(listings.c.list_order.is_(None))
+            .order_by(listings.c.id).limit(page.size - first).offset(max(0, page.offset - ordered))
+        )
+    parts = [sa.select(segment.subquery()) for segment in segments]
+    picked = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("page")
+    # The page's ids first, then their JSON: rows skipped by OFFSET are never rendered.
+    columns = listing_columns(public_url)
+    query = tree.select_listings(tenant, (*columns, listings.c.list_order, picked.c.segment)).join(
+        picked, picked.c.id == listings.c.id
+    )
+    rows = sorted(conn.execute(query).mappings(), key=lambda row: (row["segment"], row["list_order"] or 0, row["id"]))
+    return tree.load(conn, tenant, rows, columns), [row["id"] for row in rows], total
+
+
+def _counts(
+    conn: Connection, tenant: Tenant, kind: str, filters: Filters, where: list[ColumnElement[bool]]
+) -> tuple[int, int]:
+    """How many listings match, and how many of them have a list_order. The default list
+    reads the counts the database keeps (`listing_counts`); a filtered one counts."""
+    if filters == Filters():
+        kept = conn.execute(
+            sa.select(listing_counts.c.listed, listing_counts.c.listed_with_order).where(
+                owned_by(listing_counts, tenant), listing_counts.c.kind == kind
+            )
+        ).one_or_none()
+        return (kept[0], kept[1]) if kept else (0, 0)
+    counted = conn.execute(
+        sa.select(sa.func.count(), sa.func.count(listings.c.list_order))
         .select_from(listings)
         .where(owned_by(listings, tenant), listings.c.deleted_at.is_(None), *where)
-    ).scalar_one()
-    rows = (
-        conn.execute(
-            tree.select_listings(tenant, columns)
-            .where(*where)
-            .order_by(listings.c.list_order.asc().nulls_last(), listings.c.id)
-            .limit(page.size)
-            .offset(page.offset)
-        )
-        .mappings()
-        .all()
-    )
-    return tree.load(conn, tenant, rows, columns), [row["id"] for row in rows], total
+    ).one()
+    return counted[0], counted[1]
+
+
+def _segment(where: Iterable[ColumnElement[bool]], number: int) -> Select[Any]:
+    return sa.select(listings.c.id, sa.literal(number).label("segment")).where(*where)
 
 
 def one(conn: Connection, tenant: Tenant, kind: str, listing_id: int, public_url: str) -> tree.Trees:
