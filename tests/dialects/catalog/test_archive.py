@@ -21,14 +21,22 @@ def _statuses(store: Store, ids: list[int]) -> list[str]:
     return [found[i] for i in ids]
 
 
+def _stamps(store: Store, ids: list[int]) -> list[object]:
+    with store.read() as conn:
+        found = dict(conn.execute(sa.select(listings.c.id, listings.c.updated_at).where(listings.c.id.in_(ids))).all())
+    return [found[i] for i in ids]
+
+
 def test_archive_and_reactivate(client: TestClient, tenants: Tenants, store: Store) -> None:
     key = tenants.a_test
     ids = [create(client, key, "course", title=f"C{n}")["id"] for n in range(3)]
     archived = client.post(f"{API}/courses/archived", json={"product_action": "archive", "product_ids": ids[:2]}, headers=key.token)
     assert (archived.status_code, archived.json()) == (200, {})
     assert _statuses(store, ids) == ["retired", "retired", "live"]
+    before = _stamps(store, ids)
     again = client.post(f"{API}/courses/archived", json={"product_action": "archive", "product_ids": [ids[0]]}, headers=key.token)
-    assert again.status_code == 200  # archiving an archived listing is harmless
+    assert again.status_code == 200  # archiving an archived listing is harmless, and changes nothing
+    assert _stamps(store, ids) == before
     back = client.post(f"{API}/courses/archived", content=f"product_action=reactivate&product_ids[]={ids[0]}&product_ids[]={ids[2]}",
                        headers={**key.token, "Content-Type": "application/x-www-form-urlencoded"})
     assert (back.status_code, back.json()) == (200, {})

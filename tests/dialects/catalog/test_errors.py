@@ -52,6 +52,13 @@ def test_ids_that_cannot_be_ours_are_404(client: TestClient, tenants: Tenants, r
     assert client.delete(f"{API}/courses/{raw}", headers=tenants.a_test.token).status_code == 404
 
 
+def test_an_id_that_is_not_ours_is_404_whatever_the_body(client: TestClient, tenants: Tenants) -> None:
+    theirs = create(client, tenants.b_test, "program", title="Theirs")["id"]
+    for listing_id in (theirs, 999999):
+        response = client.put(f"{API}/programs/{listing_id}", json={"program": {"enrollment_cap": "lots"}}, headers=tenants.a_test.token)
+        assert (response.status_code, response.json()) == (404, error("The specified resource does not exist."))
+
+
 def test_unknown_paths_and_wrong_methods(client: TestClient, tenants: Tenants) -> None:
     key = tenants.a_test
     program = create(client, key, "program", title="P")["id"]

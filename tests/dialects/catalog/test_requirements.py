@@ -3,10 +3,15 @@ from them; trees kept to a renderable depth and size."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from programhub.core.listings import tree
+from programhub.core.listings.models import listings
+from programhub.store import Store
 from tests.dialects.catalog.support import API, create, default_catalog, error, get, listing, unstamped
 from tests.support import Tenants, assert_json_equal
 
@@ -75,6 +80,26 @@ def test_a_requirement_of_another_tenant_is_not_found(client: TestClient, tenant
         response = client.post(f"{API}/programs", json={"program": {"title": "P", "requirement_ids": [foreign]}},
                                headers=tenants.a_test.token)
         assert response.json() == error(f"requirement_ids: no program or course with id {foreign}", "requirement_ids")
+
+
+def test_changing_requirements_updates_the_program(client: TestClient, tenants: Tenants, store: Store) -> None:
+    key = tenants.a_test
+    course = create(client, key, "course", title="C")["id"]
+    program = create(client, key, "program", title="P")["id"]
+    with store.write() as conn:
+        conn.execute(sa.update(listings).where(listings.c.id == program).values(updated_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    assert get(client, key, "program", program)["updated_at"] == "2020/01/01 00:00:00 +0000"
+    client.put(f"{API}/programs/{program}", json={"program": {"requirement_ids": [course]}}, headers=key.token)
+    assert get(client, key, "program", program)["updated_at"] > "2020/01/01 00:00:00 +0000"
+
+
+def test_deleting_a_program_releases_what_it_required(client: TestClient, tenants: Tenants) -> None:
+    key = tenants.a_test
+    course = create(client, key, "course", title="C")["id"]
+    program = create(client, key, "program", title="P", requirement_ids=[course])["id"]
+    assert client.delete(f"{API}/courses/{course}", headers=key.token).status_code == 409
+    assert client.delete(f"{API}/programs/{program}", headers=key.token).status_code == 204
+    assert client.delete(f"{API}/courses/{course}", headers=key.token).status_code == 204
 
 
 def test_archived_requirements_stay_in_the_tree(client: TestClient, tenants: Tenants) -> None:
