@@ -66,7 +66,10 @@ def test_unknown_paths_and_wrong_methods(client: TestClient, tenants: Tenants) -
     assert (unknown.status_code, unknown.json()) == (404, error("The specified resource does not exist."))
     wrong = client.patch(f"{API}/programs/{program}", json={}, headers=key.token)
     assert (wrong.status_code, wrong.json()) == (405, error("Method Not Allowed"))
-    assert client.delete(f"{API}/catalogs/1", headers=key.token).status_code == 405
+    assert wrong.headers["allow"] == "DELETE, GET, PUT"
+    catalog = client.delete(f"{API}/catalogs/1", headers=key.token)
+    assert (catalog.status_code, catalog.headers["allow"]) == (405, "GET")
+    assert client.put(f"{API}/programs", headers=key.token).headers["allow"] == "GET, POST"
 
 
 def test_an_oversized_body_is_413(client: TestClient, tenants: Tenants) -> None:

@@ -62,11 +62,11 @@ def create_catalog(store: StoreDep, settings: SettingsDep, principal: Authentica
 
 
 @router.get(
-    "/catalogs/{id}",
+    "/catalogs/{id:int}",
     summary="Get a catalog",
-    responses={200: {"model": CatalogAccountBody}, **errors(404)},
+    responses={200: {"model": CatalogAccountBody}, **errors(404, 422)},
 )
-def get_catalog(id: str, store: StoreDep, settings: SettingsDep, principal: Authenticated) -> Response:  # noqa: A002
+def get_catalog(id: int, store: StoreDep, settings: SettingsDep, principal: Authenticated) -> Response:  # noqa: A002
     wanted = listing_id("catalog", id)
     with store.read() as conn:
         row = catalogs_service.get(conn, principal.tenant, wanted)

@@ -13,7 +13,15 @@ from programhub.core.errors import NotFound
 from programhub.dialects.catalog import commands, queries
 from programhub.dialects.catalog.body import Body
 from programhub.dialects.catalog.errors import ERRORS
-from programhub.dialects.catalog.openapi import ARCHIVE_REQUEST, KIND_MODELS, LINK, CatalogArchiveFailure, errors, listing_request
+from programhub.dialects.catalog.openapi import (
+    ARCHIVE_REQUEST,
+    KIND_MODELS,
+    LINK,
+    NO_NUL,
+    CatalogArchiveFailure,
+    errors,
+    listing_request,
+)
 from programhub.dialects.catalog.paging import Page, PageParam, PerPageParam, link_header
 from programhub.dialects.catalog.schemas import COURSE, PROGRAM, Renderer, envelope, single
 from programhub.web.auth import Authenticated
@@ -24,13 +32,15 @@ from programhub.web.responses import JSONResponse
 router = APIRouter(route_class=dialect_route_class(ERRORS))
 
 MAX_ID = 2**31 - 1
+TEXT = {"pattern": NO_NUL, "maxLength": check.SHORT_TEXT}
 JSON = "application/json"
 
 
-def listing_id(kind: str, raw: str) -> int:
-    """A path id; anything that is not one of ours (not a number, out of range) is 404."""
-    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
-        return int(raw)
+def listing_id(kind: str, raw: int) -> int:
+    """A path id (routes match digits only, so other paths are unknown: 404); one out of
+    range cannot be ours either."""
+    if 0 < raw <= MAX_ID:
+        return raw
     raise NotFound(kind, raw)
 
 
@@ -62,10 +72,12 @@ def add_routes(kind: str) -> None:
         principal: Authenticated,
         page: PageParam = None,
         per_page: PerPageParam = None,
-        description: Annotated[str | None, Query(description="Exactly this description.")] = None,
-        listing_path: Annotated[str | None, Query(description="Exactly this listing path.")] = None,
+        description: Annotated[str | None, Query(description="Exactly this description.", json_schema_extra=TEXT)] = None,
+        listing_path: Annotated[str | None, Query(description="Exactly this listing path.", json_schema_extra=TEXT)] = None,
         is_enrollable: Annotated[bool | None, Query(description="Open for enrollment now (open, inside its window, not full), or not.")] = None,
-        query: Annotated[str | None, Query(description="Case-insensitive text in the title, description or tags.")] = None,
+        query: Annotated[
+            str | None, Query(description="Case-insensitive text in the title, description or tags.", json_schema_extra=TEXT)
+        ] = None,
         archived: Annotated[bool, Query(description="true: only archived listings (an extension).")] = False,
     ) -> Response:
         filters = queries.Filters(
@@ -130,20 +142,20 @@ def add_routes(kind: str) -> None:
         )
 
     @router.get(
-        f"/{plural}/{{id}}",
+        f"/{plural}/{{id:int}}",
         name=f"get_{kind}",
         summary=f"Get a {kind}",
         description=f"The {kind} with its whole requirement tree; archived {plural} too.",
-        responses={200: {"model": one_model}, **errors(404)},
+        responses={200: {"model": one_model}, **errors(404, 422)},
     )
-    def get_listing(id: str, store: StoreDep, settings: SettingsDep, principal: Authenticated) -> Response:  # noqa: A002
+    def get_listing(id: int, store: StoreDep, settings: SettingsDep, principal: Authenticated) -> Response:  # noqa: A002
         wanted = listing_id(kind, id)
         with store.read() as conn:
             trees = queries.one(conn, principal.tenant, kind, wanted, settings.public_url)
         return Response(single(kind, Renderer(trees).listing(wanted)), media_type=JSON)
 
     @router.put(
-        f"/{plural}/{{id}}",
+        f"/{plural}/{{id:int}}",
         name=f"update_{kind}",
         summary=f"Update a {kind}",
         description="Changes only the fields named; `requirement_ids` replaces the ordered list.",
@@ -151,20 +163,20 @@ def add_routes(kind: str) -> None:
         openapi_extra=listing_request(kind, create=False),
         responses={204: {"description": "Updated (no body)."}, **errors(400, 404, 413, 415, 422)},
     )
-    def update_listing(id: str, store: StoreDep, principal: Authenticated, body: Body) -> Response:  # noqa: A002
+    def update_listing(id: int, store: StoreDep, principal: Authenticated, body: Body) -> Response:  # noqa: A002
         wanted = listing_id(kind, id)
         with store.write() as conn:
             commands.update(conn, principal.tenant, kind, wanted, body)
         return no_content()
 
     @router.delete(
-        f"/{plural}/{{id}}",
+        f"/{plural}/{{id:int}}",
         name=f"delete_{kind}",
         summary=f"Delete a {kind}",
         status_code=204,
-        responses={204: {"description": "Deleted (no body)."}, **errors(404, 409)},
+        responses={204: {"description": "Deleted (no body)."}, **errors(404, 409, 422)},
     )
-    def delete_listing(id: str, store: StoreDep, principal: Authenticated) -> Response:  # noqa: A002
+    def delete_listing(id: int, store: StoreDep, principal: Authenticated) -> Response:  # noqa: A002
         wanted = listing_id(kind, id)
         with store.write() as conn:
             commands.delete(conn, principal.tenant, kind, wanted)

@@ -6,25 +6,31 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from programhub.dialects.catalog.accounts import ROOT_KEYS, SETTINGS
 from programhub.dialects.catalog.schemas import COURSE, FIELDS, PROGRAM
+
+class Shape(BaseModel):
+    """A documented shape: exactly these keys."""
+
+    model_config = ConfigDict(extra="forbid")
+
 
 TIMESTAMP = r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} \+0000$"
 Timestamp = Field(pattern=TIMESTAMP, examples=["2025/03/28 13:11:23 +0000"])
 
 
-class CatalogListingCatalog(BaseModel):
+class CatalogListingCatalog(Shape):
     id: int
     name: str
 
 
-class CatalogCanvasCourse(BaseModel):
+class CatalogCanvasCourse(Shape):
     id: int
 
 
-class CatalogListingFields(BaseModel):
+class CatalogListingFields(Shape):
     id: int
     visibility: str
     enrollment_open: bool
@@ -69,23 +75,23 @@ class CatalogProgram(CatalogListingFields):
     requirements: list[CatalogProgram | CatalogCourse] = Field(description="Ordered; full nested listings to any depth.")
 
 
-class CatalogProgramBody(BaseModel):
+class CatalogProgramBody(Shape):
     program: CatalogProgram
 
 
-class CatalogProgramList(BaseModel):
+class CatalogProgramList(Shape):
     programs: list[CatalogProgram]
 
 
-class CatalogCourseBody(BaseModel):
+class CatalogCourseBody(Shape):
     course: CatalogCourse
 
 
-class CatalogCourseList(BaseModel):
+class CatalogCourseList(Shape):
     courses: list[CatalogCourse]
 
 
-class CatalogAccountSettings(BaseModel):
+class CatalogAccountSettings(Shape):
     privacy_policy_url: str | None
     terms_url: str | None
     currency: str
@@ -98,7 +104,7 @@ class CatalogAccountSettings(BaseModel):
     show_listings_in_parent: bool
 
 
-class CatalogAccount(BaseModel):
+class CatalogAccount(Shape):
     id: int
     name: str
     parent: None
@@ -111,28 +117,28 @@ class CatalogAccount(BaseModel):
     measurement: str
 
 
-class CatalogAccountBody(BaseModel):
+class CatalogAccountBody(Shape):
     account: CatalogAccount
 
 
-class CatalogAccountList(BaseModel):
+class CatalogAccountList(Shape):
     catalogs: list[CatalogAccount]
 
 
-class CatalogErrorItem(BaseModel):
+class CatalogErrorItem(Shape):
     message: str
     field: str | None = Field(default=None, description="The request field at fault, when there is one.")
 
 
-class CatalogErrors(BaseModel):
+class CatalogErrors(Shape):
     errors: list[CatalogErrorItem]
 
 
 class CatalogArchiveFailure(CatalogErrors):
-    failed_product_ids: list[int]
+    failed_product_ids: list[int] = Field(default_factory=list, description="When ids failed: those ids.")
 
 
-def errors(*statuses: int, **described: str) -> dict[int | str, dict[str, Any]]:
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """Error responses in Catalog's envelope, with their descriptions."""
     text = {
         400: "The body is not valid JSON (or not a readable form).",
@@ -147,58 +153,96 @@ def errors(*statuses: int, **described: str) -> dict[int | str, dict[str, Any]]:
     responses: dict[int | str, dict[str, Any]] = {
         status: {"model": CatalogErrors, "description": text[status]} for status in (401, 403, *statuses)
     }
-    for status, description in described.items():
-        responses[int(status.lstrip("_"))]["description"] = description
     return responses
 
 
 LINK = {"Link": {"description": "RFC 8288 links to the first, prev, next and last pages.", "schema": {"type": "string"}}}
 
-_TRUTHY = {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false", "1", "0"]}]}
-_INT = {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"^[+-]?\d{1,19}$"}]}
-_NUMBER = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"}]}
-_MOMENT = {"type": "string", "description": "ISO 8601 (2025-03-21T13:11:23Z, 2025-03-21) or 2025/03/21 13:11:23 +0000."}
-_IDS = {"anyOf": [{"type": "array", "items": _INT}, {"type": "string", "description": "comma-separated ids"}]}
-_STRINGS = {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
+# Request schemas say as much as a schema can: a value that fits one is accepted unless it
+# names something that does not exist (an unknown catalog or requirement id), clashes
+# (a listing path already taken), or breaks a rule between fields (a window out of order).
+NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+INT32 = 2**31 - 1
+
+
+def _text(max_length: int, *, blank: bool = True) -> dict[str, Any]:
+    return {"type": "string", "maxLength": max_length, "pattern": NO_NUL if blank else NOT_BLANK}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+def _whole(minimum: int, digits: str) -> dict[str, Any]:
+    """A whole number from `minimum` to 2**31 - 1, or its digits as text."""
+    return {"anyOf": [{"type": "integer", "minimum": minimum, "maximum": INT32}, {"type": "string", "pattern": digits}]}
+
+
+_TRUTHY = {"anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]},
+                     {"type": "string", "enum": ["true", "false", "1", "0", "t", "f", "yes", "no", "on", "off"]}]}
+_COUNT = _whole(0, r"^\d{1,9}$")
+_ID = _whole(1, r"^[1-9]\d{0,8}$")
+_SIGNED = _whole(-INT32, r"^[+-]?\d{1,9}$")
+_MONEY = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 99999999.99, "multipleOf": 0.01},
+                    {"type": "string", "pattern": r"^\d{1,8}(\.\d{1,2})?$"}]}
+_QUANTITY = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 99999999, "multipleOf": 0.01},
+                       {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$"}]}
+_MOMENT = {
+    "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}],
+    "description": "ISO 8601 (2025-03-21T13:11:23Z, 2025-03-21); Catalog's own 2025/03/21 13:11:23 +0000 is accepted too.",
+}
+
+
+def _ids(*, at_least_one: bool) -> dict[str, Any]:
+    items = r"[1-9]\d{0,8}(\s*,\s*[1-9]\d{0,8})*"
+    return {
+        "anyOf": [
+            {"type": "array", "items": _ID, "maxItems": 1000, "minItems": 1 if at_least_one else 0},
+            {"type": "string", "pattern": f"^\\s*{items}\\s*$" if at_least_one else f"^\\s*({items})?\\s*$",
+             "description": "comma-separated ids"},
+        ]
+    }
+
+
+_STRINGS = {"anyOf": [{"type": "array", "items": _text(2000), "maxItems": 1000}, _text(2000)]}
+_LONG = _nullable(_text(100_000))
+
 _FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
-    "title": {"type": "string", "minLength": 1},
-    "description": _nullable({"type": "string"}),
+    "title": _text(255, blank=False),
+    "description": _LONG,
     "path": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._~-]*$", "maxLength": 255},
-    "teaser": _nullable({"type": "string"}),
+    "teaser": _LONG,
     "enrollment_open": _TRUTHY,
     "enrollment_open_from": _nullable(_MOMENT),
     "enrollment_open_to": _nullable(_MOMENT),
     "visibility": {"type": "string", "enum": ["listed", "unlisted"]},
-    "enrollment_cap": _nullable(_INT),
-    "enrollment_fee": _NUMBER,
+    "enrollment_cap": _nullable(_COUNT),
+    "enrollment_fee": _MONEY,
     "allowed_payment_types": _STRINGS,
-    "days_to_complete": _nullable(_INT),
-    "account_id": _INT,
-    "list_order": _nullable(_INT),
+    "days_to_complete": _nullable(_COUNT),
+    "account_id": _ID,
+    "list_order": _nullable(_SIGNED),
     "waitlist": _TRUTHY,
-    "waitlist_cap": _nullable(_INT),
-    "listing_image": _nullable({"type": "string"}),
-    "image_alt_text": _nullable({"type": "string"}),
+    "waitlist_cap": _nullable(_COUNT),
+    "listing_image": _LONG,
+    "image_alt_text": _LONG,
     "tag_names": _STRINGS,
     "show_free_banner": _TRUTHY,
-    "associated_account_ids": _IDS,
+    "associated_account_ids": _ids(at_least_one=False),
     "start_date": _nullable(_MOMENT),
     "end_date": _nullable(_MOMENT),
-    "credits": _nullable(_NUMBER),
+    "credits": _nullable(_QUANTITY),
     "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
-    "measurement": {"type": "string", "minLength": 1, "maxLength": 16},
-    "sku": _nullable({"type": "string"}),
-    "canvas_section_id": _nullable(_INT),
-    "canvas_course_id": _nullable(_INT),
+    "measurement": _text(16, blank=False),
+    "sku": _LONG,
+    "canvas_section_id": _nullable(_SIGNED),
+    "canvas_course_id": _nullable(_SIGNED),
     "sequential": _TRUTHY,
-    "requirement_ids": _IDS,
+    "requirement_ids": _ids(at_least_one=False),
 }
+
+FORMS = "A URL-encoded form with Rails names (`{kind}[title]=...&{kind}[tag_names][]=...`) is accepted too."
 
 
 def listing_request(kind: str, *, create: bool) -> dict[str, Any]:
@@ -208,11 +252,11 @@ def listing_request(kind: str, *, create: bool) -> dict[str, Any]:
     if create:
         inner["required"] = ["title"]
     schema = {"type": "object", "properties": {kind: inner}, "required": [kind]}
-    form = {"type": "object", "description": f"Rails-style names: {kind}[title]=...&{kind}[tag_names][]=..."}
     return {
         "requestBody": {
             "required": create,
-            "content": {"application/json": {"schema": schema}, "application/x-www-form-urlencoded": {"schema": form}},
+            "description": FORMS.format(kind=kind),
+            "content": {"application/json": {"schema": schema}},
         }
     }
 
@@ -225,7 +269,10 @@ ARCHIVE_REQUEST = {
                 "schema": {
                     "type": "object",
                     "required": ["product_action", "product_ids"],
-                    "properties": {"product_action": {"type": "string", "enum": ["archive", "reactivate"]}, "product_ids": _IDS},
+                    "properties": {
+                        "product_action": {"type": "string", "enum": ["archive", "reactivate"]},
+                        "product_ids": _ids(at_least_one=True),
+                    },
                 }
             }
         },
@@ -233,7 +280,12 @@ ARCHIVE_REQUEST = {
 }
 
 _SETTING_SCHEMAS = {
-    name: (_TRUTHY if isinstance(default, bool) else _nullable({"type": "string"}) if default is None else {"type": "string"})
+    name: (
+        _TRUTHY if isinstance(default, bool)
+        else {"type": "string", "pattern": "^[A-Za-z]{3}$"} if name == "currency"
+        else _nullable(_text(255)) if default is None  # blank means null
+        else _text(255, blank=False)
+    )
     for name, (default, _parse) in SETTINGS.items()
 }
 
@@ -249,11 +301,12 @@ CATALOG_REQUEST = {
                             "type": "object",
                             "required": ["name"],
                             "properties": {
-                                "name": {"type": "string", "minLength": 1, "maxLength": 255},
-                                "url": _nullable({"type": "string", "format": "uri"}),
-                                "canvas_domain": _nullable({"type": "string"}),
-                                "canvas_id": _nullable(_INT),
-                                "settings": _nullable({"type": "object", "properties": _SETTING_SCHEMAS}),
+                                "name": _text(255, blank=False),
+                                "url": _nullable({"type": "string", "maxLength": 500,
+                                                  "pattern": r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$"}),
+                                "canvas_domain": _nullable(_text(255)),  # blank means null
+                                "canvas_id": _nullable(_ID),
+                                "settings": _nullable({"type": "object", "properties": _SETTING_SCHEMAS, "additionalProperties": False}),
                             },
                         }
                     },
