@@ -64,7 +64,7 @@ def act(conn: Connection, tenant: Tenant, kind: str, body: Mapping[str, Any]) ->
     """Archive or reactivate every listed id that is a listing of this kind; report the
     ids that are not (the others are processed all the same)."""
     action = body.get("product_action")
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:
         raise Invalid("product_action", f"product_action must be one of: {', '.join(ACTIONS)}")
     if "product_ids" not in body:
         raise Invalid("product_ids", "product_ids is required")

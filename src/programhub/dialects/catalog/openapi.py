@@ -174,6 +174,11 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+def _clearable(schema: dict[str, Any]) -> dict[str, Any]:
+    """A value, or null or a blank string (how forms clear one)."""
+    return {"anyOf": [schema, {"type": "null"}, {"type": "string", "pattern": r"^\s*$"}]}
+
+
 def _whole(minimum: int, digits: str) -> dict[str, Any]:
     """A whole number from `minimum` to 2**31 - 1, or its digits as text."""
     return {"anyOf": [{"type": "integer", "minimum": minimum, "maximum": INT32}, {"type": "string", "pattern": digits}]}
@@ -214,30 +219,30 @@ _FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
     "path": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._~-]*$", "maxLength": 255},
     "teaser": _LONG,
     "enrollment_open": _TRUTHY,
-    "enrollment_open_from": _nullable(_MOMENT),
-    "enrollment_open_to": _nullable(_MOMENT),
+    "enrollment_open_from": _clearable(_MOMENT),
+    "enrollment_open_to": _clearable(_MOMENT),
     "visibility": {"type": "string", "enum": ["listed", "unlisted"]},
-    "enrollment_cap": _nullable(_COUNT),
+    "enrollment_cap": _clearable(_COUNT),
     "enrollment_fee": _MONEY,
     "allowed_payment_types": _STRINGS,
-    "days_to_complete": _nullable(_COUNT),
+    "days_to_complete": _clearable(_COUNT),
     "account_id": _ID,
-    "list_order": _nullable(_SIGNED),
+    "list_order": _clearable(_SIGNED),
     "waitlist": _TRUTHY,
-    "waitlist_cap": _nullable(_COUNT),
+    "waitlist_cap": _clearable(_COUNT),
     "listing_image": _LONG,
     "image_alt_text": _LONG,
     "tag_names": _STRINGS,
     "show_free_banner": _TRUTHY,
     "associated_account_ids": _ids(at_least_one=False),
-    "start_date": _nullable(_MOMENT),
-    "end_date": _nullable(_MOMENT),
-    "credits": _nullable(_QUANTITY),
+    "start_date": _clearable(_MOMENT),
+    "end_date": _clearable(_MOMENT),
+    "credits": _clearable(_QUANTITY),
     "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
     "measurement": _text(16, blank=False),
     "sku": _LONG,
-    "canvas_section_id": _nullable(_SIGNED),
-    "canvas_course_id": _nullable(_SIGNED),
+    "canvas_section_id": _clearable(_SIGNED),
+    "canvas_course_id": _clearable(_SIGNED),
     "sequential": _TRUTHY,
     "requirement_ids": _ids(at_least_one=False),
 }
@@ -305,7 +310,7 @@ CATALOG_REQUEST = {
                                 "url": _nullable({"type": "string", "maxLength": 500,
                                                   "pattern": r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$"}),
                                 "canvas_domain": _nullable(_text(255)),  # blank means null
-                                "canvas_id": _nullable(_ID),
+                                "canvas_id": _clearable(_ID),
                                 "settings": _nullable({"type": "object", "properties": _SETTING_SCHEMAS, "additionalProperties": False}),
                             },
                         }
