@@ -307,7 +307,7 @@ CATALOG_REQUEST = {
                             "required": ["name"],
                             "properties": {
                                 "name": _text(255, blank=False),
-                                "url": _nullable({"type": "string", "maxLength": 500,
+                                "url": _clearable({"type": "string", "maxLength": 500,
                                                   "pattern": r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$"}),
                                 "canvas_domain": _nullable(_text(255)),  # blank means null
                                 "canvas_id": _clearable(_ID),
