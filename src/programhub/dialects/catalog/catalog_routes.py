@@ -11,7 +11,7 @@ from programhub.dialects.catalog.body import Body
 from programhub.dialects.catalog.errors import ERRORS
 from programhub.dialects.catalog.listing_routes import listing_id
 from programhub.dialects.catalog.openapi import CATALOG_REQUEST, LINK, CatalogAccountBody, CatalogAccountList, errors
-from programhub.dialects.catalog.paging import Page, PageParam, PerPageParam, link_header
+from programhub.dialects.catalog.paging import Page, PageParam, PerPageParam, paged
 from programhub.web.auth import Authenticated
 from programhub.web.deps import SettingsDep, StoreDep
 from programhub.web.dialect import dialect_route_class
@@ -38,11 +38,7 @@ def list_catalogs(
     with store.read() as conn:
         total = catalogs_service.count(conn, principal.tenant)
         rows = catalogs_service.page(conn, principal.tenant, limit=chosen.size, offset=chosen.offset)
-    response = JSONResponse({"catalogs": [account_json(row, settings.public_url) for row in rows]})
-    link = link_header(request, chosen, total)
-    if link:
-        response.headers["Link"] = link
-    return response
+    return paged(JSONResponse({"catalogs": [account_json(row, settings.public_url) for row in rows]}), request, chosen, total)
 
 
 @router.post(

@@ -22,7 +22,7 @@ from programhub.dialects.catalog.openapi import (
     errors,
     listing_request,
 )
-from programhub.dialects.catalog.paging import Page, PageParam, PerPageParam, link_header
+from programhub.dialects.catalog.paging import Page, PageParam, PerPageParam, paged
 from programhub.dialects.catalog.schemas import COURSE, PROGRAM, Renderer, envelope, single
 from programhub.web.auth import Authenticated
 from programhub.web.deps import SettingsDep, StoreDep
@@ -91,11 +91,7 @@ def add_routes(kind: str) -> None:
         with store.read() as conn:
             trees, ids, total = queries.page_of(conn, principal.tenant, kind, filters, chosen, utcnow(), settings.public_url)
         renderer = Renderer(trees)
-        response = Response(envelope(plural, [renderer.listing(i) for i in ids]), media_type=JSON)
-        link = link_header(request, chosen, total)
-        if link:
-            response.headers["Link"] = link
-        return response
+        return paged(Response(envelope(plural, [renderer.listing(i) for i in ids]), media_type=JSON), request, chosen, total)
 
     @router.post(
         f"/{plural}",

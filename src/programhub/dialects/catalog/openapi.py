@@ -247,6 +247,14 @@ _FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
     "requirement_ids": _ids(at_least_one=False),
 }
 
+def _json_body(schema: dict[str, Any], *, required: bool = True, description: str | None = None) -> dict[str, Any]:
+    """openapi_extra declaring a JSON request body."""
+    body: dict[str, Any] = {"required": required, "content": {"application/json": {"schema": schema}}}
+    if description:
+        body["description"] = description
+    return {"requestBody": body}
+
+
 FORMS = "A URL-encoded form with Rails names (`{kind}[title]=...&{kind}[tag_names][]=...`) is accepted too."
 
 
@@ -257,32 +265,17 @@ def listing_request(kind: str, *, create: bool) -> dict[str, Any]:
     if create:
         inner["required"] = ["title"]
     schema = {"type": "object", "properties": {kind: inner}, "required": [kind]}
-    return {
-        "requestBody": {
-            "required": create,
-            "description": FORMS.format(kind=kind),
-            "content": {"application/json": {"schema": schema}},
-        }
-    }
+    return _json_body(schema, required=create, description=FORMS.format(kind=kind))
 
 
-ARCHIVE_REQUEST = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["product_action", "product_ids"],
-                    "properties": {
-                        "product_action": {"type": "string", "enum": ["archive", "reactivate"]},
-                        "product_ids": _ids(at_least_one=True),
-                    },
-                }
-            }
-        },
-    }
-}
+ARCHIVE_REQUEST = _json_body({
+    "type": "object",
+    "required": ["product_action", "product_ids"],
+    "properties": {
+        "product_action": {"type": "string", "enum": ["archive", "reactivate"]},
+        "product_ids": _ids(at_least_one=True),
+    },
+})
 
 _SETTING_SCHEMAS = {
     name: (
@@ -294,32 +287,23 @@ _SETTING_SCHEMAS = {
     for name, (default, _parse) in SETTINGS.items()
 }
 
-CATALOG_REQUEST = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        ROOT_KEYS[0]: {
-                            "type": "object",
-                            "required": ["name"],
-                            "properties": {
-                                "name": _text(255, blank=False),
-                                "url": _clearable({"type": "string", "maxLength": 500,
-                                                  "pattern": r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$"}),
-                                "canvas_domain": _nullable(_text(255)),  # blank means null
-                                "canvas_id": _clearable(_ID),
-                                "settings": _nullable({"type": "object", "properties": _SETTING_SCHEMAS, "additionalProperties": False}),
-                            },
-                        }
-                    },
-                    "required": [ROOT_KEYS[0]],
-                }
-            }
-        },
-    }
-}
+CATALOG_REQUEST = _json_body({
+    "type": "object",
+    "required": [ROOT_KEYS[0]],
+    "properties": {
+        ROOT_KEYS[0]: {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": _text(255, blank=False),
+                "url": _clearable({"type": "string", "maxLength": 500,
+                                   "pattern": r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$"}),
+                "canvas_domain": _nullable(_text(255)),  # blank means null
+                "canvas_id": _clearable(_ID),
+                "settings": _nullable({"type": "object", "properties": _SETTING_SCHEMAS, "additionalProperties": False}),
+            },
+        }
+    },
+})
 
 KIND_MODELS = {PROGRAM: (CatalogProgramBody, CatalogProgramList), COURSE: (CatalogCourseBody, CatalogCourseList)}

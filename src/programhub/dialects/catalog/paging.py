@@ -9,6 +9,7 @@ from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Query, Request
+from starlette.responses import Response
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -36,6 +37,14 @@ class Page:
     @property
     def offset(self) -> int:
         return (self.number - 1) * self.size
+
+
+def paged(response: Response, request: Request, page: Page, total: int) -> Response:
+    """`response` with the Link header for `page` of `total` items (none when one page holds all)."""
+    link = link_header(request, page, total)
+    if link:
+        response.headers["Link"] = link
+    return response
 
 
 def link_header(request: Request, page: Page, total: int) -> str | None:
