@@ -13,7 +13,8 @@ shares sub-programs expands when nested, so depth and expanded size are bounded.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Connection, RowMapping, Select
@@ -71,15 +72,21 @@ class Trees:
         return total
 
 
-def load(conn: Connection, tenant: Tenant, roots: Sequence[RowMapping], columns: Columns) -> Trees:
+def load(
+    conn: Connection, tenant: Tenant, roots: Sequence[RowMapping], columns: Columns, params: Mapping[str, Any] | None = None
+) -> Trees:
     """`roots` (rows selected with `columns`, which must include `listings.c.id` and
-    `listings.c.credits`) and every listing below them, in one query at most."""
+    `listings.c.credits`) and every listing below them, in one query at most. `params`
+    binds any parameters the columns leave open. `columns` should be one tuple built
+    once: the query is built once per tuple and engine kind, and only bound after."""
     rows: dict[int, RowMapping] = {row["id"]: row for row in roots}
     children: dict[int, list[int]] = {}
     if not rows:
         return Trees(rows, children)
+    query = _below(conn.dialect.name == "postgresql", tuple(columns))
+    bound = {**(params or {}), "tree_org_id": tenant.org_id, "tree_mode": tenant.mode.value, "tree_roots": list(rows)}
     edges: dict[int, list[tuple[int, int]]] = {}
-    for row in conn.execute(_below(conn.dialect.name == "postgresql", tenant, list(rows), columns)).mappings():
+    for row in conn.execute(query, bound).mappings():
         child = row["id"]
         rows.setdefault(child, row)
         edges.setdefault(row[_PARENT], []).append((row[_POSITION], child))
@@ -88,19 +95,35 @@ def load(conn: Connection, tenant: Tenant, roots: Sequence[RowMapping], columns:
     return Trees(rows, children)
 
 
-def _below(lateral: bool, tenant: Tenant, roots: list[int], columns: Columns) -> Select[Any]:
-    """Every requirement edge below `roots`, each with the columns of the listing it
-    reaches. A recursive query's size is unknown to the planner, which then likes to hash
-    whole tables; on PostgreSQL each step is therefore a LATERAL subquery behind an
-    OFFSET/LIMIT fence, so that it stays an index lookup per edge. SQLite plans nested
-    index lookups by itself (and has no LATERAL)."""
+class _BoundMode:
+    value = sa.bindparam("tree_mode", type_=sa.String())
+
+
+class _BoundTenant:
+    """The tenant of a statement built once: organisation and mode are bound when it runs."""
+
+    org_id = sa.bindparam("tree_org_id", type_=sa.Integer())
+    mode = _BoundMode
+
+
+_TENANT = cast(Tenant, _BoundTenant)
+
+
+@lru_cache(maxsize=32)
+def _below(lateral: bool, columns: tuple[ColumnElement[Any], ...]) -> Select[Any]:
+    """Every requirement edge below the roots (`tree_roots`), each with the columns of the
+    listing it reaches. A recursive query's size is unknown to the planner, which then
+    likes to hash whole tables; on PostgreSQL each step is therefore a LATERAL subquery
+    behind an OFFSET/LIMIT fence, so that it stays an index lookup per edge. SQLite plans
+    nested index lookups by itself (and has no LATERAL)."""
     edge = (requirements.c.program_id, requirements.c.position, requirements.c.requirement_id)
-    reach = sa.select(*edge).where(owned_by(requirements, tenant), requirements.c.program_id.in_(roots)).cte("reach", recursive=True)
+    roots = sa.bindparam("tree_roots", expanding=True)
+    reach = sa.select(*edge).where(owned_by(requirements, _TENANT), requirements.c.program_id.in_(roots)).cte("reach", recursive=True)
     listing = sa.select(*columns).select_from(listings.outerjoin(catalogs, catalogs.c.id == listings.c.catalog_id))
     if lateral:
         step = sa.select(*edge).where(requirements.c.program_id == reach.c.requirement_id).offset(0).lateral("step")
         reach = reach.union(sa.select(step).select_from(reach.join(step, sa.true())))
-        node = listing.where(owned_by(listings, tenant), listings.c.id == reach.c.requirement_id).limit(1).lateral("node")
+        node = listing.where(owned_by(listings, _TENANT), listings.c.id == reach.c.requirement_id).limit(1).lateral("node")
         return sa.select(reach.c.program_id.label(_PARENT), reach.c.position.label(_POSITION), node).select_from(
             reach.join(node, sa.true())
         )
@@ -108,7 +131,7 @@ def _below(lateral: bool, tenant: Tenant, roots: list[int], columns: Columns) ->
     return (
         listing.add_columns(reach.c.program_id.label(_PARENT), reach.c.position.label(_POSITION))
         .join(reach, listings.c.id == reach.c.requirement_id)
-        .where(owned_by(listings, tenant))
+        .where(owned_by(listings, _TENANT))
     )
 
 

@@ -18,7 +18,7 @@ from programhub.core.listings.models import listing_counts, listings
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.core.text import contains
 from programhub.dialects.catalog.paging import Page
-from programhub.dialects.catalog.schemas import listing_columns
+from programhub.dialects.catalog.schemas import LISTING_COLUMNS
 
 RETIRED = "retired"  # the core status Catalog calls "archived"
 
@@ -86,12 +86,12 @@ def page_of(
     parts = [sa.select(segment.subquery()) for segment in segments]
     picked = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("page")
     # The page's ids first, then their JSON: rows skipped by OFFSET are never rendered.
-    columns = listing_columns(public_url)
-    query = tree.select_listings(tenant, (*columns, listings.c.list_order, picked.c.segment)).join(
+    query = tree.select_listings(tenant, (*LISTING_COLUMNS, listings.c.list_order, picked.c.segment)).join(
         picked, picked.c.id == listings.c.id
     )
-    rows = sorted(conn.execute(query).mappings(), key=lambda row: (row["segment"], row["list_order"] or 0, row["id"]))
-    return tree.load(conn, tenant, rows, columns), [row["id"] for row in rows], total
+    params = {"public_url": public_url}
+    rows = sorted(conn.execute(query, params).mappings(), key=lambda row: (row["segment"], row["list_order"] or 0, row["id"]))
+    return tree.load(conn, tenant, rows, LISTING_COLUMNS, params), [row["id"] for row in rows], total
 
 
 def _counts(
@@ -120,12 +120,9 @@ def _segment(where: Iterable[ColumnElement[bool]], number: int) -> Select[Any]:
 
 def one(conn: Connection, tenant: Tenant, kind: str, listing_id: int, public_url: str) -> tree.Trees:
     """A listing of this kind (archived ones too) with its tree, or NotFound."""
-    columns = listing_columns(public_url)
-    row = (
-        conn.execute(tree.select_listings(tenant, columns).where(listings.c.kind == kind, listings.c.id == listing_id))
-        .mappings()
-        .one_or_none()
-    )
+    params = {"public_url": public_url}
+    query = tree.select_listings(tenant, LISTING_COLUMNS).where(listings.c.kind == kind, listings.c.id == listing_id)
+    row = conn.execute(query, params).mappings().one_or_none()
     if row is None:
         raise NotFound(kind, listing_id)
-    return tree.load(conn, tenant, [row], columns)
+    return tree.load(conn, tenant, [row], LISTING_COLUMNS, params)

@@ -122,10 +122,15 @@ def check_windows(merged: Mapping[str, Any], changed: Mapping[str, Any]) -> None
                 raise Invalid(WIRE_NAMES[end], f"{WIRE_NAMES[end]} must not be before {WIRE_NAMES[start]}")
 
 
-def listing_columns(public_url: str) -> tuple[ColumnElement[Any], ...]:
+# The service's own URL (the default catalog's site), bound when a query runs.
+PUBLIC_URL = sa.bindparam("public_url", type_=sa.Text())
+
+
+def _listing_columns() -> tuple[ColumnElement[Any], ...]:
     """What a listing is rendered from: the database builds its JSON in two fragments,
     `head` (id .. created_at) and `tail` (measurement .. associated_account_ids), so the
-    derived credits go between them and the kind's own keys after, in the seed's order."""
+    derived credits go between them and the kind's own keys after, in the seed's order.
+    Built once: queries that select them pass `{"public_url": ...}` when they run."""
     t, c = listings.c, catalogs.c
     head = sj.json_object(
         ("id", t.id),
@@ -156,7 +161,7 @@ def listing_columns(public_url: str) -> tuple[ColumnElement[Any], ...]:
         ("image_alt_text", t.image_alt_text),
         ("allowed_payment_types", sj.document(t.allowed_payment_types)),
         ("tag_names", sj.document(t.tag_names)),
-        ("listing_url", sa.func.coalesce(c.url, sa.literal(public_url, sa.Text())) + "/" + t.kind + "s/" + t.listing_path),
+        ("listing_url", sa.func.coalesce(c.url, PUBLIC_URL) + "/" + t.kind + "s/" + t.listing_path),
         ("start_date", sj.slash_time(t.start_date)),
         ("end_date", sj.slash_time(t.end_date)),
         ("canvas_section_id", t.canvas_section_id),
@@ -171,6 +176,9 @@ def listing_columns(public_url: str) -> tuple[ColumnElement[Any], ...]:
         sj.as_text(head).label("head"),
         sj.as_text(tail).label("tail"),
     )
+
+
+LISTING_COLUMNS = _listing_columns()
 
 
 class Renderer:
