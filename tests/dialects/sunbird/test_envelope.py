@@ -81,6 +81,7 @@ def test_routes_the_reference_never_answers_are_answered(client: TestClient, ten
     failure(response, 404, "api.program.search", "ERR_NOT_FOUND", "Not Found", code="RESOURCE_NOT_FOUND")
     response = client.get(f"{BASE}/list", headers=me.bearer)
     failure(response, 405, "api.program.list", "ERR_METHOD_NOT_ALLOWED", "Method Not Allowed")
+    assert response.headers["allow"] == "POST"
 
 
 def test_a_body_too_large_is_refused_in_the_envelope(client: TestClient, tenants: Tenants) -> None:

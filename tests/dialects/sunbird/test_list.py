@@ -267,6 +267,7 @@ def test_paging_keeps_the_total_count(client: TestClient, catalogue: Catalogue) 
         ({"limit": 0}, []),
         ({"limit": 5000}, ALL),
         ({"limit": None, "offset": None}, ALL),
+        ({"limit": 2.0, "offset": 1.0}, [P3, P1]),  # JSON's 2.0 is the integer 2
     ]:
         result = list_programs(client, me, {}, **request)
         assert (names(result), result["count"]) == (expected, 4), request

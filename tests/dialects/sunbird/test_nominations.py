@@ -116,8 +116,8 @@ def test_add_needs_a_known_program_that_is_not_retired(client: TestClient, tenan
             "api.nomination.add", "ERR_PROGRAM_NOT_FOUND", "Program nope not found.", code="RESOURCE_NOT_FOUND")
     retired = create(client, me)
     post(client, "/delete", {"program_id": retired}, me)
-    failure(post(client, "/nomination/add", {"program_id": retired, "status": "Pending", "user_id": "u"}, me), 400,
-            "api.nomination.add", "ERR_CREATE_NOMINATION_DATA", "the program is retired and takes no nominations")
+    failure(post(client, "/nomination/add", {"program_id": retired, "status": "Pending", "user_id": "u"}, me), 409,
+            "api.nomination.add", "ERR_PROGRAM_RETIRED", "the program is retired and takes no nominations")
 
 
 def test_update_by_organisation_or_user(client: TestClient, tenants: Tenants) -> None:
@@ -143,7 +143,7 @@ def test_update_may_be_narrowed_by_id(client: TestClient, tenants: Tenants) -> N
     program_id = create(client, me)
     first = add(client, me, program_id, user_id="u-1", organisation_id="org-1")
     second = add(client, me, program_id, user_id="u-1")
-    answer(post(client, "/nomination/update", {"program_id": program_id, "user_id": "u-1", "id": second, "status": "Approved"}, me),
+    answer(post(client, "/nomination/update", {"program_id": program_id, "user_id": "u-1", "id": float(second), "status": "Approved"}, me),
            "api.nomination.update", {"program_id": program_id, "user_id": "u-1"})
     assert {n["id"]: n["status"] for n in nominations_of(client, me)} == {first: "Pending", second: "Approved"}
     # Without an id, every nomination of the program by that user changes.

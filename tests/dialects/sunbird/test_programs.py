@@ -101,12 +101,24 @@ def test_read_answers_in_the_envelope(client: TestClient, tenants: Tenants) -> N
         ({"name": "X", "type": "public", "config": {"medium": "x" * 256}}, "config.medium values must be at most 255 characters"),
         ({"name": "X", "type": "public", "config": {"subject": ["a", "x" * 256]}},
          "config.subject values must be at most 255 characters"),
+        ({"name": "X", "type": "public", "config": {"medium": [1]}}, "config.medium must be a string or a list of strings"),
+        ({"name": "X", "type": "public", "config": {"board": {"code": "cbse"}}}, "config.board must be a string or a list of strings"),
+        ({"name": "X", "type": "public", "config": {"deep": [[[[[["too deep"]]]]]]}}, "config.deep is nested more than 5 levels deep"),
+        ({"name": "X", "type": "public", "config": {"big": {"n": 2**53}}}, "config.big has a number beyond ±9007199254740991"),
+        ({"name": "X", "type": "public", "config": {"big": -1e300}}, "config.big has a number beyond ±9007199254740991"),
     ],
 )
 def test_create_refuses_bad_fields_naming_them(client: TestClient, tenants: Tenants, request_: dict[str, Any], errmsg: str) -> None:
     response = post(client, "/create", request_, tenants.a_test)
     failure(response, 400, "api.program.create", "ERR_CREATE_PROGRAM_DATA", errmsg)
     assert list_programs(client, tenants.a_test, {})["count"] == 0
+
+
+def test_create_takes_a_null_status_as_draft_and_a_deep_config_within_limits(client: TestClient, tenants: Tenants) -> None:
+    config = {"frameworkObj": {"categories": [{"terms": [{"name": "Class 6", "n": 9007199254740991}]}]}, "board": None}
+    program_id = create(client, tenants.a_test, status=None, config=config)
+    shown = read(client, tenants.a_test, program_id)
+    assert (shown["status"], shown["config"]) == ("Draft", config)
 
 
 def test_dates_without_zone_are_utc_and_keep_milliseconds(client: TestClient, tenants: Tenants) -> None:
@@ -146,6 +158,7 @@ def test_update_may_set_any_status(client: TestClient, tenants: Tenants) -> None
         ({"program_id": 7}, "program_id must be a string"),
         ({"program_id": "P", "type": None}, "type must be one of: public, private, restricted"),
         ({"program_id": "P", "status": "Archived"}, "status must be one of: Draft, Live, Unlisted, Retired"),
+        ({"program_id": "P", "status": {}}, "status must be one of: Draft, Live, Unlisted, Retired"),
         ({"program_id": "P", "startdate": "soon"},
          "startdate must be an ISO 8601 date and time such as 2020-05-31T18:30:00.000Z, or null"),
         ({"program_id": "P", "name": None}, "name must be a string"),

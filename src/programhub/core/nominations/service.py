@@ -144,7 +144,7 @@ def _ensure_open_program(conn: Connection, tenant: Tenant, program_id: int) -> N
     if status is None:
         raise NotFound("program", program_id)
     if status == "retired":
-        raise Invalid("program_id", "the program is retired and takes no nominations")
+        raise Conflict("the program is retired and takes no nominations", field="program_id")
 
 
 def _unique_key(values: Mapping[str, Any]) -> Nominee:

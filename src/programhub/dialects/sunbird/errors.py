@@ -4,6 +4,7 @@ the route and the failure, and a sentence naming the field. Never SQL, never a t
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from programhub.core.errors import Conflict, DomainError, NotFound
@@ -43,6 +44,8 @@ REQUEST_ERRORS: dict[str, str] = {
     "api.nomination.list": "ERR_GET_NOMINATION_LIST",
 }
 NOT_FOUND_ERRORS = {"program": "ERR_PROGRAM_NOT_FOUND", "nomination": "ERR_NOMINATION_NOT_FOUND"}
+# Conflicts, by the field they are about.
+CONFLICT_ERRORS = {"organisation_id": "ERR_NOMINATION_EXISTS", "user_id": "ERR_NOMINATION_EXISTS", "program_id": "ERR_PROGRAM_RETIRED"}
 
 
 class SunbirdErrors(DialectErrors):
@@ -56,12 +59,18 @@ class SunbirdErrors(DialectErrors):
         )
         return JSONResponse(body, status)
 
+    def http_error(self, request: Request, exc: HTTPException) -> Response:
+        response = super().http_error(request, exc)
+        response.headers.update(exc.headers or {})  # e.g. Allow, on 405
+        return response
+
     def domain_error(self, request: Request, exc: DomainError) -> Response:
         if isinstance(exc, NotFound):
             problem = Problem(ProblemKind.NOT_FOUND, f"{exc.kind.capitalize()} {exc.identifier} not found.")
             return self.render(request, problem, NOT_FOUND_ERRORS.get(exc.kind))
-        if isinstance(exc, Conflict) and api_id(request.url.path) == "api.nomination.add":
-            return self.render(request, Problem(ProblemKind.CONFLICT, exc.message, exc.field), "ERR_NOMINATION_EXISTS")
+        if isinstance(exc, Conflict):
+            err = CONFLICT_ERRORS.get(exc.field or "", "ERR_CONFLICT")
+            return self.render(request, Problem(ProblemKind.CONFLICT, exc.message, exc.field), err)
         return super().domain_error(request, exc)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 ResultT = TypeVar("ResultT")
 ProgramStatus = Literal["Draft", "Live", "Unlisted", "Retired"]
@@ -128,172 +128,187 @@ class NominationRef(BaseModel):
 
 
 # --- request bodies ---------------------------------------------------------------------
+# Written as JSON Schema rather than derived from models, because the shapes are
+# conditional (the /list nomination forms) and must say exactly what the parsers accept:
+# a request these schemas allow is never refused as malformed, and the reverse.
+
+INT32_MAX = 2**31 - 1
+NULL: dict[str, Any] = {"type": "null"}
+NO_NUL = "^[^\\x00]*$"
+# Python's str.isspace() characters, so "not blank" means what the core's check means.
+_SPACE = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+NOT_BLANK = f"^[^\\x00]*[^\\x00{_SPACE}][^\\x00]*$"
 
 
-class RequestParams(BaseModel):
-    msgid: str | None = None
+def _text(max_length: int = 2000, pattern: str = NO_NUL) -> dict[str, Any]:
+    return {"type": "string", "maxLength": max_length, "pattern": pattern}
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, NULL]}
 
 
-class ProgramFields(Strict):
-    name: str | None = None
-    description: str | None = None
-    type: ProgramType | None = None
-    startdate: str | None = Field(None, examples=["2020-05-31T18:30:00.000Z"])
-    enddate: str | None = None
-    nomination_enddate: str | None = None
-    shortlisting_enddate: str | None = None
-    content_submission_enddate: str | None = None
-    content_types: list[str] | None = None
-    collection_ids: list[str] | None = None
-    target_collection_category: list[str] | None = None
-    rolemapping: RoleMapping | None = None
-    config: dict[str, Any] | None = None
-    slug: str | None = None
-    channel: str | None = None
-    template_id: str | None = None
-    guidelines_url: str | None = None
-    image: str | None = None
-    rootorg_id: str | None = None
-    sourcing_org_name: str | None = None
-    createdby: str | None = None
-    updatedby: str | None = None
+def _array(items: dict[str, Any], max_items: int = 1000, **extra: Any) -> dict[str, Any]:
+    return {"type": "array", "items": items, "maxItems": max_items, **extra}
 
 
-class CreateFields(ProgramFields):
-    name: str
-    type: ProgramType
-    status: Literal["Draft"] | None = None
+def _one_or_many(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, _array(schema)]}
 
 
-class UpdateFields(ProgramFields):
-    program_id: str
-    status: ProgramStatus | None = None
+def _object(properties: dict[str, Any], required: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False, **extra}
 
 
-class StatusChange(Strict):
-    program_id: str
-    channel: str | None = Field(None, description="Accepted for compatibility; programhub copies no collections.")
+def _enum(*values: str) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
 
 
-class Nominee(Strict):
-    program_id: str
-    user_id: str | None = None
-    organisation_id: str | None = None
-    id: int | None = Field(None, description="Narrows the match to this nomination.")
+def _role_mapping(name: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "propertyNames": name, "additionalProperties": _array(user)}
 
 
-class NominationAdd(Strict):
-    program_id: str
-    user_id: str | None = None
-    organisation_id: str | None = None
-    status: NominationStatus
-    content_types: list[str] | None = None
-    collection_ids: list[str] | None = None
-    feedback: str | None = None
-    rolemapping: RoleMapping | None = None
-    createdby: str | None = None
-    updatedby: str | None = None
+def _json(depth: int) -> dict[str, Any]:
+    """JSON values as a program's config may hold them: strings without NUL, numbers within
+    ±(2^53 - 1), containers nested `depth` deep (see schemas.py)."""
+    scalars: list[dict[str, Any]] = [
+        NULL,
+        {"type": "boolean"},
+        {"type": "number", "minimum": -(2**53 - 1), "maximum": 2**53 - 1},
+        {"type": "string", "pattern": NO_NUL},
+    ]
+    if depth == 0:
+        return {"anyOf": scalars}
+    inner = _json(depth - 1)
+    return {"anyOf": [*scalars, {"type": "array", "items": inner},
+                      {"type": "object", "propertyNames": {"pattern": NO_NUL}, "additionalProperties": inner}]}
 
 
-class NominationChange(Nominee):
-    status: NominationStatus | None = None
-    content_types: list[str] | None = None
-    collection_ids: list[str] | None = None
-    feedback: str | None = None
-    rolemapping: RoleMapping | None = None
-    updatedby: str | None = None
+TEXT = _text()
+KEY = _text(255, NOT_BLANK)  # program ids, nominee ids
+FACET = _text(255)  # values the core indexes in program_facets
+DATE = {"type": "string", "anyOf": [{"format": "date-time"}, {"format": "date"}], "pattern": "^[1-8]"}
+COUNT = {"type": "integer", "minimum": 0, "maximum": INT32_MAX}
+PROGRAM_STATUSES = ("Draft", "Live", "Unlisted", "Retired")
+PROGRAM_TYPES = ("public", "private", "restricted")
+NOMINATION_STATUSES = ("Pending", "Approved", "Rejected", "Initiated")
+CONFIG = {
+    "type": "object",
+    "propertyNames": {"pattern": NO_NUL},
+    "properties": {key: _nullable({"anyOf": [FACET, {"type": "array", "items": FACET}]})
+                   for key in ("board", "medium", "gradeLevel", "subject")},
+    "additionalProperties": _json(5),
+}
+PROGRAM_FIELDS: dict[str, Any] = {
+    "description": _nullable(_text(100_000)),
+    **{key: _nullable(DATE) for key in ("startdate", "enddate", "nomination_enddate", "shortlisting_enddate",
+                                        "content_submission_enddate")},
+    "content_types": _nullable(_array(FACET)),
+    "target_collection_category": _nullable(_array(FACET)),
+    "collection_ids": _nullable(_array(TEXT)),
+    "rolemapping": _nullable(_role_mapping(_text(2000, NOT_BLANK), TEXT)),
+    "config": _nullable(CONFIG),
+    **{key: _nullable(TEXT) for key in ("slug", "channel", "template_id", "guidelines_url", "image", "rootorg_id",
+                                        "sourcing_org_name", "createdby", "updatedby")},
+}
+CREATE = _object(
+    {"name": _text(2000, NOT_BLANK), "type": _enum(*PROGRAM_TYPES), "status": _nullable(_enum("Draft")), **PROGRAM_FIELDS},
+    ("name", "type"),
+)
+UPDATE = _object(
+    {"program_id": KEY, "name": _text(2000, NOT_BLANK), "type": _enum(*PROGRAM_TYPES), "status": _enum(*PROGRAM_STATUSES),
+     **PROGRAM_FIELDS},
+    ("program_id",),
+)
+STATUS_CHANGE = _object({"program_id": KEY, "channel": _nullable(TEXT)}, ("program_id",))
+
+# A nominee: user_id and/or organisation_id, at least one of them given (not null).
+_NOMINEE = {"user_id": _nullable(KEY), "organisation_id": _nullable(KEY)}
+_SOME_NOMINEE = {"anyOf": [{"required": [key], "properties": {key: KEY}} for key in ("user_id", "organisation_id")]}
+_NOMINATION_FIELDS: dict[str, Any] = {
+    "content_types": _nullable(_array(TEXT)),
+    "collection_ids": _nullable(_array(TEXT)),
+    "feedback": _nullable(_text(100_000)),
+    "rolemapping": _nullable(_role_mapping(KEY, _text(255))),
+    "updatedby": _nullable(TEXT),
+}
+NOMINATION_ADD = _object(
+    {"program_id": KEY, **_NOMINEE, "status": _enum(*NOMINATION_STATUSES), **_NOMINATION_FIELDS, "createdby": _nullable(TEXT)},
+    ("program_id", "status"), allOf=[_SOME_NOMINEE],
+)
+_ID = _nullable({"type": "integer", "minimum": 1, "maximum": INT32_MAX})
+NOMINEE = _object({"program_id": KEY, **_NOMINEE, "id": _ID}, ("program_id",), allOf=[_SOME_NOMINEE])
+NOMINATION_CHANGE = _object(
+    {"program_id": KEY, **_NOMINEE, "id": _ID, "status": _enum(*NOMINATION_STATUSES), **_NOMINATION_FIELDS},
+    ("program_id",), allOf=[_SOME_NOMINEE],
+)
+NOMINATION_LIST = _object({
+    "filters": _nullable(_object({
+        **{key: _nullable(_one_or_many(TEXT)) for key in ("program_id", "user_id", "organisation_id")},
+        "status": _nullable(_one_or_many(_enum(*NOMINATION_STATUSES))),
+    })),
+    "limit": _nullable(COUNT),
+    "offset": _nullable(COUNT),
+})
+
+# /list: the nomination filter is one of three shapes (see docs/dialects/sunbird.md).
+_EQ = _object({"eq": TEXT}, ("eq",))
+_NE = _object({"ne": TEXT}, ("ne",))
+_ONE_ID = {"anyOf": [_EQ, TEXT, _array(TEXT, 1, minItems=1)]}
+_IDS = {"anyOf": [_EQ, TEXT, _array(TEXT)]}
+_NOMINATION_STATUS = _nullable(_one_or_many(_enum(*NOMINATION_STATUSES)))
 
 
-OneOrMany = str | list[str]
+def _at_least_one_of(*keys: str) -> dict[str, Any]:
+    return {"anyOf": [{"required": [key], "not": {"properties": {key: NULL}, "required": [key]}} for key in keys]}
 
 
-class NominationListFilters(Strict):
-    program_id: OneOrMany | None = None
-    user_id: OneOrMany | None = None
-    organisation_id: OneOrMany | None = None
-    status: NominationStatus | list[NominationStatus] | None = None
+NOMINATION_FILTER = {"anyOf": [
+    _object({"organisation_id": _nullable(_NE), "user_id": _nullable(_NE), "status": NULL, "roles": NULL},
+            allOf=[_at_least_one_of("organisation_id", "user_id")],
+            description="Forms A and D: programs with no nomination by the organisation or user."),
+    _object({"organisation_id": _nullable(_IDS), "user_id": _nullable(_IDS), "status": _NOMINATION_STATUS, "roles": NULL},
+            allOf=[_at_least_one_of("organisation_id", "user_id")],
+            description="Forms B and E: nominations by the organisations or users, with their programs."),
+    _object({"organisation_id": _ONE_ID, "user_id": _ONE_ID, "status": _NOMINATION_STATUS,
+             "roles": _object({"or": _one_or_many(TEXT)}, ("or",))},
+            ("organisation_id", "user_id", "roles"),
+            description="Form C: nominations of the organisation whose rolemapping lists the user under one of the roles."),
+]}
+LIST_FILTERS = _object({
+    "type": _nullable(_one_or_many(_enum(*PROGRAM_TYPES))),
+    "status": _nullable(_one_or_many(_enum(*PROGRAM_STATUSES))),
+    "program_id": _nullable(_one_or_many(TEXT)),
+    "name": _nullable(TEXT),
+    "nomination_enddate": _nullable(_enum("open", "closed")),
+    "content_submission_enddate": _nullable(_enum("open", "closed")),
+    **{key: _nullable(_one_or_many(TEXT)) for key in ("content_types", "target_collection_category", "board", "medium",
+                                                       "gradeLevel", "subject", "rootorg_id", "createdby", "channel")},
+    "nomination": _nullable(NOMINATION_FILTER),
+})
+SORT = {"anyOf": [
+    _object({key: _enum("asc", "desc", "ASC", "DESC") for key in ("name", "createdon", "updatedon", "startdate", "enddate",
+                                                                  "nomination_enddate")}),
+    _object({key: _array(TEXT) for key in ("medium", "gradeLevel", "subject", "board")}, minProperties=1,
+            description="Relevance: programs matching more of these values first, then the newest."),
+]}
+LIST = _object(
+    {"filters": LIST_FILTERS, "sort": _nullable(SORT), "limit": _nullable(COUNT), "offset": _nullable(COUNT)},
+    ("filters",),
+)
 
 
-class NominationList(Strict):
-    filters: NominationListFilters | None = None
-    limit: int | None = Field(None, ge=0, description="Default 300, at most 1000.")
-    offset: int | None = Field(None, ge=0)
-
-
-class IdOperator(Strict):
-    eq: str | None = None
-    ne: str | None = None
-
-
-class NominationFilter(Strict):
-    organisation_id: IdOperator | OneOrMany | None = None
-    user_id: IdOperator | OneOrMany | None = None
-    status: NominationStatus | list[NominationStatus] | None = None
-    roles: dict[Literal["or"], list[str]] | None = None
-
-
-class ListFilters(Strict):
-    type: ProgramType | list[ProgramType] | None = None
-    status: ProgramStatus | list[ProgramStatus] | None = None
-    program_id: OneOrMany | None = None
-    name: str | None = Field(None, description="Case-insensitive substring.")
-    nomination_enddate: Literal["open", "closed"] | None = None
-    content_submission_enddate: Literal["open", "closed"] | None = None
-    content_types: OneOrMany | None = None
-    target_collection_category: OneOrMany | None = None
-    board: OneOrMany | None = None
-    medium: OneOrMany | None = None
-    gradeLevel: OneOrMany | None = None
-    subject: OneOrMany | None = None
-    rootorg_id: OneOrMany | None = None
-    createdby: OneOrMany | None = None
-    channel: OneOrMany | None = None
-    nomination: NominationFilter | None = None
-
-
-class ListRequest(Strict):
-    filters: ListFilters
-    sort: dict[str, Any] | None = Field(
-        None,
-        description='{"<name|createdon|updatedon|startdate|enddate|nomination_enddate>": "asc"|"desc"}, '
-        'or relevance: {"medium": [...], "gradeLevel": [...], "subject": [...]}',
-    )
-    limit: int | None = Field(None, ge=0, description="Default 300, at most 1000.")
-    offset: int | None = Field(None, ge=0)
-
-
-def request_body(model: type[BaseModel]) -> dict[str, Any]:
-    """`openapi_extra` describing `{"params": {...}, "request": <model>}` (inlined)."""
+def request_body(request: dict[str, Any]) -> dict[str, Any]:
+    """`openapi_extra` describing `{"params": {"msgid": ...}, "request": <request>}`."""
     schema = {
         "type": "object",
         "required": ["request"],
         "properties": {
-            "params": _inline(RequestParams.model_json_schema()),
-            "request": _inline(model.model_json_schema()),
+            "params": _nullable({"type": "object", "properties": {"msgid": _nullable(_text(255))}}),
+            "request": request,
         },
     }
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
-def _inline(schema: dict[str, Any]) -> dict[str, Any]:
-    """Replace `$ref`s into `$defs` by the definitions themselves (the models are not recursive)."""
-    definitions = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return resolve(definitions[ref.removeprefix("#/$defs/")])
-            return {key: resolve(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [resolve(item) for item in node]
-        return node
-
-    return resolve(schema)  # type: ignore[no-any-return]
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -304,7 +319,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         403: "UNAUTHORIZED: the key's organisation is suspended",
         404: "RESOURCE_NOT_FOUND: no such program or nomination for this key",
         405: "CLIENT_ERROR: wrong method",
-        409: "CLIENT_ERROR: the nominee has already nominated to this program",
+        409: "CLIENT_ERROR: the nominee has already nominated to this program, or the program is retired",
         413: "CLIENT_ERROR: the body is too large",
         500: "SERVER_ERROR",
         503: "SERVER_ERROR: the database is unavailable",

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from sqlalchemy import Connection
 
 from programhub.core import validation as check
@@ -43,16 +43,14 @@ from programhub.dialects.sunbird.schemas import (
     program_json,
     wire_names,
 )
-from programhub.dialects.sunbird.values import choices, known_keys, obj, one_or_many
+from programhub.dialects.sunbird.values import choices, known_keys, obj, one_or_many, whole
 from programhub.web.auth import Authenticated
 from programhub.web.deps import StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.responses import JSONResponse
 from programhub.store import Store
 
-router = APIRouter(
-    prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Sunbird"], default_response_class=JSONResponse
-)
+router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Sunbird"])
 
 
 def _program_key(value: Any, field: str = "program_id") -> str:
@@ -77,14 +75,14 @@ def _writing_to(store: Store, tenant: Tenant, program_id: str) -> Iterator[tuple
 # --- programs ---------------------------------------------------------------------------
 
 
-@router.post("/create", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.CreateFields))
+@router.post("/create", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.CREATE))
 def create_program(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Create a program; it starts as Draft."""
-    fields_in = body.request()
+    fields_in = {key: value for key, value in body.request().items() if not (key == "status" and value is None)}
     for required in ("name", "type"):
         if fields_in.get(required) is None:
             raise Invalid(required, f"{required} is required")
-    if fields_in.get("status", "Draft") != "Draft":
+    if fields_in.get("status") not in (None, "Draft"):
         raise Invalid("status", "a new program's status is Draft; publish or unlist it afterwards")
     fields = program_fields(fields_in)
     fields["status"] = "draft"
@@ -96,8 +94,13 @@ def create_program(request: Request, body: Body, principal: Authenticated, store
     return ok(request, {"program_id": program_id})
 
 
-@router.get("/read/{program_id}", responses=doc.responses(doc.Program, statuses=(401, 403, 404, 500, 503)))
-def read_program(request: Request, program_id: str, principal: Authenticated, store: StoreDep) -> JSONResponse:
+@router.get("/read/{program_id}", responses=doc.responses(doc.Program, statuses=(400, 401, 403, 404, 500, 503)))
+def read_program(
+    request: Request,
+    program_id: Annotated[str, Path(json_schema_extra={"maxLength": 255, "pattern": doc.NOT_BLANK})],
+    principal: Authenticated,
+    store: StoreDep,
+) -> JSONResponse:
     """A program, by its program_id; retired programs stay readable."""
     program_id = _program_key(program_id)
     with store.read() as conn:
@@ -114,7 +117,7 @@ def read_program(request: Request, program_id: str, principal: Authenticated, st
     return ok(request, program_json(row._mapping))
 
 
-@router.post("/update", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.UpdateFields))
+@router.post("/update", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.UPDATE))
 def update_program(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Change the fields given (config is replaced as a whole)."""
     fields_in = body.request()
@@ -136,26 +139,26 @@ def _change_status(request: Request, body: Body, tenant: Tenant, store: Store, s
     return ok(request, {"program_id": program_id})
 
 
-@router.post("/publish", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.StatusChange))
+@router.post("/publish", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.STATUS_CHANGE))
 def publish_program(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Status Live."""
     return _change_status(request, body, principal.tenant, store, "live")
 
 
-@router.post("/unlist", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.StatusChange))
+@router.post("/unlist", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.STATUS_CHANGE))
 def unlist_program(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Status Unlisted."""
     return _change_status(request, body, principal.tenant, store, "unlisted")
 
 
-@router.post("/delete", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.StatusChange))
+@router.post("/delete", responses=doc.responses(doc.ProgramRef), openapi_extra=doc.request_body(doc.STATUS_CHANGE))
 def delete_program(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Status Retired: the program leaves default lists but stays readable."""
     return _change_status(request, body, principal.tenant, store, "retired")
 
 
 @router.post("/list", responses=doc.responses(doc.ListResult, statuses=(400, 401, 403, 405, 413, 500, 503)),
-             openapi_extra=doc.request_body(doc.ListRequest))
+             openapi_extra=doc.request_body(doc.LIST))
 def list_programs(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Programs, programs not nominated by someone (forms A, D), or nominations with their
     programs (forms B, C, E); `count` is the total number of matches."""
@@ -191,12 +194,12 @@ def _nominee(fields_in: dict[str, Any]) -> tuple[str, Nominee, dict[str, Any]]:
         raise Invalid("user_id", "user_id or organisation_id is required")
     nomination_id = fields_in.get("id")
     if nomination_id is not None:
-        check.integer("id", nomination_id, minimum=1)
+        nomination_id = whole("id", nomination_id, minimum=1)
     return program_id, Nominee(nomination_id=nomination_id, **ids), {"program_id": program_id, **ids}
 
 
 @router.post("/nomination/add", responses=doc.responses(doc.NominationAdded, statuses=(400, 401, 403, 404, 405, 409, 413, 500, 503)),
-             openapi_extra=doc.request_body(doc.NominationAdd))
+             openapi_extra=doc.request_body(doc.NOMINATION_ADD))
 def add_nomination(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Nominate an organisation or a user to a program; once per nominee."""
     fields_in = body.request()
@@ -208,7 +211,7 @@ def add_nomination(request: Request, body: Body, principal: Authenticated, store
     return ok(request, {"program_id": program_id, "user_id": fields.get("user_id"), "id": nomination_id})
 
 
-@router.post("/nomination/update", responses=doc.responses(doc.NominationRef), openapi_extra=doc.request_body(doc.NominationChange))
+@router.post("/nomination/update", responses=doc.responses(doc.NominationRef), openapi_extra=doc.request_body(doc.NOMINATION_CHANGE))
 def update_nomination(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Change the nominations of a program by a user or an organisation."""
     fields_in = body.request()
@@ -220,7 +223,7 @@ def update_nomination(request: Request, body: Body, principal: Authenticated, st
     return ok(request, echo)
 
 
-@router.post("/nomination/remove", responses=doc.responses(doc.NominationRef), openapi_extra=doc.request_body(doc.Nominee))
+@router.post("/nomination/remove", responses=doc.responses(doc.NominationRef), openapi_extra=doc.request_body(doc.NOMINEE))
 def remove_nomination(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Withdraw the nominations of a program by a user or an organisation."""
     fields_in = body.request()
@@ -232,7 +235,7 @@ def remove_nomination(request: Request, body: Body, principal: Authenticated, st
 
 
 @router.post("/nomination/list", responses=doc.responses(list[doc.Nomination], statuses=(400, 401, 403, 405, 413, 500, 503)),
-             openapi_extra=doc.request_body(doc.NominationList))
+             openapi_extra=doc.request_body(doc.NOMINATION_LIST))
 def list_nominations_route(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Nominations, most recently changed first; `result` is the list itself."""
     fields_in = body.request()

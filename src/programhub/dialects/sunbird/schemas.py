@@ -56,7 +56,7 @@ SERVER_SET = ("program_id", "createdon", "updatedon")
 
 
 def _status(path: str, value: Any) -> str:
-    if value not in STATUSES:
+    if not isinstance(value, str) or value not in STATUSES:
         raise Invalid(path, f"{path} must be one of: {', '.join(STATUSES)}")
     return STATUSES[value]
 
@@ -95,18 +95,42 @@ def program_fields(request: Mapping[str, Any], *, ignore: tuple[str, ...] = ()) 
 # Values the core indexes in program_facets; an index entry has a size limit on PostgreSQL.
 FACET_MAX_LENGTH = 255
 _CONFIG_FACETS = ("board", "medium", "gradeLevel", "subject")
+# Config values: containers nested at most this deep, numbers JavaScript can hold exactly
+# (Sunbird's clients are JavaScript; a JSON parser turns larger ones into approximations).
+CONFIG_DEPTH = 5
+SAFE_INTEGER = 2**53 - 1
 
 
 def _facets_fit(request: Mapping[str, Any]) -> None:
-    """Refuse facet values too long to index, naming them (the core checks their types)."""
-    candidates: list[tuple[str, Any]] = [(key, request.get(key)) for key in ("content_types", "target_collection_category")]
+    """Refuse facet values too long to index and config values the API does not describe,
+    naming them (the core checks the rest)."""
+    for key in ("content_types", "target_collection_category"):
+        _facet_values(key, request.get(key), strings_only=False)
     config = request.get("config")
     if isinstance(config, Mapping):
-        candidates += [(f"config.{key}", config.get(key)) for key in _CONFIG_FACETS]
-    for path, value in candidates:
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str) and len(item) > FACET_MAX_LENGTH:
-                raise Invalid(path, f"{path} values must be at most {FACET_MAX_LENGTH} characters")
+        for key, value in config.items():
+            if key in _CONFIG_FACETS:
+                _facet_values(f"config.{key}", value, strings_only=True)
+            else:
+                _config_value(f"config.{key}", value, CONFIG_DEPTH)
+
+
+def _facet_values(path: str, value: Any, *, strings_only: bool) -> None:
+    items = value if isinstance(value, list) else [value]
+    if strings_only and value is not None and not all(isinstance(item, str) for item in items):
+        raise Invalid(path, f"{path} must be a string or a list of strings")
+    if any(isinstance(item, str) and len(item) > FACET_MAX_LENGTH for item in items):
+        raise Invalid(path, f"{path} values must be at most {FACET_MAX_LENGTH} characters")
+
+
+def _config_value(path: str, value: Any, depth: int) -> None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > SAFE_INTEGER:
+        raise Invalid(path, f"{path} has a number beyond ±{SAFE_INTEGER}")
+    if isinstance(value, list | Mapping):
+        if depth == 0:
+            raise Invalid(path, f"{path} is nested more than {CONFIG_DEPTH} levels deep")
+        for item in value.values() if isinstance(value, Mapping) else value:
+            _config_value(path, item, depth - 1)
 
 
 @contextmanager

@@ -58,9 +58,16 @@ def moment(path: str, value: Any) -> datetime | None:
     raise Invalid(path, f"{path} must be an ISO 8601 date and time such as 2020-05-31T18:30:00.000Z, or null")
 
 
+def whole(path: str, value: Any, *, minimum: int) -> int:
+    """A whole number (JSON's `300.0` is the integer 300, as JSON Schema has it)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return check.integer(path, value, minimum=minimum)
+
+
 def count(path: str, value: Any, *, default: int, maximum: int | None = None) -> int:
     """A whole number from 0; missing or null gives `default`; above `maximum` is capped."""
     if value is None:
         return default
-    number = check.integer(path, value, minimum=0)
+    number = whole(path, value, minimum=0)
     return number if maximum is None else min(number, maximum)
