@@ -177,3 +177,21 @@ def test_a_listing_without_a_path_gets_a_free_slug(store: Store, tenants: Tenant
         paths = [listings.get(conn, tenant, i).listing_path for i in [*ids, explicit, odd, blank]]
     assert paths == ["cyber-security", "cyber-security-2", "cyber-security-3", "cyber-security-9", "uni-100-x", "course"]
     assert listings.slugify("a" * 200, "program") == "a" * 80
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"content_types": ["x" * 3000]},
+        {"target_collection_category": ["y" * 256]},
+        {"config": {"medium": ["z" * 4000]}},
+        {"config": {"subject": "w" * 256}},
+    ],
+)
+def test_indexed_values_are_short_enough_for_any_index(store: Store, tenants: Tenants, fields: dict) -> None:  # type: ignore[type-arg]
+    """A facet value past PostgreSQL's index entry limit would fail at insert time."""
+    with pytest.raises(Invalid), store.write() as conn:
+        listings.create(conn, tenants.a_test.tenant, "program", {"name": "Long", **fields})
+    with store.write() as conn:  # 255 characters is fine, and other config keys are free text
+        listings.create(conn, tenants.a_test.tenant, "program",
+                        {"name": "Ok", "content_types": ["x" * 255], "config": {"about": "v" * 5000}})

@@ -63,3 +63,18 @@ def test_wrong_method_is_405_in_envelope(client: TestClient) -> None:
     response = client.delete("/api/external/issuance/programs")
     assert response.status_code == 405
     assert response.json()["code"] == "METHOD_NOT_ALLOWED"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/api/external/issuance/programs", "GET, POST"),
+        ("PATCH", "/api/v1/programs/5", "DELETE, GET, PUT"),
+        ("GET", "/program/v1/list", "POST"),
+        ("POST", "/api/v1/user_identities", "GET"),
+    ],
+)
+def test_405_names_every_method_of_the_path(client: TestClient, method: str, path: str, allowed: str) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed

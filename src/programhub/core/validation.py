@@ -13,6 +13,7 @@ from programhub.core.errors import Invalid
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
 SHORT_TEXT = 2_000
+INDEXED_TEXT = 255  # values stored in an index: far below PostgreSQL's ~2,700-byte entry limit
 LONG_TEXT = 100_000
 MAX_JSON_DEPTH = 8
 
@@ -72,10 +73,10 @@ def one_of(field: str, value: Any, choices: tuple[str, ...]) -> str:
     return value
 
 
-def string_list(field: str, value: Any, *, max_items: int = 1000) -> list[str]:
+def string_list(field: str, value: Any, *, max_items: int = 1000, max_length: int = SHORT_TEXT) -> list[str]:
     if not isinstance(value, list) or len(value) > max_items:
         raise Invalid(field, f"{field} must be a list of at most {max_items} strings")
-    return [text(field, item) for item in value]
+    return [text(field, item, max_length=max_length) for item in value]
 
 
 def int_list(field: str, value: Any, *, max_items: int = 1000) -> list[int]:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from programhub.core.auth import AuthFailure
 from programhub.core.errors import Conflict, DomainError, Invalid, NotFound
@@ -64,7 +65,24 @@ class DialectErrors:
     def http_error(self, request: Request, exc: HTTPException) -> Response:
         kind = _HTTP_KINDS.get(exc.status_code, ProblemKind.INTERNAL)
         detail = exc.detail if isinstance(exc.detail, str) else kind.value.replace("_", " ")
-        return self.render(request, Problem(kind, detail))
+        response = self.render(request, Problem(kind, detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
+
+
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path. RFC 9110 wants them all in a 405's
+    `Allow`; Starlette names only those of the first route whose path matched."""
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.routes)
+    ]
 
 
 def problem_from_validation(exc: RequestValidationError) -> Problem:

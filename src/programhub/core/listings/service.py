@@ -95,11 +95,11 @@ FIELDS: dict[str, Checker] = {
     "nomination_enddate": _nullable(check.moment),
     "shortlisting_enddate": _nullable(check.moment),
     "content_submission_enddate": _nullable(check.moment),
-    "content_types": _nullable(check.string_list),
+    "content_types": _nullable(lambda f, v: check.string_list(f, v, max_length=check.INDEXED_TEXT)),
     "collection_ids": _nullable(check.json_document),
-    "target_collection_category": _nullable(check.string_list),
+    "target_collection_category": _nullable(lambda f, v: check.string_list(f, v, max_length=check.INDEXED_TEXT)),
     "rolemapping": _nullable(check.role_mapping),
-    "config": _nullable(lambda f, v: check.json_document(f, v) if isinstance(v, dict) else _not_object(f)),
+    "config": _nullable(lambda f, v: _config(f, v)),
     "slug": _nullable(check.text),
     "channel": _nullable(check.text),
     "template_id": _nullable(check.text),
@@ -122,6 +122,19 @@ _FACETED = ("content_types", "target_collection_category", "config")
 
 def _not_object(field: str) -> None:
     raise Invalid(field, f"{field} must be an object")
+
+
+def _config(field: str, value: Any) -> dict[str, Any]:
+    """Any JSON object; its framework terms are indexed (program_facets), so each is short."""
+    if not isinstance(value, dict):
+        _not_object(field)
+    check.json_document(field, value)
+    for facet in FACETS[2:]:
+        terms = value.get(facet)
+        for term in terms if isinstance(terms, list) else [terms]:
+            if isinstance(term, str) and len(term) > check.INDEXED_TEXT:
+                raise Invalid(field, f"{field}.{facet} values must be at most {check.INDEXED_TEXT} characters")
+    return value
 
 
 def checked(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,6 @@ the route and the failure, and a sentence naming the field. Never SQL, never a t
 from __future__ import annotations
 
 from fastapi import Request
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from programhub.core.errors import Conflict, DomainError, NotFound
@@ -58,11 +57,6 @@ class SunbirdErrors(DialectErrors):
             api, {}, msgid=msgid_of(request), err=err or default_err, errmsg=problem.message, response_code=response_code
         )
         return JSONResponse(body, status)
-
-    def http_error(self, request: Request, exc: HTTPException) -> Response:
-        response = super().http_error(request, exc)
-        response.headers.update(exc.headers or {})  # e.g. Allow, on 405
-        return response
 
     def domain_error(self, request: Request, exc: DomainError) -> Response:
         if isinstance(exc, NotFound):
