@@ -12,6 +12,7 @@ strings), numbers without trailing zeros (3, 49.99), timestamps as wire text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Text, func, literal, select
@@ -25,6 +26,24 @@ class _JSONExpr(FunctionElement[Any]):
     type = Text()
 
 
+def _per_engine(postgresql: str, sqlite: str) -> Callable[[type[_JSONExpr]], type[_JSONExpr]]:
+    """Compile a construct from one template per engine: `{0}`, `{1}`... are its compiled
+    arguments and `{all}` all of them, comma-separated."""
+
+    def register(construct: type[_JSONExpr]) -> type[_JSONExpr]:
+        for engine, template in (("postgresql", postgresql), ("sqlite", sqlite)):
+
+            def render(element: _JSONExpr, compiler: SQLCompiler, _template: str = template, **kw: Any) -> str:
+                arguments = [compiler.process(clause, **kw) for clause in element.clauses]
+                return _template.format(*arguments, all=", ".join(arguments))
+
+            compiles(construct, engine)(render)
+        return construct
+
+    return register
+
+
+@_per_engine("json_build_object({all})", "json_object({all})")
 class json_object(_JSONExpr):
     """`json_object(("key", value), ...)`: an object with keys in the given order."""
 
@@ -38,34 +57,16 @@ class json_object(_JSONExpr):
         super().__init__(*arguments)
 
 
-@compiles(json_object, "postgresql")
-def _object_pg(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_build_object({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_object, "sqlite")
-def _object_sqlite(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_object({compiler.process(element.clauses, **kw)})"
-
-
+# SQLite stores booleans as 0/1.
+@_per_engine("{0}", "(CASE WHEN {0} IS NULL THEN NULL WHEN {0} THEN json('true') ELSE json('false') END)")
 class boolean(_JSONExpr):
-    """A boolean column as JSON true/false/null (SQLite stores booleans as 0/1)."""
+    """A boolean column as JSON true/false/null."""
 
     inherit_cache = True
     name = "json_boolean"
 
 
-@compiles(boolean, "postgresql")
-def _boolean_pg(element: boolean, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(boolean, "sqlite")
-def _boolean_sqlite(element: boolean, compiler: SQLCompiler, **kw: Any) -> str:
-    value = compiler.process(element.clauses, **kw)
-    return f"(CASE WHEN {value} IS NULL THEN NULL WHEN {value} THEN json('true') ELSE json('false') END)"
-
-
+@_per_engine("{0}", "json({0})")
 class document(_JSONExpr):
     """A JSON column embedded as JSON, not as a string."""
 
@@ -73,16 +74,10 @@ class document(_JSONExpr):
     name = "json_document"
 
 
-@compiles(document, "postgresql")
-def _document_pg(element: document, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(document, "sqlite")
-def _document_sqlite(element: document, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json({compiler.process(element.clauses, **kw)})"
-
-
+@_per_engine(
+    "trim_scale(CAST({0} AS numeric))",
+    "(CASE WHEN {0} = CAST({0} AS INTEGER) THEN CAST({0} AS INTEGER) ELSE {0} END)",
+)
 class number(_JSONExpr):
     """A NUMERIC/REAL column as the shortest JSON number: 3, not 3.00 or 3.0."""
 
@@ -90,17 +85,7 @@ class number(_JSONExpr):
     name = "json_number"
 
 
-@compiles(number, "postgresql")
-def _number_pg(element: number, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"trim_scale(CAST({compiler.process(element.clauses, **kw)} AS numeric))"
-
-
-@compiles(number, "sqlite")
-def _number_sqlite(element: number, compiler: SQLCompiler, **kw: Any) -> str:
-    value = compiler.process(element.clauses, **kw)
-    return f"(CASE WHEN {value} = CAST({value} AS INTEGER) THEN CAST({value} AS INTEGER) ELSE {value} END)"
-
-
+@_per_engine("trim_scale({0} / 100.0)", "(CASE WHEN {0} % 100 = 0 THEN {0} / 100 ELSE {0} / 100.0 END)")
 class cents(_JSONExpr):
     """An integer amount of cents as a JSON number of units: 4999 -> 49.99, 0 -> 0."""
 
@@ -108,17 +93,7 @@ class cents(_JSONExpr):
     name = "json_cents"
 
 
-@compiles(cents, "postgresql")
-def _cents_pg(element: cents, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"trim_scale({compiler.process(element.clauses, **kw)} / 100.0)"
-
-
-@compiles(cents, "sqlite")
-def _cents_sqlite(element: cents, compiler: SQLCompiler, **kw: Any) -> str:
-    value = compiler.process(element.clauses, **kw)
-    return f"(CASE WHEN {value} % 100 = 0 THEN {value} / 100 ELSE {value} / 100.0 END)"
-
-
+@_per_engine("""to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')""", "strftime('%Y-%m-%dT%H:%M:%fZ', {0})")
 class iso_millis(_JSONExpr):
     """A UTC timestamp as `2025-05-19T13:30:02.952Z` (Record, Sunbird)."""
 
@@ -126,17 +101,7 @@ class iso_millis(_JSONExpr):
     name = "json_iso_millis"
 
 
-@compiles(iso_millis, "postgresql")
-def _iso_pg(element: iso_millis, compiler: SQLCompiler, **kw: Any) -> str:
-    value = compiler.process(element.clauses, **kw)
-    return f"""to_char({value} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
-
-
-@compiles(iso_millis, "sqlite")
-def _iso_sqlite(element: iso_millis, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"strftime('%Y-%m-%dT%H:%M:%fZ', {compiler.process(element.clauses, **kw)})"
-
-
+@_per_engine("""to_char({0} AT TIME ZONE 'UTC', 'YYYY/MM/DD HH24:MI:SS "+0000"')""", "strftime('%Y/%m/%d %H:%M:%S +0000', {0})")
 class slash_time(_JSONExpr):
     """A UTC timestamp as `2025/03/28 13:11:23 +0000` (Canvas Catalog)."""
 
@@ -144,17 +109,7 @@ class slash_time(_JSONExpr):
     name = "json_slash_time"
 
 
-@compiles(slash_time, "postgresql")
-def _slash_pg(element: slash_time, compiler: SQLCompiler, **kw: Any) -> str:
-    value = compiler.process(element.clauses, **kw)
-    return f"""to_char({value} AT TIME ZONE 'UTC', 'YYYY/MM/DD HH24:MI:SS "+0000"')"""
-
-
-@compiles(slash_time, "sqlite")
-def _slash_sqlite(element: slash_time, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"strftime('%Y/%m/%d %H:%M:%S +0000', {compiler.process(element.clauses, **kw)})"
-
-
+@_per_engine("CAST({0} AS text)", "{0}")
 class as_text(_JSONExpr):
     """The JSON value as text, so the driver hands over the string unparsed."""
 
@@ -162,32 +117,11 @@ class as_text(_JSONExpr):
     name = "json_as_text"
 
 
-@compiles(as_text, "postgresql")
-def _text_pg(element: as_text, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST({compiler.process(element.clauses, **kw)} AS text)"
-
-
-@compiles(as_text, "sqlite")
-def _text_sqlite(element: as_text, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
-
-
+# A value loses its JSON subtype through a SQLite subquery; json() marks it as JSON again.
+@_per_engine("coalesce(json_agg({0} ORDER BY {1}), '[]'::json)", "coalesce(json_group_array(json({0})), '[]')")
 class _array_agg(_JSONExpr):
     inherit_cache = True
     name = "json_array_agg"
-
-
-@compiles(_array_agg, "postgresql")
-def _agg_pg(element: _array_agg, compiler: SQLCompiler, **kw: Any) -> str:
-    item, order = (compiler.process(c, **kw) for c in element.clauses)
-    return f"coalesce(json_agg({item} ORDER BY {order}), '[]'::json)"
-
-
-@compiles(_array_agg, "sqlite")
-def _agg_sqlite(element: _array_agg, compiler: SQLCompiler, **kw: Any) -> str:
-    item, _order = (compiler.process(c, **kw) for c in element.clauses)
-    # A value loses its JSON subtype through a subquery; json() marks it as JSON again.
-    return f"coalesce(json_group_array(json({item})), '[]')"
 
 
 def array(rows: Select[Any], *order_by: ColumnElement[Any]) -> Select[tuple[str]]:
