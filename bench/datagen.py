@@ -135,25 +135,37 @@ def _program_row(rng: random.Random, tenant: Tenant, catalog_id: int, number: in
     }
 
 
-def _listings(conn: Connection, rng: random.Random, tenant: Tenant, programs: int, first_number: int) -> tuple[list[int], list[int], dict[int, int]]:
-    """`programs` programs in requirement chains 1-5 deep (each also requires a course).
-    Returns program ids, course ids, and a root id per chain depth."""
+@dataclass
+class _Listings:
+    program_ids: list[int]
+    course_ids: list[int]
+    program_rows: list[dict[str, Any]]
+
+
+def _insert_listings(conn: Connection, rng: random.Random, tenant: Tenant, programs: int) -> _Listings:
+    """`programs` programs and as many courses (rows only; see `_link`)."""
     now = utcnow()
     catalog_id = catalogs.default_id(conn, tenant)
-    program_rows = [_program_row(rng, tenant, catalog_id, first_number + i, "program", now) for i in range(programs)]
-    course_rows = [_program_row(rng, tenant, catalog_id, first_number + i, "course", now) for i in range(programs)]
-    program_ids = _insert(conn, listings, program_rows, listings.c.id)
-    course_ids = _insert(conn, listings, course_rows, listings.c.id)
+    program_rows = [_program_row(rng, tenant, catalog_id, 1 + i, "program", now) for i in range(programs)]
+    course_rows = [_program_row(rng, tenant, catalog_id, 1 + i, "course", now) for i in range(programs)]
+    return _Listings(_insert(conn, listings, program_rows, listings.c.id),
+                     _insert(conn, listings, course_rows, listings.c.id), program_rows)
+
+
+def _link(conn: Connection, tenant: Tenant, made: _Listings) -> dict[int, int]:
+    """Facets, and requirement chains 1-5 deep (each level also requires a course).
+    Returns a root program per chain depth."""
+    program_ids, course_ids = made.program_ids, made.course_ids
     facets = [
         {"listing_id": listing_id, "facet": facet, "value": value, "org_id": tenant.org_id, "mode": tenant.mode.value}
-        for listing_id, row in zip(program_ids, program_rows, strict=True)
+        for listing_id, row in zip(program_ids, made.program_rows, strict=True)
         for facet, value in sorted(facet_values(row))
     ]
     _insert(conn, program_facets, facets)
     edges: list[dict[str, Any]] = []
     roots: dict[int, int] = {}
     position = 0
-    while position < programs:
+    while position < len(program_ids):
         depth = 1 + (position // 7) % 5  # chains of depth 1..5, evenly spread
         chain = program_ids[position : position + depth]
         roots.setdefault(len(chain), chain[0])
@@ -165,10 +177,11 @@ def _listings(conn: Connection, rng: random.Random, tenant: Tenant, programs: in
             )
         position += depth
     _insert(conn, requirements, edges)
-    return program_ids, course_ids, roots
+    return roots
 
 
-def _nominations(conn: Connection, rng: random.Random, tenant: Tenant, program_ids: list[int], per_program: int) -> int:
+def _nominations(conn: Connection, rng: random.Random, tenant: Tenant, program_ids: list[int], per_program: int) -> list[dict[str, Any]]:
+    """Insert nominations; returns their role rows, to insert once nominations are analysed."""
     now = utcnow()
     rows: list[dict[str, Any]] = []
     for index, program_id in enumerate(program_ids):
@@ -193,14 +206,12 @@ def _nominations(conn: Connection, rng: random.Random, tenant: Tenant, program_i
             "createdby": None, "createdon": now - timedelta(minutes=rng.randint(0, 500_000)), "updatedon": None,
         })
     ids = _insert(conn, nominations, rows, nominations.c.id)
-    roles = [
+    return [
         {"nomination_id": nomination_id, "role": role, "user_id": user, "org_id": tenant.org_id, "mode": tenant.mode.value}
         for nomination_id, row in zip(ids, rows, strict=True)
         for role, users in (row["rolemapping"] or {}).items()
         for user in sorted(set(users))
     ]
-    _insert(conn, nomination_roles, roles)
-    return len(rows)
 
 
 def _identity(conn: Connection, tenant: Tenant, programs: list[int] | None) -> int:
@@ -234,46 +245,63 @@ def _credentials(conn: Connection, tenant: Tenant, program_ids: list[int], batch
     ])
 
 
-def _tenant(conn: Connection, org: orgs.Organisation, mode: Mode) -> Tenant:
-    return Tenant(org.id, mode, org.public_id, org.name)
+def _analyze(store: Store, *, vacuum: bool = False) -> None:
+    """Fresh statistics, so foreign-key checks and queries plan for the real sizes (the
+    benchmark must not depend on autovacuum, which may be off)."""
+    with store.engine.connect() as conn:
+        if store.engine.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE" if vacuum else "ANALYZE")
+        else:
+            conn.exec_driver_sql("ANALYZE")
 
 
 def generate(store: Store, programs: int, *, nominations_per_program: int = 10, seed: int = 7) -> Dataset:
     """Fill an empty, migrated database. Returns the handles scenarios use."""
     rng = random.Random(seed)
     dataset = Dataset(programs=programs)
+    noise_size = max(programs // 10, 10)
     with store.write() as conn:
         main = orgs.create(conn, "bench main")
         record = orgs.create(conn, "bench record")
         noise = [orgs.create(conn, f"bench noise {n}") for n in (1, 2)]
-        main_test = _tenant(conn, main, Mode.TEST)
-        record_test = _tenant(conn, record, Mode.TEST)
         dataset.keys = {
             "main": keys.create(conn, main.public_id, Mode.TEST, "bench").secret,
             "record": keys.create(conn, record.public_id, Mode.TEST, "bench").secret,
         }
+    tenants = {
+        "main": (Tenant(main.id, Mode.TEST, main.public_id, main.name), programs),
+        "main live": (Tenant(main.id, Mode.LIVE, main.public_id, main.name), noise_size),
+        "noise 1": (Tenant(noise[0].id, Mode.TEST, noise[0].public_id, noise[0].name), noise_size),
+        "noise 2": (Tenant(noise[1].id, Mode.LIVE, noise[1].public_id, noise[1].name), noise_size),
+        "record": (Tenant(record.id, Mode.TEST, record.public_id, record.name), 1000),
+    }
     with store.write() as conn:
-        program_ids, _courses, roots = _listings(conn, rng, main_test, programs, 1)
-        dataset.depth5_root, dataset.depth1_root = roots[5], roots[1]
-        dataset.nominations = _nominations(conn, rng, main_test, program_ids, nominations_per_program)
-        _identity(conn, main_test, None)
-    noise_size = max(programs // 10, 10)
-    for org, mode in [(main, Mode.LIVE), (noise[0], Mode.TEST), (noise[1], Mode.LIVE)]:
-        with store.write() as conn:
-            tenant = _tenant(conn, org, mode)
-            noise_ids, _, _ = _listings(conn, rng, tenant, noise_size, 1)
-            _nominations(conn, rng, tenant, noise_ids, nominations_per_program)
+        made = {name: _insert_listings(conn, rng, tenant, size) for name, (tenant, size) in tenants.items()}
+    _analyze(store)
     with store.write() as conn:
-        record_ids, _, _ = _listings(conn, rng, record_test, 1000, 1)
+        for name, (tenant, _size) in tenants.items():
+            roots = _link(conn, tenant, made[name])
+            if name == "main":
+                dataset.depth5_root, dataset.depth1_root = roots[5], roots[1]
+    _analyze(store)
+    roles: list[dict[str, Any]] = []
+    with store.write() as conn:
+        for name in ("main", "main live", "noise 1", "noise 2"):
+            tenant = tenants[name][0]
+            roles += _nominations(conn, rng, tenant, made[name].program_ids, nominations_per_program)
+        dataset.nominations = conn.execute(
+            sa.select(sa.func.count()).select_from(nominations).where(
+                nominations.c.org_id == main.id, nominations.c.mode == Mode.TEST.value)
+        ).scalar_one()
+    _analyze(store)
+    with store.write() as conn:
+        _insert(conn, nomination_roles, roles)
+        _identity(conn, tenants["main"][0], None)
+        record_test, record_ids = tenants["record"][0], made["record"].program_ids
         conn.execute(sa.update(listings).where(listings.c.id.in_(record_ids)).values(status="live"))
         dataset.record_program = conn.execute(sa.select(listings.c.public_id).where(listings.c.id == record_ids[0])).scalar_one()
         dataset.identity_all = _identity(conn, record_test, None)
         dataset.identity_limited = _identity(conn, record_test, record_ids[:100])
         _credentials(conn, record_test, record_ids, batches=100, per_batch=20)
-    if store.engine.dialect.name == "postgresql":
-        with store.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-    else:
-        with store.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
+    _analyze(store, vacuum=True)
     return dataset
