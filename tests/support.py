@@ -1,12 +1,21 @@
-"""Helpers for tests: tenants with keys, query counting, auth headers."""
+"""Helpers for tests: tenants with keys, query counting, auth headers, live servers (in a
+thread or a process) and requests released together."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx2
+import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import event
 
 from programhub.core.keys import service as keys
@@ -104,3 +113,78 @@ def assert_json_equal(actual: Any, expected: Any, path: str = "$") -> None:
             assert_json_equal(left, right, f"{path}[{index}]")
     else:
         assert actual == expected, f"{path}: {actual!r} != {expected!r}"
+
+
+# --- live servers ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve_in_thread(app: FastAPI) -> Iterator[str]:
+    """`app` served by uvicorn on 127.0.0.1 in a background thread; yields its base URL.
+    Requests from several threads reach it at the same time, through real sockets."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Wait for a server process to answer /healthz; if it dies or never answers, kill it
+    and raise with the end of its stderr."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                _, stderr = process.communicate()
+                raise RuntimeError(f"server did not start: {(stderr or b'').decode(errors='replace')[-2000:]}") from None
+            time.sleep(0.05)
+
+
+def at_once(count: int, send: Callable[[int, httpx2.Client], httpx2.Response], base_url: str) -> list[httpx2.Response]:
+    """`count` threads, each with its own connection, released together by a barrier."""
+    barrier = threading.Barrier(count)
+    results: list[httpx2.Response | BaseException] = [RuntimeError("not sent")] * count
+
+    def run(index: int) -> None:
+        try:
+            with httpx2.Client(base_url=base_url, timeout=60) as http:
+                http.get("/healthz")  # connect first, so that only the requests themselves race
+                barrier.wait(timeout=30)
+                results[index] = send(index, http)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, after every thread ends
+            barrier.abort()  # never leave the others waiting
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results  # type: ignore[return-value]

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable
 from typing import Any
-
-import httpx2
 
 from sqlalchemy import Table, func, select
 
@@ -66,29 +62,3 @@ def error(code: str, message: str) -> dict[str, Any]:
 def count_rows(store: Store, table: Table) -> int:
     with store.read() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-
-
-def at_once(count: int, send: Callable[[int, httpx2.Client], httpx2.Response], base_url: str) -> list[httpx2.Response]:
-    """`count` threads, each with its own connection, released together by a barrier."""
-    barrier = threading.Barrier(count)
-    results: list[httpx2.Response | BaseException] = [RuntimeError("not sent")] * count
-
-    def run(index: int) -> None:
-        try:
-            with httpx2.Client(base_url=base_url, timeout=60) as http:
-                http.get("/healthz")  # connect first, so that only the requests themselves race
-                barrier.wait(timeout=30)
-                results[index] = send(index, http)
-        except BaseException as exc:  # noqa: BLE001 - re-raised below, after every thread ends
-            barrier.abort()  # never leave the others waiting
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results  # type: ignore[return-value]

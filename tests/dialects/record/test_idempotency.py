@@ -12,8 +12,8 @@ from programhub.core.credentials.models import credential_batches, credential_re
 from programhub.core.idempotency.models import idempotency_keys
 from programhub.core.listings.models import listings
 from programhub.store import Store
-from tests.dialects.record.helpers import BASE, at_once, count_rows, error, issue_body, make_program, people
-from tests.support import Tenants
+from tests.dialects.record.helpers import BASE, count_rows, error, issue_body, make_program, people
+from tests.support import Tenants, at_once
 
 CONFLICT = error(
     "IDEMPOTENCY_CONFLICT", "This Idempotency-Key was already used with a different request; use a new key for a new request."

@@ -4,7 +4,6 @@ hourly windows, cleanup of old windows, and one count across server processes.""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from programhub.settings import Settings
 from programhub.store import Store
 from tests.dialects.webadmit.conftest import QUARTER_PAST, Clock
 from tests.dialects.webadmit.support import BASE, MALFORMED_ID, make_identity, not_found
-from tests.support import Tenants
+from tests.support import Tenants, free_port, wait_until_up
 
 LIMIT = 3
 REFUSED = {"errors": {"schema": [
@@ -122,19 +121,13 @@ def _key_id(store: Store, public_id: str) -> int:
 # --- several server processes sharing one database ------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def _servers(database_url: str, limit: int, count: int) -> Iterator[list[str]]:
     """`count` real `uvicorn` processes serving programhub on the same database, each on
     its own port (started together, so the test waits for one start-up only)."""
     env = {**os.environ, "PROGRAMHUB_DATABASE_URL": database_url,
            "PROGRAMHUB_WEBADMIT_RATE_LIMIT": str(limit), "PROGRAMHUB_LOG_REQUESTS": "0"}
-    ports = [_free_port() for _ in range(count)]
+    ports = [free_port() for _ in range(count)]
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "programhub.app:create_app", "--factory",
@@ -146,7 +139,7 @@ def _servers(database_url: str, limit: int, count: int) -> Iterator[list[str]]:
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for base, process in zip(bases, processes, strict=True):
-            _wait_until_up(base, process)
+            wait_until_up(base, process)
         yield bases
     finally:
         for process in processes:
@@ -157,20 +150,6 @@ def _servers(database_url: str, limit: int, count: int) -> Iterator[list[str]]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1):
-                return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                _, stderr = process.communicate()
-                raise RuntimeError(f"server did not start: {stderr.decode(errors='replace')[-2000:]}") from None
-            time.sleep(0.05)
 
 
 def _call(url: str, key: str) -> tuple[int, str | None]:
