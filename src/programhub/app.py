@@ -11,6 +11,7 @@ from programhub import __version__, dialects
 from programhub.settings import Settings
 from programhub.store import Store, open_store
 from programhub.web import health
+from programhub.web.cache import ResponseCache
 from programhub.web.errors import install_error_handlers
 from programhub.web.middleware import AccessLogMiddleware, BodyLimitMiddleware
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.store = active_store
+    app.state.cache = ResponseCache(settings.response_cache_mb * 1024 * 1024)
     for dialect in dialects.ALL:
         app.include_router(dialect.router)
     app.include_router(health.router)

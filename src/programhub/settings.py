@@ -16,6 +16,7 @@ class Settings:
     webadmit_rate_limit: int = 5000
     max_body_bytes: int = 2 * 1024 * 1024
     log_requests: bool = True
+    response_cache_mb: int = 32
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -26,10 +27,18 @@ class Settings:
             webadmit_rate_limit=_positive_int(env, "PROGRAMHUB_WEBADMIT_RATE_LIMIT", 5000),
             max_body_bytes=_positive_int(env, "PROGRAMHUB_MAX_BODY_BYTES", 2 * 1024 * 1024),
             log_requests=env.get("PROGRAMHUB_LOG_REQUESTS", "1") not in ("0", "false", "no"),
+            response_cache_mb=_non_negative_int(env, "PROGRAMHUB_RESPONSE_CACHE_MB", 32),
         )
 
 
 def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
+    value = _non_negative_int(env, name, default)
+    if value == 0:
+        raise ValueError(f"{name} must be greater than zero, not 0")
+    return value
+
+
+def _non_negative_int(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -37,6 +46,6 @@ def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: in
         value = int(raw)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be greater than zero, not {value}")
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, not {value}")
     return value

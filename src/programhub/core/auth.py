@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from programhub.core.clock import utcnow
 from programhub.core.keys.models import api_keys
 from programhub.core.keys.service import KEY_PATTERN, hash_secret
 from programhub.core.orgs.models import organisations
 from programhub.core.tenancy import Mode, Tenant
+from programhub.core.versions import tenant_versions
 from programhub.store import Store
 
 # last_used_at is written at most this often per key, to keep reads free of writes.
@@ -54,6 +55,9 @@ class Principal:
     tenant: Tenant
     key_id: int
     key_public_id: str
+    # The tenant's data version when the request was authenticated (core/versions.py);
+    # None only for a tenant without a version row, whose answers are then never cached.
+    data_version: int | None = None
 
 
 def authenticate(store: Store, secret: str) -> Principal:
@@ -72,13 +76,18 @@ def authenticate(store: Store, secret: str) -> Principal:
                 organisations.c.public_id,
                 organisations.c.name,
                 organisations.c.state,
+                tenant_versions.c.version,
             )
             .join(organisations, organisations.c.id == api_keys.c.org_id)
+            .outerjoin(
+                tenant_versions,
+                and_(tenant_versions.c.org_id == api_keys.c.org_id, tenant_versions.c.mode == api_keys.c.mode),
+            )
             .where(api_keys.c.secret_hash == hash_secret(secret))
         ).one_or_none()
     if row is None:
         raise AuthFailure(AuthFailureReason.UNKNOWN)
-    key_id, key_public_id, mode, revoked_at, last_used_at, org_id, org_public_id, org_name, state = row
+    key_id, key_public_id, mode, revoked_at, last_used_at, org_id, org_public_id, org_name, state, version = row
     if revoked_at is not None:
         raise AuthFailure(AuthFailureReason.REVOKED)
     if state != "active":
@@ -87,4 +96,4 @@ def authenticate(store: Store, secret: str) -> Principal:
     if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
         with store.write() as conn:
             conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=now))
-    return Principal(Tenant(org_id, Mode(mode), org_public_id, org_name), key_id, key_public_id)
+    return Principal(Tenant(org_id, Mode(mode), org_public_id, org_name), key_id, key_public_id, version)

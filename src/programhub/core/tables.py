@@ -10,6 +10,7 @@ from programhub.core.listings.models import listings, program_facets, requiremen
 from programhub.core.nominations.models import nomination_roles, nominations
 from programhub.core.orgs.models import organisations
 from programhub.core.ratelimit.models import rate_limit_windows
+from programhub.core.versions import tenant_versions
 
 __all__ = [
     "api_keys",
@@ -27,4 +28,5 @@ __all__ = [
     "program_facets",
     "rate_limit_windows",
     "requirements",
+    "tenant_versions",
 ]

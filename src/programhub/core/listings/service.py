@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from programhub.core import validation as check
+from programhub.core import versions
 from programhub.core.catalogs import service as catalogs_service
 from programhub.core.clock import utcnow
 from programhub.core.errors import Conflict, Invalid, NotFound
@@ -35,8 +36,6 @@ from programhub.core.text import fold, search_text
 
 Checker = Callable[[str, Any], Any]
 MAX_REQUIREMENTS = 1000
-# Namespace of the PostgreSQL advisory lock that serialises requirement-graph edits per organisation.
-GRAPH_LOCK_NAMESPACE = 0x50524551
 
 
 def _nullable(checker: Checker) -> Checker:
@@ -311,13 +310,10 @@ def required_by_programs(conn: Connection, tenant: Tenant, listing_id: int) -> l
 
 
 def lock_graph(conn: Connection, tenant: Tenant) -> None:
-    """Serialise requirement-graph edits of one organisation, so that two concurrent edits
-    cannot together form a cycle. SQLite write transactions are serialised already."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(
-            sa.text("SELECT pg_advisory_xact_lock(:namespace, :org)"),
-            {"namespace": GRAPH_LOCK_NAMESPACE, "org": tenant.org_id},
-        )
+    """Serialise requirement-graph edits of one tenant, so that two concurrent edits cannot
+    together form a cycle: the tenant's version row lock (core/versions.py), which its
+    other writes take too, so there is one lock order. SQLite serialises all writes."""
+    versions.bump(conn, tenant)
 
 
 def set_requirements(conn: Connection, tenant: Tenant, program_id: int, requirement_ids: Any) -> None:

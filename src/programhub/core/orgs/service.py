@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
+from programhub.core import versions
 from programhub.core.catalogs import service as catalogs_service
 from programhub.core.clock import utcnow
 from programhub.core.errors import Invalid, NotFound
@@ -44,6 +45,7 @@ def create(conn: Connection, name: str) -> Organisation:
         .values(public_id=public_id("org", now), name=name, state="active", created_at=now, updated_at=now)
         .returning(*_COLUMNS)
     ).one()
+    versions.create_for_org(conn, row.id)
     catalogs_service.create_defaults(conn, row.id, name)
     return Organisation(*row)
 

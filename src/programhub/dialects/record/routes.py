@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter
 from sqlalchemy import Connection, Select, select
 from starlette.responses import Response
@@ -24,7 +25,9 @@ from programhub.dialects.record.wire import (
     possible_id,
     write_once,
 )
+from programhub.store import sqljson as sj
 from programhub.web.auth import Authenticated
+from programhub.web.cache import CacheDep, Fresh
 from programhub.web.deps import SettingsDep, StoreDep
 
 router = APIRouter(prefix=PREFIX, route_class=RecordRoute, tags=["Record"])
@@ -32,21 +35,16 @@ router = APIRouter(prefix=PREFIX, route_class=RecordRoute, tags=["Record"])
 _READ_ERRORS = schemas.error_responses(401, 403, 503)
 _WRITE_ERRORS = schemas.error_responses(400, 401, 403, 404, 409, 413, 503)
 
-_PROGRAM_COLUMNS = (
-    listings.c.public_id,
-    listings.c.name,
-    listings.c.description,
-    listings.c.mode,
-    listings.c.created_at,
-    listings.c.updated_at,
-)
-
-
 def _programs(tenant: Tenant) -> Select[Any]:
-    """This tenant's programs, whichever API created them; deleted ones never show."""
-    return select(*_PROGRAM_COLUMNS).where(
+    """This tenant's programs as JSON, whichever API created them; deleted ones never show."""
+    return select(schemas.program_json(tenant).label("program")).where(
         owned_by(listings, tenant), listings.c.kind == "program", listings.c.deleted_at.is_(None)
     )
+
+
+def _program(conn: Connection, query: Select[Any]) -> orjson.Fragment | None:
+    found = conn.execute(select(sj.as_text(query.subquery().c.program))).scalar_one_or_none()
+    return None if found is None else orjson.Fragment(found)
 
 
 @router.get(
@@ -55,15 +53,17 @@ def _programs(tenant: Tenant) -> Select[Any]:
     description="Every programme of the key's organisation and mode, newest first (retired ones left out).",
     responses={200: {"model": schemas.RecordProgramsResponse}, **_READ_ERRORS},
 )
-def list_programs(principal: Authenticated, store: StoreDep) -> Response:
+def list_programs(principal: Authenticated, store: StoreDep, cache: CacheDep) -> Response:
     tenant = principal.tenant
-    with store.read() as conn:
-        rows = conn.execute(
-            _programs(tenant)
-            .where(listings.c.status != "retired")
-            .order_by(listings.c.created_at.desc(), listings.c.id.desc())
-        ).all()
-    return ok("Programs fetched successfully", [schemas.program_json(row, tenant) for row in rows])
+
+    def render() -> Fresh[bytes]:
+        order = (listings.c.created_at.desc(), listings.c.id.desc())
+        with store.read() as conn:
+            data = conn.execute(sj.array(_programs(tenant).where(listings.c.status != "retired").order_by(*order), *order))
+            body = orjson.dumps(envelope("Programs fetched successfully", orjson.Fragment(data.scalar_one())))
+        return Fresh(body, len(body))
+
+    return Response(cache.answer(principal, "record.programs", render), media_type="application/json")
 
 
 @router.get(
@@ -76,10 +76,10 @@ def get_program(programId: str, principal: Authenticated, store: StoreDep) -> Re
     tenant = principal.tenant
     possible_id("program", programId)
     with store.read() as conn:
-        row = conn.execute(_programs(tenant).where(listings.c.public_id == programId)).one_or_none()
-    if row is None:
+        program = _program(conn, _programs(tenant).where(listings.c.public_id == programId))
+    if program is None:
         raise NotFound("program", programId)
-    return ok("Program fetched successfully", schemas.program_json(row, tenant))
+    return ok("Program fetched successfully", program)
 
 
 @router.post(
@@ -96,8 +96,7 @@ def create_program(principal: Authenticated, body: JsonBody, key: IdempotencyKey
 
     def work(conn: Connection) -> tuple[int, dict[str, Any]]:
         listing_id = listings_service.create(conn, tenant, "program", fields)
-        row = conn.execute(_programs(tenant).where(listings.c.id == listing_id)).one()
-        return 201, envelope("Program created successfully", schemas.program_json(row, tenant))
+        return 201, envelope("Program created successfully", _program(conn, _programs(tenant).where(listings.c.id == listing_id)))
 
     return write_once(store, tenant, "record.programs", key, fields, work)
 
@@ -133,11 +132,17 @@ def issue_credentials(
     description="Every batch of the key's organisation and mode, newest first, with its recipient count.",
     responses={200: {"model": schemas.RecordBatchesResponse}, **_READ_ERRORS},
 )
-def list_batches(principal: Authenticated, store: StoreDep) -> Response:
+def list_batches(principal: Authenticated, store: StoreDep, cache: CacheDep) -> Response:
     tenant = principal.tenant
-    with store.read() as conn:
-        rows = credentials.list_batches(conn, tenant)
-    return ok("Credential batches fetched successfully", [schemas.batch_summary_json(row, tenant) for row in rows])
+
+    def render() -> Fresh[bytes]:
+        with store.read() as conn:
+            rows = credentials.list_batches(conn, tenant)
+        body = orjson.dumps(envelope("Credential batches fetched successfully",
+                                     [schemas.batch_summary_json(row, tenant) for row in rows]))
+        return Fresh(body, len(body))
+
+    return Response(cache.answer(principal, "record.batches", render), media_type="application/json")
 
 
 @router.get(

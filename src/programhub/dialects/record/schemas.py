@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+import sqlalchemy as sa
 from sqlalchemy import Row
 
 from programhub.core.credentials import service as credentials
 from programhub.core.credentials.service import Batch, Credential, NewRecipient
 from programhub.core.errors import Invalid
 from programhub.core.listings import service as listings
+from programhub.core.listings.models import listings as listings_table
 from programhub.core.tenancy import Tenant
 from programhub.dialects.record.errors import ALL_CODES, Missing
+from programhub.store import sqljson as sj
 from programhub.web.formats import iso_millis
 
 # --- requests ----------------------------------------------------------------------------
@@ -78,16 +81,17 @@ def program_request(body: Any) -> dict[str, Any]:
 # --- responses ---------------------------------------------------------------------------
 
 
-def program_json(row: Row[Any], tenant: Tenant) -> dict[str, Any]:
-    return {
-        "programId": row.public_id,
-        "name": row.name,
-        "description": row.description or "",
-        "orgId": tenant.org_public_id,
-        "mode": row.mode,
-        "createdAt": iso_millis(row.created_at),
-        "updatedAt": iso_millis(row.updated_at),
-    }
+def program_json(tenant: Tenant) -> sj.json_object:
+    """A programme as Record shows it, rendered by the database (lists run to thousands)."""
+    return sj.json_object(
+        ("programId", listings_table.c.public_id),
+        ("name", listings_table.c.name),
+        ("description", sa.func.coalesce(listings_table.c.description, "")),
+        ("orgId", sa.literal(tenant.org_public_id, sa.Text())),
+        ("mode", listings_table.c.mode),
+        ("createdAt", sj.iso_millis(listings_table.c.created_at)),
+        ("updatedAt", sj.iso_millis(listings_table.c.updated_at)),
+    )
 
 
 def credential_url(public_url: str, recipient_id: str) -> str:

@@ -12,6 +12,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy import Connection
 from starlette.responses import Response
 
+from programhub.core import versions
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.idempotency import service as idempotency
 from programhub.core.tenancy import Tenant
@@ -91,7 +92,7 @@ Work = Callable[[Connection], tuple[int, dict[str, Any]]]
 def write_once(store: Store, tenant: Tenant, scope: str, key: str | None, request: Any, work: Work) -> Response:
     """Run `work` in one write transaction. With a key, do it at most once per key: a retry
     of the same `request` gets the stored response, another request IDEMPOTENCY_CONFLICT."""
-    with store.write() as conn:
+    with versions.writing(store, tenant) as conn:
         if key is not None:
             stored = idempotency.claim(conn, tenant, scope, key, idempotency.fingerprint(request))
             if stored is not None:

@@ -1,0 +1,84 @@
+"""A response cache keyed by tenant and data version.
+
+An answer is stored under (organisation, mode, data version, request) and served again
+while the tenant's data version (read by the authentication query, so a hit costs no
+extra query) stands. Every write changes that version in its own transaction
+(core/versions.py), in every process, so no write is ever followed by an old answer.
+Answers that depend on the clock (an "open" filter, "enrollable now") also carry the
+moment they stop being true and are not served after it.
+
+In-process, least recently used entries leave first once the size bound is reached;
+`PROGRAMHUB_RESPONSE_CACHE_MB=0` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Request
+
+from programhub.core.auth import Principal
+from programhub.core.clock import utcnow
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Fresh(Generic[T]):
+    """What a route computed: the value to keep, its size in bytes, and when it stops
+    being true (None: only a write can change it)."""
+
+    value: T
+    size: int
+    valid_until: datetime | None = None
+
+
+class ResponseCache:
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, Fresh[object]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        return self._bytes
+
+    def answer(self, principal: Principal, request_key: Hashable, compute: Callable[[], Fresh[T]]) -> T:
+        """The cached value for this tenant, version and request, or `compute()`'s."""
+        if principal.data_version is None or self.max_bytes <= 0:
+            return compute().value
+        tenant = principal.tenant
+        key = (tenant.org_id, tenant.mode.value, principal.data_version, request_key)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                if entry.valid_until is None or utcnow() < entry.valid_until:
+                    self._entries.move_to_end(key)
+                    return entry.value  # type: ignore[return-value]
+                self._drop(key)
+        fresh = compute()
+        if fresh.size <= self.max_bytes // 4:  # one answer never takes over the cache
+            with self._lock:
+                if key in self._entries:
+                    self._drop(key)
+                self._entries[key] = fresh
+                self._bytes += fresh.size
+                while self._bytes > self.max_bytes:
+                    self._drop(next(iter(self._entries)))
+        return fresh.value
+
+    def _drop(self, key: Hashable) -> None:
+        self._bytes -= self._entries.pop(key).size
+
+
+def get_cache(request: Request) -> ResponseCache:
+    return request.app.state.cache  # type: ignore[no-any-return]
+
+
+CacheDep = Annotated[ResponseCache, Depends(get_cache)]

@@ -1,0 +1,91 @@
+"""The per-tenant data version changes with every change to a tenant's data, and only
+that tenant's; no tenant data table escapes the triggers."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from programhub.core import versions
+from programhub.core.listings import service as listings
+from programhub.core.tables import metadata
+from programhub.core.versions import tenant_versions
+from programhub.store import Store
+from tests.support import Tenants
+
+# Tenant tables that are bookkeeping, not data an answer is made of.
+NOT_DATA = {"api_keys", "idempotency_keys", "listing_counts", "tenant_versions"}
+
+
+def version(store: Store, tenant) -> int:  # type: ignore[no-untyped-def]
+    with store.read() as conn:
+        return conn.execute(
+            sa.select(tenant_versions.c.version).where(
+                tenant_versions.c.org_id == tenant.org_id, tenant_versions.c.mode == tenant.mode.value
+            )
+        ).scalar_one()
+
+
+def test_every_tenant_data_table_is_tracked() -> None:
+    tenant_tables = {t.name for t in metadata.sorted_tables if {"org_id", "mode"} <= set(t.c.keys())}
+    assert tenant_tables - NOT_DATA == set(versions.TRACKED)
+
+
+def test_each_tracked_table_bumps_on_insert_update_and_delete(store: Store, tenants: Tenants) -> None:
+    mine, other = tenants.a_test.tenant, tenants.a_live.tenant
+    with store.write() as conn:
+        program = listings.create(conn, mine, "program", {"name": "P", "content_types": ["x"]})
+        course = listings.create(conn, mine, "course", {"name": "C"})
+    _seed(store, mine, program, course)
+    # Leaves first, so each delete removes a row nothing refers to any more.
+    tracked = [t for t in reversed(metadata.sorted_tables) if t.name in versions.TRACKED]
+    for table in tracked:
+        with store.read() as conn:
+            rows = conn.execute(sa.select(table).where(table.c.org_id == mine.org_id, table.c.mode == "test")).all()
+        assert rows, table.name
+        for row in rows:
+            key = [table.c[c.name] == row._mapping[c.name] for c in table.primary_key.columns]
+            for statement in (sa.update(table).where(*key).values(mode="test"), sa.delete(table).where(*key)):
+                before, before_other = version(store, mine), version(store, other)
+                with store.write() as conn:
+                    conn.execute(statement)
+                assert version(store, mine) > before, (table.name, str(statement))
+                assert version(store, other) == before_other, (table.name, "touched another tenant")
+
+
+def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ignore[no-untyped-def]
+    """A row of this tenant in every tracked table (listings and facets exist already)."""
+    from datetime import UTC, datetime
+
+    from programhub.core.catalogs import service as catalogs_service
+    from programhub.core.credentials.models import credential_batches, credential_recipients
+    from programhub.core.identities.models import identities, identity_programs
+    from programhub.core.nominations.models import nomination_roles, nominations
+
+    mine = {"org_id": tenant.org_id, "mode": tenant.mode.value}
+    now = datetime.now(UTC)
+    with store.write() as conn:
+        catalogs_service.create(conn, tenant, {"name": "Extra"})
+        listings.set_requirements(conn, tenant, program, [course])
+        nomination = conn.execute(sa.insert(nominations).values(
+            program_id=program, user_id="u1", status="Pending", createdon=now, **mine).returning(nominations.c.id)).scalar_one()
+        conn.execute(sa.insert(nomination_roles).values(nomination_id=nomination, role="REVIEWER", user_id="u1", **mine))
+        identity = conn.execute(sa.insert(identities).values(
+            type="Admissions User", cycle="2025 - 2026", limited=True, created_at=now, **mine).returning(identities.c.id)).scalar_one()
+        conn.execute(sa.insert(identity_programs).values(identity_id=identity, listing_id=program, **mine))
+        batch = conn.execute(sa.insert(credential_batches).values(
+            public_id="batch_1_aaaaaa", listing_id=program, name="B", recipient_count=1, issued_at=now, **mine
+        ).returning(credential_batches.c.id)).scalar_one()
+        conn.execute(sa.insert(credential_recipients).values(
+            public_id="rec_1_aaaaaa", batch_id=batch, position=0, name="R", email="r@example.edu", **mine))
+
+
+def test_inserts_bump_and_writing_bumps_first(store: Store, tenants: Tenants) -> None:
+    mine = tenants.b_test.tenant
+    start = version(store, mine)
+    with store.write() as conn:
+        listings.create(conn, mine, "program", {"name": "New"})
+    after_insert = version(store, mine)
+    assert after_insert > start
+    with versions.writing(store, mine):
+        pass
+    assert version(store, mine) == after_insert + 1
