@@ -168,7 +168,7 @@ def create(conn: Connection, tenant: Tenant, kind: str, fields: Mapping[str, Any
     )
     if "listing_path" in values:
         _ensure_path_free(conn, values["catalog_id"], kind, values["listing_path"], None)
-        with _path_clash_as_conflict():
+        with _path_clash_as_conflict(values["listing_path"]):
             listing_id = _insert(conn, values)
     else:
         listing_id = _insert_with_generated_path(conn, values)
@@ -194,7 +194,7 @@ def _insert_with_generated_path(conn: Connection, values: dict[str, Any]) -> int
             if "listing_path" not in str(exc.orig):
                 raise
             values["listing_path"] = f"{base}-{random_base36(6)}"
-    with _path_clash_as_conflict():
+    with _path_clash_as_conflict(values["listing_path"]):
         return _insert(conn, values)
 
 
@@ -237,7 +237,7 @@ def update(conn: Connection, tenant: Tenant, listing_id: int, changes: Mapping[s
     if "listing_path" in values or "catalog_id" in values:
         _ensure_path_free(conn, merged["catalog_id"], current.kind, merged["listing_path"], listing_id)
     values["updated_at"] = utcnow()
-    with _path_clash_as_conflict():
+    with _path_clash_as_conflict(merged["listing_path"]):
         conn.execute(sa.update(listings).where(owned_by(listings, tenant), listings.c.id == listing_id).values(values))
     if any(name in values for name in _FACETED):
         _write_facets(conn, tenant, listing_id, merged, replace=True)
@@ -403,17 +403,22 @@ def _ensure_path_free(conn: Connection, catalog_id: int, kind: str, path: str, o
     if own_id is not None:
         query = query.where(listings.c.id != own_id)
     if conn.execute(query.limit(1)).first() is not None:
-        raise Conflict(f"listing_path {path!r} is already taken in this catalog", field="listing_path")
+        raise _path_taken(path)
+
+
+def _path_taken(path: str) -> Conflict:
+    return Conflict(f"listing_path {path!r} is already taken in this catalog", field="listing_path")
 
 
 @contextmanager
-def _path_clash_as_conflict() -> Iterator[None]:
-    """Turn the unique-index violation of a concurrent writer into the same Conflict."""
+def _path_clash_as_conflict(path: str) -> Iterator[None]:
+    """Turn the unique-index violation of a concurrent writer into the same Conflict (the
+    loser of a race gets the answer it would have got a moment later)."""
     try:
         yield
     except IntegrityError as exc:
         if "listing_path" in str(exc.orig):
-            raise Conflict("listing_path is already taken in this catalog", field="listing_path") from None
+            raise _path_taken(path) from None
         raise
 
 
