@@ -188,3 +188,14 @@ def at_once(count: int, send: Callable[[int, httpx2.Client], httpx2.Response], b
         if isinstance(result, BaseException):
             raise result
     return results  # type: ignore[return-value]
+
+
+@contextmanager
+def cache_off(app: Any) -> Iterator[None]:
+    """Measure the data path: no answer comes from the response cache inside the block."""
+    cache = app.state.cache
+    saved, cache.max_bytes = cache.max_bytes, 0
+    try:
+        yield
+    finally:
+        cache.max_bytes = saved

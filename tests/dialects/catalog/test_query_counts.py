@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from programhub.core.listings import service as listings
 from programhub.store import Store
 from tests.dialects.catalog.support import API
-from tests.support import TenantKey, Tenants, count_queries
+from tests.support import TenantKey, Tenants, cache_off, count_queries
 
 
 def _chains(store: Store, key: TenantKey, depths: list[int]) -> list[int]:
@@ -29,9 +29,12 @@ def _chains(store: Store, key: TenantKey, depths: list[int]) -> list[int]:
 
 def _counted(client: TestClient, store: Store, key: TenantKey, path: str) -> tuple[list[str], dict]:  # type: ignore[type-arg]
     client.get(path, headers=key.token)  # the key's last_used_at is written at most once a minute: not in the count
-    with count_queries(store) as statements:
+    with cache_off(client.app), count_queries(store) as statements:  # the data path, not the response cache
         response = client.get(path, headers=key.token)
     assert response.status_code == 200, response.text
+    with count_queries(store) as cached:  # answered again (cached above) it costs the key lookup only
+        assert client.get(path, headers=key.token).content == response.content
+    assert len(cached) == 1
     return statements, response.json()
 
 

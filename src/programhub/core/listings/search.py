@@ -83,6 +83,22 @@ def program_conditions(tenant: Tenant, wanted: ProgramFilter, now: datetime) -> 
     return conditions
 
 
+def next_date_change(conn: Connection, tenant: Tenant, wanted: ProgramFilter, now: datetime) -> datetime | None:
+    """The next moment the "open"/"closed" filters of `wanted` can change their answer
+    without a write: the earliest such date of this tenant's programs still ahead of now."""
+    c = listings.c
+    columns = [column for column, asked in ((c.nomination_enddate, wanted.nomination_open),
+                                            (c.content_submission_enddate, wanted.submission_open)) if asked is not None]
+    if not columns:
+        return None
+    edges = [
+        sa.select(sa.func.min(column)).where(owned_by(listings, tenant), c.kind == "program", column >= now).scalar_subquery()
+        for column in columns
+    ]
+    found = [moment for moment in conn.execute(sa.select(*edges)).one() if moment is not None]
+    return min(found) if found else None
+
+
 def _facet_matches(tenant: Tenant, facet: str, values: Sequence[str]) -> Select[Any]:
     if facet not in FACETS:
         raise KeyError(f"not a facet: {facet}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from programhub.core import versions
 from programhub.core.catalogs import service as catalogs_service
 from programhub.dialects.catalog.accounts import account_json, catalog_input
 from programhub.dialects.catalog.body import Body
@@ -51,7 +52,7 @@ def list_catalogs(
 )
 def create_catalog(store: StoreDep, settings: SettingsDep, principal: Authenticated, body: Body) -> Response:
     fields = catalog_input(body)
-    with store.write() as conn:
+    with versions.writing(store, principal.tenant) as conn:
         catalog_id = catalogs_service.create(conn, principal.tenant, fields)
         row = catalogs_service.get(conn, principal.tenant, catalog_id)
     return JSONResponse({"account": account_json(row, settings.public_url)}, 201)

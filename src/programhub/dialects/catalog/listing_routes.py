@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from programhub.core import validation as check
+from programhub.core import versions
 from programhub.core.clock import utcnow
 from programhub.core.errors import NotFound
 from programhub.dialects.catalog import commands, queries
@@ -25,6 +26,7 @@ from programhub.dialects.catalog.openapi import (
 from programhub.dialects.catalog.paging import Page, PageParam, PerPageParam, paged
 from programhub.dialects.catalog.schemas import COURSE, PROGRAM, Renderer, envelope, single
 from programhub.web.auth import Authenticated
+from programhub.web.cache import CacheDep, Fresh
 from programhub.web.deps import SettingsDep, StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.responses import JSONResponse
@@ -68,6 +70,7 @@ def add_routes(kind: str) -> None:
     def list_listings(
         request: Request,
         store: StoreDep,
+        cache: CacheDep,
         settings: SettingsDep,
         principal: Authenticated,
         page: PageParam = None,
@@ -88,10 +91,18 @@ def add_routes(kind: str) -> None:
             archived=archived,
         )
         chosen = Page.of(page, per_page)
-        with store.read() as conn:
-            trees, ids, total = queries.page_of(conn, principal.tenant, kind, filters, chosen, utcnow(), settings.public_url)
-        renderer = Renderer(trees)
-        return paged(Response(envelope(plural, [renderer.listing(i) for i in ids]), media_type=JSON), request, chosen, total)
+
+        def render() -> Fresh[tuple[bytes, int]]:
+            now = utcnow()
+            with store.read() as conn:
+                trees, ids, total = queries.page_of(conn, principal.tenant, kind, filters, chosen, now, settings.public_url)
+                until = queries.next_enrollment_change(conn, principal.tenant, kind, now) if filters.is_enrollable is not None else None
+            renderer = Renderer(trees)
+            body = envelope(plural, [renderer.listing(i) for i in ids])
+            return Fresh((body, total), len(body), until)
+
+        body, total = cache.answer(principal, ("catalog.list", kind, filters, chosen, settings.public_url), render)
+        return paged(Response(body, media_type=JSON), request, chosen, total)
 
     @router.post(
         f"/{plural}",
@@ -103,7 +114,7 @@ def add_routes(kind: str) -> None:
     )
     def create_listing(store: StoreDep, settings: SettingsDep, principal: Authenticated, body: Body) -> Response:
         tenant = principal.tenant
-        with store.write() as conn:
+        with versions.writing(store, tenant) as conn:
             new_id = commands.create(conn, tenant, kind, body)
             trees = queries.one(conn, tenant, kind, new_id, settings.public_url)
         return Response(single(kind, Renderer(trees).listing(new_id)), 201, media_type=JSON)
@@ -122,7 +133,7 @@ def add_routes(kind: str) -> None:
         },
     )
     def archive_listings(store: StoreDep, principal: Authenticated, body: Body) -> Response:
-        with store.write() as conn:
+        with versions.writing(store, principal.tenant) as conn:
             result = commands.act(conn, principal.tenant, kind, body)
         if not result.failed:
             return JSONResponse({})
@@ -144,11 +155,19 @@ def add_routes(kind: str) -> None:
         description=f"The {kind} with its whole requirement tree; archived {plural} too.",
         responses={200: {"model": one_model}, **errors(404, 422)},
     )
-    def get_listing(id: int, store: StoreDep, settings: SettingsDep, principal: Authenticated) -> Response:  # noqa: A002
+    def get_listing(  # noqa: A002 - the wire name
+        id: int, store: StoreDep, cache: CacheDep, settings: SettingsDep, principal: Authenticated  # noqa: A002
+    ) -> Response:
         wanted = listing_id(kind, id)
-        with store.read() as conn:
-            trees = queries.one(conn, principal.tenant, kind, wanted, settings.public_url)
-        return Response(single(kind, Renderer(trees).listing(wanted)), media_type=JSON)
+
+        def render() -> Fresh[bytes]:
+            with store.read() as conn:
+                trees = queries.one(conn, principal.tenant, kind, wanted, settings.public_url)
+            body = single(kind, Renderer(trees).listing(wanted))
+            return Fresh(body, len(body))
+
+        body = cache.answer(principal, ("catalog.get", kind, wanted, settings.public_url), render)
+        return Response(body, media_type=JSON)
 
     @router.put(
         f"/{plural}/{{id:int}}",
@@ -161,7 +180,7 @@ def add_routes(kind: str) -> None:
     )
     def update_listing(id: int, store: StoreDep, principal: Authenticated, body: Body) -> Response:  # noqa: A002
         wanted = listing_id(kind, id)
-        with store.write() as conn:
+        with versions.writing(store, principal.tenant) as conn:
             commands.update(conn, principal.tenant, kind, wanted, body)
         return no_content()
 
@@ -174,7 +193,7 @@ def add_routes(kind: str) -> None:
     )
     def delete_listing(id: int, store: StoreDep, principal: Authenticated) -> Response:  # noqa: A002
         wanted = listing_id(kind, id)
-        with store.write() as conn:
+        with versions.writing(store, principal.tenant) as conn:
             commands.delete(conn, principal.tenant, kind, wanted)
         return no_content()
 

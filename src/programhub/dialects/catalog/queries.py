@@ -42,6 +42,18 @@ def enrollable(now: datetime) -> ColumnElement[bool]:
     )
 
 
+def next_enrollment_change(conn: Connection, tenant: Tenant, kind: str, now: datetime) -> datetime | None:
+    """The next moment an `is_enrollable` answer can change without a write: the earliest
+    enrollment window edge of this tenant's listings of this kind still ahead of `now`."""
+    edges = [
+        sa.select(sa.func.min(column)).where(owned_by(listings, tenant), listings.c.kind == kind, column > now)
+        .scalar_subquery()
+        for column in (listings.c.enrollment_open_from, listings.c.enrollment_open_to)
+    ]
+    found = [moment for moment in conn.execute(sa.select(*edges)).one() if moment is not None]
+    return min(found) if found else None
+
+
 # Inline, not a bind parameter: the partial index `ix_listings_catalog_list` is declared
 # for exactly this condition, and only a literal lets both planners see that it applies.
 NOT_RETIRED = listings.c.status != sa.literal_column("'retired'")

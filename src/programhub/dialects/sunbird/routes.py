@@ -7,16 +7,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
+import orjson
 import sqlalchemy as sa
 from fastapi import APIRouter, Path, Request
 from sqlalchemy import Connection
 
 from programhub.core import validation as check
+from programhub.core import versions
 from programhub.core.clock import utcnow
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.listings import service as listings_service
 from programhub.core.listings.models import listings
-from programhub.core.listings.search import search_programs
+from programhub.core.listings.search import next_date_change, search_programs
 from programhub.core.nominations import service as nominations_service
 from programhub.core.nominations.models import NOMINATION_STATUSES
 from programhub.core.nominations.queries import (
@@ -45,6 +47,7 @@ from programhub.dialects.sunbird.schemas import (
 )
 from programhub.dialects.sunbird.values import choices, known_keys, obj, one_or_many, whole
 from programhub.web.auth import Authenticated
+from programhub.web.cache import CacheDep, Fresh
 from programhub.web.deps import StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.responses import JSONResponse
@@ -64,7 +67,7 @@ def _writing_to(store: Store, tenant: Tenant, program_id: str) -> Iterator[tuple
     """A write transaction on the program known by `program_id`. If it disappears while the
     request runs (deleted by another), the caller is told by its program_id, not the core's id."""
     try:
-        with store.write() as conn:
+        with versions.writing(store, tenant) as conn:
             yield conn, listings_service.id_for(conn, tenant, uuid=program_id)
     except NotFound as exc:
         if exc.kind in ("program", "listing"):
@@ -88,7 +91,7 @@ def create_program(request: Request, body: Body, principal: Authenticated, store
     fields["status"] = "draft"
     if fields.get("config") is None:
         fields["config"] = {}
-    with store.write() as conn, wire_names():
+    with versions.writing(store, principal.tenant) as conn, wire_names():
         listing_id = listings_service.create(conn, principal.tenant, "program", fields)
         program_id = conn.execute(sa.select(listings.c.uuid).where(listings.c.id == listing_id)).scalar_one()
     return ok(request, {"program_id": program_id})
@@ -159,26 +162,33 @@ def delete_program(request: Request, body: Body, principal: Authenticated, store
 
 @router.post("/list", responses=doc.responses(doc.ListResult, statuses=(400, 401, 403, 405, 413, 500, 503)),
              openapi_extra=doc.request_body(doc.LIST))
-def list_programs(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
+def list_programs(request: Request, body: Body, principal: Authenticated, store: StoreDep, cache: CacheDep) -> JSONResponse:
     """Programs, programs not nominated by someone (forms A, D), or nominations with their
     programs (forms B, C, E); `count` is the total number of matches."""
     query = parse_list(body.request())
     tenant = principal.tenant
-    now = utcnow()
-    with store.read() as conn:
-        if query.nominations is not None:
-            total, rows = search_nominations(
-                conn, tenant, query.nominations, query.programs, query.ordering, query.page,
-                (*NOMINATION_COLUMNS, *LABELLED_PROGRAM_COLUMNS), now=now,
-            )
-            items = [{**nomination_json(row._mapping), "program": nested_program_json(row._mapping)} for row in rows]
-        else:
-            total, rows = search_programs(
-                conn, tenant, query.programs, query.ordering, query.page, PROGRAM_COLUMNS, now=now,
-                extra=[not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by],
-            )
-            items = [program_json(row._mapping) for row in rows]
-    return ok(request, {"count": total, "programs": items})
+
+    def render() -> Fresh[bytes]:
+        now = utcnow()
+        with store.read() as conn:
+            if query.nominations is not None:
+                total, rows = search_nominations(
+                    conn, tenant, query.nominations, query.programs, query.ordering, query.page,
+                    (*NOMINATION_COLUMNS, *LABELLED_PROGRAM_COLUMNS), now=now,
+                )
+                items = [{**nomination_json(row._mapping), "program": nested_program_json(row._mapping)} for row in rows]
+            else:
+                total, rows = search_programs(
+                    conn, tenant, query.programs, query.ordering, query.page, PROGRAM_COLUMNS, now=now,
+                    extra=[not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by],
+                )
+                items = [program_json(row._mapping) for row in rows]
+            until = next_date_change(conn, tenant, query.programs, now)
+        result = orjson.dumps({"count": total, "programs": items})
+        return Fresh(result, len(result), until)
+
+    result = cache.answer(principal, ("sunbird.list", repr(query)), render)
+    return ok(request, orjson.Fragment(result))
 
 
 # --- nominations ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Path
+from starlette.responses import Response
 
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.identities import service as identities
@@ -22,8 +23,11 @@ from programhub.dialects.webadmit.schemas import (
     programs_json,
     responses,
 )
+from programhub.web.cache import CacheDep, Fresh
 from programhub.web.deps import StoreDep
 from programhub.web.responses import JSONResponse
+
+JSON = "application/json"
 
 PREFIX = "/api/v1/user_identities"
 router = APIRouter(prefix=PREFIX, route_class=WebAdmitRoute, tags=["WebAdMIT"])
@@ -55,12 +59,17 @@ def parse_identity_id(raw: str) -> int:
     summary="User Identity List",
     responses=responses(WebAdmitUserIdentityList, with_id=False),
 )
-def list_user_identities(store: StoreDep, caller: Caller) -> JSONResponse:
+def list_user_identities(store: StoreDep, cache: CacheDep, caller: Caller) -> Response:
     """The user identities of the key's organisation and mode, oldest first."""
     tenant = caller.tenant
-    with store.read() as conn:
-        found = identities.list_for_tenant(conn, tenant)
-    return JSONResponse({"href": PREFIX, "user_identities": [identity_json(i, tenant) for i in found]})
+
+    def render() -> Fresh[bytes]:
+        with store.read() as conn:
+            found = identities.list_for_tenant(conn, tenant)
+        body = orjson.dumps({"href": PREFIX, "user_identities": [identity_json(i, tenant) for i in found]})
+        return Fresh(body, len(body))
+
+    return Response(cache.answer(caller, "webadmit.identities", render), media_type=JSON)
 
 
 @router.get(
@@ -68,18 +77,23 @@ def list_user_identities(store: StoreDep, caller: Caller) -> JSONResponse:
     summary="Program List",
     responses=responses(WebAdmitProgramList, with_id=True),
 )
-def list_programs(user_identity_id: IdentityIdText, store: StoreDep, caller: Caller) -> JSONResponse:
+def list_programs(user_identity_id: IdentityIdText, store: StoreDep, cache: CacheDep, caller: Caller) -> Response:
     """The programs this identity sees: every live program of its organisation, or only
     those granted to it when it is limited. Retired and deleted programs leave the list."""
     identity_id = parse_identity_id(user_identity_id)
     tenant = caller.tenant
-    with store.read() as conn:
-        identity = identities.get(conn, tenant, identity_id)
-        programs: str = conn.execute(
-            programs_json(identity.limited, conn.dialect.name),
-            {**identities.parameters(tenant, identity.id), "organization_name": identity.organization_name(tenant)},
-        ).scalar_one()
-    return JSONResponse({"href": f"{PREFIX}/{identity_id}/programs", "programs": orjson.Fragment(programs)})
+
+    def render() -> Fresh[bytes]:
+        with store.read() as conn:
+            identity = identities.get(conn, tenant, identity_id)
+            programs: str = conn.execute(
+                programs_json(identity.limited, conn.dialect.name),
+                {**identities.parameters(tenant, identity.id), "organization_name": identity.organization_name(tenant)},
+            ).scalar_one()
+        body = orjson.dumps({"href": f"{PREFIX}/{identity_id}/programs", "programs": orjson.Fragment(programs)})
+        return Fresh(body, len(body))
+
+    return Response(cache.answer(caller, ("webadmit.programs", identity_id), render), media_type=JSON)
 
 
 @router.get(
