@@ -33,8 +33,9 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     for kind, data in results["databases"].items():
         lines += [f"### {kind}", "",
-                  "| scenario | conc. | req/s | p50 ms | p95 ms | p99 ms | SQL/req | peak MB | floor req/s | of floor | targets |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+                  "| scenario | conc. | req/s | p50 ms | p95 ms | p99 ms | SQL/req | peak MB | floor req/s | of floor | targets "
+                  "| no cache: req/s | no cache: p99 ms |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
         for row in data["scenarios"]:
             if "error" in row:
                 lines.append(f"| {row['scenario']} | | | | | | | | | | {row['error']} |")
@@ -42,7 +43,7 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(
                 f"| {row['scenario']} | {row['concurrency']} | {row['rps']:,} | {row['p50_ms']} | {row['p95_ms']} | "
                 f"{row['p99_ms']} | {row['queries']} | {row['peak_rss_mb']} | {row.get('floor_rps', '')} | "
-                f"{row.get('of_floor', '')} | {_verdict(row)} |"
+                f"{row.get('of_floor', '')} | {_verdict(row)} | {row.get('uncached_rps', '')} | {row.get('uncached_p99_ms', '')} |"
             )
         if data["tree_queries"]:
             trees = ", ".join(f"{name}: {count}" for name, count in data["tree_queries"].items())

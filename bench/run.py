@@ -78,7 +78,9 @@ def prepare(kind: str, postgres_url: str, programs: int) -> tuple[str, Dataset]:
 def probe(url: str, dataset: Dataset, scenarios: list[Scenario]) -> dict[str, dict[str, Any]]:
     """Per scenario: SQL queries for one request, and the response the floor will replay."""
     store: Store = open_store(url)
-    app = create_app(Settings(database_url=url, webadmit_rate_limit=int(UNLIMITED), log_requests=False), store=store)
+    # Cache off: the count is the data path's (a cache hit costs the key lookup alone).
+    app = create_app(Settings(database_url=url, webadmit_rate_limit=int(UNLIMITED), log_requests=False,
+                              response_cache_mb=0), store=store)
     found: dict[str, dict[str, Any]] = {}
     with TestClient(app) as client:
         for scenario in scenarios:
@@ -110,8 +112,10 @@ def load(port: int, scenario: Scenario, dataset: Dataset, duration: float, warmu
 
 
 def measure(url: str, dataset: Dataset, scenarios: list[Scenario], probes: dict[str, dict[str, Any]],
-            duration: float, warmup: float, log: Path) -> list[dict[str, Any]]:
+            duration: float, warmup: float, log: Path, *, cache: bool = True) -> list[dict[str, Any]]:
     env = {"PROGRAMHUB_DATABASE_URL": url, "PROGRAMHUB_WEBADMIT_RATE_LIMIT": UNLIMITED}
+    if not cache:
+        env["PROGRAMHUB_RESPONSE_CACHE_MB"] = "0"
     rows = []
     for scenario in scenarios:
         found = probes[scenario.name]
@@ -124,7 +128,7 @@ def measure(url: str, dataset: Dataset, scenarios: list[Scenario], probes: dict[
             memory = peak_rss_mb(server.pid)
         rows.append({"scenario": scenario.name, "concurrency": scenario.concurrency, "read": scenario.read,
                      **result, "queries": found["queries"], "peak_rss_mb": memory})
-        print(f"  {scenario.name}: {result['rps']} req/s, p99 {result['p99_ms']} ms, "
+        print(f"  {scenario.name}{'' if cache else ' (no cache)'}: {result['rps']} req/s, p99 {result['p99_ms']} ms, "
               f"{found['queries']} queries, {memory} MB", flush=True)
     return rows
 
@@ -173,7 +177,7 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=os.environ.get("PROGRAMHUB_BENCH_POSTGRES_URL",
                                                                    "postgresql://postgres@127.0.0.1:5432/test"),
                         help="a PostgreSQL server where the benchmark may create databases")
-    parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per scenario")
+    parser.add_argument("--duration", type=float, default=4.0, help="measured seconds per scenario")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each")
     parser.add_argument("--only", default="", help="run scenarios whose name contains this text")
     args = parser.parse_args()
@@ -196,6 +200,12 @@ def main() -> None:
         url, dataset = prepare(kind, args.postgres_url, programs)
         probes = probe(url, dataset, scenarios + TREE_DEPTHS)
         rows = measure(url, dataset, scenarios, probes, args.duration, args.warmup, log)
+        reads = [s for s in scenarios if s.read]
+        uncached = {row["scenario"]: row for row in measure(url, dataset, reads, probes, args.duration, args.warmup, log, cache=False)}
+        for row in rows:
+            if row["scenario"] in uncached and "rps" in uncached[row["scenario"]]:
+                row["uncached_rps"] = uncached[row["scenario"]]["rps"]
+                row["uncached_p99_ms"] = uncached[row["scenario"]]["p99_ms"]
         floors = measure_floor(dataset, scenarios, probes, args.duration, args.warmup, log)
         for row in rows:
             floor = floors.get(row["scenario"])
