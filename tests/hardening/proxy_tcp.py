@@ -55,7 +55,10 @@ class TcpProxy:
         self._links: set[_Link] = set()
         self._listener: socket.socket | None = None
         self.port = 0
-        self.accepted = 0  # connections accepted, in any state (tests read it)
+        # What the tests read: connections accepted while hanging, and bytes swallowed on
+        # connections that were forwarding when the hang began.
+        self.held = 0
+        self.swallowed_on_open_links = 0
 
     # --- life -------------------------------------------------------------------------
 
@@ -134,7 +137,6 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return  # the listener was closed
-            self.accepted += 1
             with self._lock:
                 state = self.state
             if state is State.DOWN:
@@ -160,6 +162,7 @@ class TcpProxy:
         link = _Link(client, None, silenced=True)
         with self._lock:
             self._links.add(link)
+            self.held += 1
         threading.Thread(target=self._pump, args=(link, client, None), daemon=True, name="proxy-hold").start()
 
     def _pump(self, link: _Link, source: socket.socket, sink: socket.socket | None) -> None:
@@ -169,6 +172,8 @@ class TcpProxy:
                 if not data:
                     break
                 if link.silenced or sink is None:
+                    if sink is not None:
+                        self.swallowed_on_open_links += len(data)
                     continue  # swallowed: the other side never hears of it
                 sink.sendall(data)
         except OSError:

@@ -16,6 +16,8 @@ import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from programhub.store import liveness
+
 
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
@@ -87,6 +89,8 @@ def open_store(url: str, **engine_options: Any) -> Store:
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    else:
+        liveness.guard(engine)  # bounded waits on a server that stops answering; no stale connections
     return Store(engine)
 
 
