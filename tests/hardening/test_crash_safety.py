@@ -3,9 +3,9 @@ dialects, SIGKILL in the middle of it, a restart on the same database (a SQLite 
 PostgreSQL database), twice. Afterwards:
 
 - every write the client saw acknowledged is there and whole, as the API shows it: a
-  Record batch with all its recipients (the same body the POST answered), a Catalog
-  program with its requirements in order, a Sunbird program with its fields, a
-  nomination with its roles;
+  Record batch with all its recipients and a Record programme (each the same body the
+  POST answered), a Catalog program with its requirements in order, a Sunbird program
+  with its fields, a nomination with its roles;
 - nothing is half-written, as the database holds it: no batch whose recipients differ
   from its count, no requirement list with gaps, no nomination whose role rows differ
   from its rolemapping, no program whose facets differ from its fields, the counts the
@@ -53,6 +53,7 @@ class Ledger:
     """What the client was told (acknowledged) and what it sent without an answer."""
 
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)  # batchId -> the POST's data
+    record_programs: dict[str, dict[str, Any]] = field(default_factory=dict)  # programId -> the POST's data
     catalog_programs: dict[int, tuple[str, list[int]]] = field(default_factory=dict)  # id -> (title, requirement ids)
     sunbird_programs: dict[str, dict[str, Any]] = field(default_factory=dict)  # program_id -> request
     nominations: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> request
@@ -61,7 +62,8 @@ class Ledger:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def acknowledged(self) -> int:
-        return len(self.batches) + len(self.catalog_programs) + len(self.sunbird_programs) + len(self.nominations)
+        return (len(self.batches) + len(self.record_programs) + len(self.catalog_programs) + len(self.sunbird_programs)
+                + len(self.nominations))
 
 
 class Load:
@@ -84,7 +86,7 @@ class Load:
 
     def _run(self, worker: int) -> None:
         rng = random.Random(f"{self.cycle}-{worker}")
-        writes = (self._issue, self._catalog_program, self._sunbird_program, self._nominate)
+        writes = (self._issue, self._catalog_program, self._sunbird_program, self._nominate, self._record_program)
         with httpx2.Client(base_url=self.base_url, timeout=30) as http:
             for n in range(10_000):
                 tag = f"{self.cycle}-{worker}-{n}"
@@ -117,6 +119,12 @@ class Load:
         with self.ledger.lock:
             self.ledger.unanswered_issues.remove((key, body))
             self.ledger.batches[data["batchId"]] = data
+
+    def _record_program(self, http: httpx2.Client, rng: random.Random, tag: str) -> None:
+        body = {"name": f"Programme {tag}", "description": "x" * rng.randint(0, 2000)}
+        data = self._post(http, f"{RECORD}/programs", body, self.key.bearer, 201)["data"]
+        with self.ledger.lock:
+            self.ledger.record_programs[data["programId"]] = data
 
     def _catalog_program(self, http: httpx2.Client, rng: random.Random, tag: str) -> None:
         required = rng.sample(self.fixtures["courses"], rng.randint(1, len(self.fixtures["courses"])))
@@ -187,6 +195,11 @@ def _check_acknowledged(http: httpx2.Client, key: TenantKey, ledger: Ledger, cre
         response = http.get(f"{RECORD}/credentials/{batch_id}", headers=key.bearer)
         assert response.status_code == 200, (batch_id, response.text)
         assert response.json()["data"] == data, batch_id
+
+    for program_id, data in ledger.record_programs.items():
+        response = http.get(f"{RECORD}/programs/{program_id}", headers=key.bearer)
+        assert response.status_code == 200, (program_id, response.text)
+        assert response.json()["data"] == data, program_id
 
     for program_id, (title, required) in ledger.catalog_programs.items():
         response = http.get(f"{CATALOG}/programs/{program_id}", headers=key.token)
