@@ -160,6 +160,17 @@ def test_concurrent_programme_creation_with_one_key_creates_one(live_server: str
     assert count_rows(store, listings) == 1
 
 
+def test_concurrent_different_programmes_with_one_key_create_one(live_server: str, store: Store, tenants: Tenants) -> None:
+    headers = {**tenants.a_test.bearer, "Idempotency-Key": "contested-programme"}
+    responses = at_once(5, lambda i, http: http.post(f"{BASE}/programs", json={"name": f"Programme {i}"}, headers=headers),
+                        live_server)
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
+    assert all(r.json() == CONFLICT for r in responses if r.status_code == 409)
+    [created] = [r.json()["data"] for r in responses if r.status_code == 201]
+    with store.read() as conn:
+        assert conn.execute(select(listings.c.public_id, listings.c.name)).all() == [(created["programId"], created["name"])]
+
+
 def test_without_a_key_concurrent_requests_each_issue(live_server: str, store: Store, tenants: Tenants, program_id: str) -> None:
     body = issue_body(program_id, people(20))
     responses = at_once(4, lambda _i, http: http.post(f"{BASE}/credentials", json=body, headers=tenants.a_test.bearer), live_server)
