@@ -9,13 +9,15 @@ others get the dialect's documented error, and the data stays consistent.
   individual's).
 - Record: Idempotency-Key retries arriving together are tested in
   tests/dialects/record/test_idempotency.py (same request: issued once; different
-  requests: one 201, the rest 409 IDEMPOTENCY_CONFLICT; programme creation), which runs on
-  both databases over the same live server.
+  requests, for batches and for programmes: one 201, the rest 409 IDEMPOTENCY_CONFLICT),
+  over the same kind of live server on both databases; crash-interrupted retries are in
+  test_crash_safety.py.
 
-Each race is also run with the first line of defence switched off (the check before the
-insert, or the lock that serialises graph edits), so the test proves what the last line
-(unique indexes; serialised graph edits) does, however the requests happen to interleave.
-What these tests assert is behaviour, not the mechanism (an advisory lock, a row lock).
+The listing_path and nomination races run a second time with the check before the insert
+switched off, so that the unique index alone must give the same answer, however the
+requests interleave. The ring test asserts behaviour, not the mechanism that serialises a
+tenant's graph edits (an advisory lock once, a row lock now): with that switched off, a
+ring forms and the test fails.
 """
 
 from __future__ import annotations
