@@ -4,9 +4,13 @@ import logging
 
 import orjson
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 
 from programhub.app import create_app
+from programhub.core.credentials import service as credentials
+from programhub.core.orgs.models import organisations
 from programhub.settings import Settings
 from programhub.store import Store, open_store
 from tests.support import Tenants
@@ -50,3 +54,24 @@ def test_oversized_body_is_refused_before_parsing(settings: Settings, store: Sto
         assert declared.status_code == 413
         assert declared.json()["code"] == "PAYLOAD_TOO_LARGE"
 
+
+def test_an_unexpected_database_error_is_logged_without_the_values_it_carried(
+    client: TestClient, tenants: Tenants, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure nobody foresaw is logged with its traceback, never with the values bound to
+    the statement (names, emails, a key's hash): the engine hides them (hide_parameters).
+    (PostgreSQL's own message may still quote a row or key that violates a constraint.)"""
+
+    value = "".join(reversed("deggol_reven_eulav"))  # spelt out nowhere the traceback quotes
+
+    def failing(conn: Connection, _tenant: object) -> None:
+        if conn.dialect.name == "postgresql":  # division by zero: an error that quotes no value
+            conn.execute(sa.text("SELECT 1 / :zero, CAST(:value AS TEXT)"), {"zero": 0, "value": value})
+        conn.execute(sa.insert(organisations).values(public_id=value, name=None))
+
+    monkeypatch.setattr(credentials, "list_batches", failing)
+    with caplog.at_level(logging.ERROR, logger="programhub.errors"):
+        response = client.get("/api/external/issuance/credentials", headers=tenants.a_test.bearer)
+    assert response.status_code == 500
+    assert "Error" in caplog.text and "[SQL: " in caplog.text
+    assert value not in caplog.text

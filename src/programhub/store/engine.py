@@ -69,6 +69,9 @@ def open_store(url: str, **engine_options: Any) -> Store:
     options: dict[str, Any] = {
         "json_serializer": _json_dumps,
         "json_deserializer": orjson.loads,
+        # A statement's bound values (names, emails, a key's hash) never appear in error
+        # messages, hence never in the log of an unexpected error.
+        "hide_parameters": True,
     }
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
