@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 
 from programhub.core.clock import utcnow
 from programhub.core.credentials.models import credential_batches, credential_recipients
+from programhub.core.db import insert_rows
 from programhub.core.identities.models import identities, identity_programs
 from programhub.core.ids import new_uuid, public_id
 from programhub.core.keys import service as keys
@@ -73,7 +74,7 @@ def _insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], retur
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         if returning is None:
-            conn.execute(sa.insert(table), chunk)
+            insert_rows(conn, table, chunk)
         else:
             result = conn.execute(sa.insert(table).returning(returning, sort_by_parameter_order=True), chunk)
             out.extend(result.scalars())

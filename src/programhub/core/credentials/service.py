@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from programhub.core import validation as check
 from programhub.core.clock import utcnow
 from programhub.core.credentials.models import credential_batches, credential_recipients
+from programhub.core.db import insert_rows
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.ids import public_id, public_ids
 from programhub.core.listings.models import listings
@@ -192,8 +193,9 @@ def _insert(
         )
         .returning(credential_batches.c.id)
     ).scalar_one()
-    conn.execute(
-        insert(credential_recipients),
+    insert_rows(
+        conn,
+        credential_recipients,
         [
             {
                 "public_id": recipient_id,

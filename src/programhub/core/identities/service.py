@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from programhub.core.db import insert_rows
 from programhub.core import validation as check
 from programhub.core.clock import utcnow
 from programhub.core.errors import Invalid, NotFound
@@ -96,8 +97,9 @@ def create(
         .returning(identities.c.id)
     ).scalar_one()
     if grants:
-        conn.execute(
-            sa.insert(identity_programs),
+        insert_rows(
+            conn,
+            identity_programs,
             [{"identity_id": identity_id, "listing_id": listing_id, "org_id": tenant.org_id,
               "mode": tenant.mode.value} for listing_id in grants],
         )

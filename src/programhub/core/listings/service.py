@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
+from programhub.core.db import insert_rows
 from programhub.core import validation as check
 from programhub.core import versions
 from programhub.core.catalogs import service as catalogs_service
@@ -342,8 +343,9 @@ def set_requirements(conn: Connection, tenant: Tenant, program_id: int, requirem
         raise Invalid("requirement_ids", f"requirement_ids would create a cycle: {path}")
     conn.execute(sa.delete(requirements).where(owned_by(requirements, tenant), requirements.c.program_id == program_id))
     if ids:
-        conn.execute(
-            sa.insert(requirements),
+        insert_rows(
+            conn,
+            requirements,
             [
                 {"program_id": program_id, "position": position, "requirement_id": requirement_id,
                  "org_id": tenant.org_id, "mode": tenant.mode.value}
@@ -443,8 +445,9 @@ def _write_facets(conn: Connection, tenant: Tenant, listing_id: int, values: Map
         conn.execute(sa.delete(program_facets).where(owned_by(program_facets, tenant), program_facets.c.listing_id == listing_id))
     pairs = facet_values(values)
     if pairs:
-        conn.execute(
-            sa.insert(program_facets),
+        insert_rows(
+            conn,
+            program_facets,
             [
                 {"listing_id": listing_id, "facet": facet, "value": value,
                  "org_id": tenant.org_id, "mode": tenant.mode.value}

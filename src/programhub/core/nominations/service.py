@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from programhub.core.db import insert_rows
 from programhub.core import validation as check
 from programhub.core.clock import utcnow
 from programhub.core.errors import Conflict, Invalid, NotFound
@@ -181,7 +182,7 @@ def _write_roles(conn: Connection, tenant: Tenant, ids: Sequence[int], rolemappi
         for user in sorted(set(users))
     ]
     if rows:
-        conn.execute(sa.insert(nomination_roles), rows)
+        insert_rows(conn, nomination_roles, rows)
 
 
 def _delete_roles(conn: Connection, tenant: Tenant, ids: Sequence[int]) -> None:

@@ -51,13 +51,24 @@ def upgrade() -> None:
         "SELECT id, mode, 0 FROM organisations CROSS JOIN (SELECT 'test' AS mode UNION ALL SELECT 'live') AS modes"
     )
     if op.get_bind().dialect.name == "postgresql":
-        # One statement-level trigger per event: one bump per tenant a statement touched.
+        # One statement-level trigger per event; each tenant is bumped at most once per
+        # transaction (a transaction-local setting remembers it), so a transaction of many
+        # statements, or a driver that sends one INSERT per row, does not update the same
+        # version row over and over.
         op.execute("""
 CREATE FUNCTION bump_tenant_versions() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    touched record;
+    flag text;
 BEGIN
-    UPDATE tenant_versions AS v SET version = v.version + 1
-    FROM (SELECT DISTINCT org_id, mode FROM changed_rows) AS c
-    WHERE v.org_id = c.org_id AND v.mode = c.mode;
+    FOR touched IN SELECT DISTINCT org_id, mode FROM changed_rows LOOP
+        flag := 'programhub.bumped_' || touched.org_id || '_' || touched.mode;
+        IF coalesce(current_setting(flag, true), '') = '' THEN
+            UPDATE tenant_versions SET version = version + 1
+            WHERE org_id = touched.org_id AND mode = touched.mode;
+            PERFORM set_config(flag, '1', true);
+        END IF;
+    END LOOP;
     RETURN NULL;
 END
 $$""")
