@@ -2,9 +2,10 @@
 together) against a live server, on SQLite and on PostgreSQL. Exactly one wins, the
 others get the dialect's documented error, and the data stays consistent.
 
-- Catalog: one `listing_path` created by several requests at once; one title without a
-  path (generated paths must not collide); requirement edits that together would form a
-  cycle (A requires B and B requires A, and a three-program ring).
+- Catalog: one `listing_path` taken by several requests at once (creates, and updates of
+  existing listings); one title without a path (generated paths must not collide);
+  requirement edits that together would form a cycle (A requires B and B requires A, and a
+  three-program ring).
 - Sunbird: one nomination added by several requests at once (an organisation's, and an
   individual's).
 - Record: Idempotency-Key retries arriving together are tested in
@@ -91,6 +92,27 @@ def test_one_listing_path_created_at_once_is_created_once(
     # the other tenant's catalog is another namespace: its path is free however A raced
     with httpx2.Client(base_url=live) as http:
         _create(http, tenants.b_test, "program", title="B's", path="data-science-0")
+
+
+@pytest.mark.parametrize("check", ["on", "off"])
+def test_one_listing_path_taken_by_several_updates_at_once_is_taken_once(
+    live: str, store: Store, tenants: Tenants, monkeypatch: pytest.MonkeyPatch, check: str
+) -> None:
+    if check == "off":
+        monkeypatch.setattr(listings_service, "_ensure_path_free", lambda *_args, **_kwargs: None)
+    key = tenants.a_test
+    with httpx2.Client(base_url=live) as http:
+        ids = [_create(http, key, "course", title=f"Course {i}") for i in range(RACERS)]
+    responses = at_once(RACERS, lambda i, http: http.put(
+        f"{API}/courses/{ids[i]}", json={"course": {"path": "statistics"}}, headers=key.token), live)
+    statuses = [r.status_code for r in responses]
+    assert sorted(statuses) == [204] + [422] * (RACERS - 1), statuses
+    for response in responses:
+        if response.status_code == 422:
+            assert response.json() == error("path 'statistics' is already taken in this catalog", "path")
+    with store.read() as conn:
+        holders = conn.execute(sa.select(listings.c.id).where(listings.c.listing_path == "statistics")).scalars().all()
+    assert holders == [ids[statuses.index(204)]]
 
 
 def test_one_title_created_at_once_gets_distinct_generated_paths(live: str, store: Store, tenants: Tenants) -> None:
