@@ -13,7 +13,8 @@ from programhub.store import Store, open_store
 from programhub.web import health
 from programhub.web.cache import ResponseCache
 from programhub.web.errors import install_error_handlers
-from programhub.web.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from programhub.web.middleware import AccessLogMiddleware, BodyLimitMiddleware, LenientRoutingMiddleware
+from programhub.web.openapi import install_openapi
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        redirect_slashes=False,  # LenientRoutingMiddleware ignores trailing slashes instead
     )
     app.state.settings = settings
     app.state.store = active_store
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.include_router(dialect.router)
     app.include_router(health.router)
     install_error_handlers(app, dialects.ALL)
+    install_openapi(app)
+    app.add_middleware(LenientRoutingMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, dialects=dialects.ALL)
     if settings.log_requests:
         app.add_middleware(AccessLogMiddleware)  # outermost: logs even refused requests

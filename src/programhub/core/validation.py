@@ -15,6 +15,13 @@ INT64 = (-(2**63), 2**63 - 1)
 SHORT_TEXT = 2_000
 INDEXED_TEXT = 255  # values stored in an index: far below PostgreSQL's ~2,700-byte entry limit
 LONG_TEXT = 100_000
+
+# What `text()` accepts, as JSON Schema patterns for the OpenAPI documents: no NUL, and
+# (allow_empty=False) at least one character that Python's str.isspace() does not count as
+# space, which is not quite regex `\s` (it adds \x1c-\x1f and \x85, leaves out \ufeff).
+_SPACE = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+NO_NUL_PATTERN = "^[^\\x00]*$"
+NOT_BLANK_PATTERN = f"^[^\\x00]*[^\\x00{_SPACE}][^\\x00]*$"
 MAX_JSON_DEPTH = 8
 
 
@@ -115,4 +122,11 @@ def role_mapping(field: str, value: Any) -> dict[str, list[str]]:
     """`{ROLE: [user ids]}`, as Sunbird's rolemapping."""
     if not isinstance(value, Mapping):
         raise Invalid(field, f"{field} must be an object of role names to lists of user ids")
-    return {text(field, role, allow_empty=False): string_list(field, users) for role, users in value.items()}
+    mapping: dict[str, list[str]] = {}
+    for role, users in value.items():
+        name = text(f"{field} role names", role, allow_empty=False)
+        where = f"{field}.{name}"
+        if not isinstance(users, list):
+            raise Invalid(where, f"{where} must be a list of user ids")
+        mapping[name] = string_list(where, users)
+    return mapping

@@ -56,7 +56,7 @@ def catalog_input(body: Mapping[str, Any]) -> dict[str, Any]:
         raise Invalid("name", "name is required")
     fields: dict[str, Any] = {"name": _short("name", inner["name"])}
     if "url" in inner:
-        fields["url"] = None if inner["url"] in (None, "") else catalogs_service.site_url("url", inner["url"])
+        fields["url"] = v.nullable(catalogs_service.site_url)("url", inner["url"])  # blank clears it
     if "canvas_domain" in inner:
         fields["canvas_domain"] = v.nullable(_short)("canvas_domain", inner["canvas_domain"])
     if "canvas_id" in inner:

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from programhub.core.validation import NO_NUL_PATTERN, NOT_BLANK_PATTERN
+
 from programhub.dialects.catalog.accounts import ROOT_KEYS, SETTINGS
 from programhub.dialects.catalog.schemas import COURSE, FIELDS, PROGRAM
 
@@ -161,8 +163,8 @@ LINK = {"Link": {"description": "RFC 8288 links to the first, prev, next and las
 # Request schemas say as much as a schema can: a value that fits one is accepted unless it
 # names something that does not exist (an unknown catalog or requirement id), clashes
 # (a listing path already taken), or breaks a rule between fields (a window out of order).
-NO_NUL = "^[^\\u0000]*$"
-NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+NO_NUL = NO_NUL_PATTERN
+NOT_BLANK = NOT_BLANK_PATTERN  # blank as the core's check means it (not quite regex \s)
 INT32 = 2**31 - 1
 
 
@@ -186,9 +188,9 @@ def _whole(minimum: int, digits: str) -> dict[str, Any]:
 
 _TRUTHY = {"anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]},
                      {"type": "string", "enum": ["true", "false", "1", "0", "t", "f", "yes", "no", "on", "off"]}]}
-_COUNT = _whole(0, r"^\d{1,9}$")
-_ID = _whole(1, r"^[1-9]\d{0,8}$")
-_SIGNED = _whole(-INT32, r"^[+-]?\d{1,9}$")
+_COUNT = _whole(0, r"^\d{1,9}(\.0*)?$")
+_ID = _whole(1, r"^[1-9]\d{0,8}(\.0*)?$")
+_SIGNED = _whole(-INT32, r"^[+-]?\d{1,9}(\.0*)?$")
 _MONEY = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 99999999.99, "multipleOf": 0.01},
                     {"type": "string", "pattern": r"^\d{1,8}(\.\d{1,2})?$"}]}
 _QUANTITY = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 99999999, "multipleOf": 0.01},
@@ -199,11 +201,14 @@ _MOMENT = {
 }
 
 
-def _ids(*, at_least_one: bool) -> dict[str, Any]:
+def _ids(*, at_least_one: bool, unique: bool = False) -> dict[str, Any]:
     items = r"[1-9]\d{0,8}(\s*,\s*[1-9]\d{0,8})*"
+    listed: dict[str, Any] = {"type": "array", "items": _ID, "maxItems": 1000, "minItems": 1 if at_least_one else 0}
+    if unique:  # as far as a schema can say it: 3 and "3" are one id too
+        listed["uniqueItems"] = True
     return {
         "anyOf": [
-            {"type": "array", "items": _ID, "maxItems": 1000, "minItems": 1 if at_least_one else 0},
+            listed,
             {"type": "string", "pattern": f"^\\s*{items}\\s*$" if at_least_one else f"^\\s*({items})?\\s*$",
              "description": "comma-separated ids"},
         ]
@@ -244,7 +249,7 @@ _FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
     "canvas_section_id": _clearable(_SIGNED),
     "canvas_course_id": _clearable(_SIGNED),
     "sequential": _TRUTHY,
-    "requirement_ids": _ids(at_least_one=False),
+    "requirement_ids": _ids(at_least_one=False, unique=True),
 }
 
 def _json_body(schema: dict[str, Any], *, required: bool = True, description: str | None = None) -> dict[str, Any]:
@@ -264,7 +269,9 @@ def listing_request(kind: str, *, create: bool) -> dict[str, Any]:
     inner: dict[str, Any] = {"type": "object", "properties": properties}
     if create:
         inner["required"] = ["title"]
-    schema = {"type": "object", "properties": {kind: inner}, "required": [kind]}
+    # `{"program": {...}}`, or the fields alone at the top level (as Rails wraps them).
+    schema = {"anyOf": [{"type": "object", "properties": {kind: inner}, "required": [kind]},
+                        {**inner, "not": {"required": [kind]}}]}
     return _json_body(schema, required=create, description=FORMS.format(kind=kind))
 
 
@@ -287,23 +294,24 @@ _SETTING_SCHEMAS = {
     for name, (default, _parse) in SETTINGS.items()
 }
 
-CATALOG_REQUEST = _json_body({
+_ACCOUNT = {
     "type": "object",
-    "required": [ROOT_KEYS[0]],
+    "required": ["name"],
     "properties": {
-        ROOT_KEYS[0]: {
-            "type": "object",
-            "required": ["name"],
-            "properties": {
-                "name": _text(255, blank=False),
-                "url": _clearable({"type": "string", "maxLength": 500,
-                                   "pattern": r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$"}),
-                "canvas_domain": _nullable(_text(255)),  # blank means null
-                "canvas_id": _clearable(_ID),
-                "settings": _nullable({"type": "object", "properties": _SETTING_SCHEMAS, "additionalProperties": False}),
-            },
-        }
+        "name": _text(255, blank=False),
+        "url": _clearable({"type": "string", "maxLength": 500,
+                           "pattern": r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$"}),
+        "canvas_domain": _nullable(_text(255)),  # blank means null
+        "canvas_id": _clearable(_ID),
+        "settings": _nullable({"type": "object", "properties": _SETTING_SCHEMAS, "additionalProperties": False}),
     },
-})
+}
+# `{"account": {...}}`, `{"catalog": {...}}` or the fields alone; `account` wins over `catalog`.
+CATALOG_REQUEST = _json_body({"anyOf": [
+    {"type": "object", "required": [ROOT_KEYS[0]], "properties": {ROOT_KEYS[0]: _ACCOUNT}},
+    {"type": "object", "required": [ROOT_KEYS[1]], "properties": {ROOT_KEYS[1]: _ACCOUNT},
+     "not": {"required": [ROOT_KEYS[0]]}},
+    {**_ACCOUNT, "not": {"anyOf": [{"required": [root]} for root in ROOT_KEYS]}},
+]})
 
 KIND_MODELS = {PROGRAM: (CatalogProgramBody, CatalogProgramList), COURSE: (CatalogCourseBody, CatalogCourseList)}

@@ -16,6 +16,7 @@ from programhub.core.errors import Invalid
 from programhub.core.listings import service as listings
 from programhub.core.listings.models import listings as listings_table
 from programhub.core.tenancy import Tenant
+from programhub.core.validation import NO_NUL_PATTERN, NOT_BLANK_PATTERN
 from programhub.dialects.record.errors import ALL_CODES, Missing
 from programhub.store import sqljson as sj
 from programhub.web.formats import iso_millis
@@ -254,7 +255,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": RecordError, "description": descriptions[status]} for status in statuses}
 
 
-_STRING = {"type": "string", "minLength": 1, "pattern": r"\S"}
+_STRING = {"type": "string", "minLength": 1, "pattern": NOT_BLANK_PATTERN}
 
 ISSUE_BODY: dict[str, Any] = {
     "type": "object",
@@ -283,7 +284,7 @@ PROGRAM_BODY: dict[str, Any] = {
     "required": ["name"],
     "properties": {
         "name": {**_STRING, "maxLength": 2000},
-        "description": {"type": ["string", "null"], "maxLength": 100_000},
+        "description": {"type": ["string", "null"], "maxLength": 100_000, "pattern": NO_NUL_PATTERN},
     },
 }
 

@@ -1,0 +1,364 @@
+"""Schema fuzzing: schemathesis generates valid and invalid requests for every operation of
+every dialect in /openapi.json, sends them with a valid key in the dialect's own header
+form, and requires that
+
+- nothing is a 5xx;
+- every status is documented for the operation, with a body (and Content-Type, and
+  headers) that matches the schema documented for that status;
+- every error is in the dialect's own envelope (checked against the dialect's rules, not
+  only against the document, so a loose document cannot hide a stray body);
+- invalid input is refused, and valid input is accepted unless it breaks a rule a schema
+  cannot state (a name already taken, an id that does not exist, ...), see ACCEPTED_REFUSALS.
+
+The run is bounded and repeatable: hypothesis derandomized, MAX_EXAMPLES per operation and
+generation mode, no shrinking. Strategies are built once per session (most of the cost)
+and reused for the second database. Every path id is, half of the time, replaced by one
+that exists (the demo organisation's data), so success answers are fuzzed too.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.specs.openapi import checks as openapi_checks
+
+from programhub.core.tenancy import Mode
+from programhub.demo import ensure_demo
+from programhub.store import Store
+from tests.dialects.webadmit.support import make_identity
+from tests.hardening.fuzz_dialects import (
+    AUTH_HEADERS,
+    CATALOG,
+    RECORD,
+    SUNBIRD,
+    WEBADMIT,
+    auth_headers,
+    dialect_of,
+    envelope_problem,
+)
+from tests.support import TenantKey, make_tenant_key
+
+# Cases per operation and mode (negative ones cost most to generate: each mutates the
+# schema). PROGRAMHUB_FUZZ_EXAMPLES=100 runs a deeper search by hand.
+_SCALE = int(os.environ.get("PROGRAMHUB_FUZZ_EXAMPLES", "12"))
+MAX_EXAMPLES = {GenerationMode.POSITIVE: _SCALE, GenerationMode.NEGATIVE: max(1, _SCALE * 2 // 3)}
+MODES = tuple(MAX_EXAMPLES)
+
+CHECKS = [
+    not_a_server_error,
+    openapi_checks.status_code_conformance,
+    openapi_checks.content_type_conformance,
+    openapi_checks.response_headers_conformance,
+    openapi_checks.response_schema_conformance,
+    openapi_checks.negative_data_rejection,
+]
+
+# Schema-valid requests a dialect may refuse, because the rule broken is one no schema can
+# state: each is described in the operation's documented error response.
+ACCEPTED_REFUSALS: dict[str, list[re.Pattern[str]]] = {
+    RECORD: [
+        re.compile(r"repeats the email of recipients\[\d+\]"),
+        re.compile(r"is not a valid email address: The (part|domain name) after the @-sign is (a special-use or reserved name|not valid)"),
+    ],
+    CATALOG: [
+        re.compile(r"^path '.*' is already taken in this catalog$"),
+        re.compile(r"^(account_id|associated_account_ids): no catalog with id \d+$"),
+        re.compile(r"^requirement_ids: no program or course with id \d+$"),
+        re.compile(r"^requirement_ids would (create a cycle|make the requirement tree)"),
+        re.compile(r"^requirement_ids lists \d+ more than once$"),  # "3, 3" or [3, "3"]
+        re.compile(r"^(program|course) [\d, ]+ does not exist and was not processed$"),
+        re.compile(r"^(enrollment_open_to|end_date) must not be before (enrollment_open_from|start_date)$"),
+    ],
+    SUNBIRD: [],
+    WEBADMIT: [],
+}
+
+
+@dataclass
+class Findings:
+    """What one run saw: cases per operation, statuses, and every failure (deduplicated)."""
+
+    cases: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def fail(self, label: str, kind: str, detail: str) -> None:
+        self.failures.setdefault(f"{label}: {kind}", detail[:3000])
+
+    @property
+    def total(self) -> int:
+        return sum(self.cases.values())
+
+
+@dataclass
+class Generated:
+    """One generated case, and (positive cases on id routes) which existing id to put in
+    its path: an index, so that each database's own ids can be substituted."""
+
+    case: Any
+    existing: int | None
+
+
+class _Fuzz:
+    """The schema and the generated cases, made on first use and replayed on the second
+    database (generation is most of the cost; the same inputs then meet both engines)."""
+
+    document: dict[str, Any] | None = None
+    schema: Any = None
+    cases: dict[tuple[str, GenerationMode], list[Generated]] = {}
+
+    @classmethod
+    def load(cls, app: FastAPI) -> Any:
+        document = app.openapi()
+        if cls.schema is None:
+            cls.document = document
+            cls.schema = schemathesis.openapi.from_dict(document)
+            # The key is the test's to send (valid, in the dialect's form), never generated.
+            cls.schema.config.generation.update(with_security_parameters=False)
+        assert document == cls.document, "the OpenAPI document differs between apps"
+        return cls.schema
+
+    @classmethod
+    def generate(cls, operation: Any, mode: GenerationMode, run: Any) -> None:
+        """Call `run(Generated)` for every case: drawn by hypothesis the first time,
+        replayed from the record afterwards."""
+        key = (operation.label, mode)
+        if key in cls.cases:
+            for generated in cls.cases[key]:
+                run(generated)
+            return
+        record: list[Generated] = []
+        # Positive cases name existing things half of the time (negative ones never: that
+        # could turn the one invalid part of a request into a valid one).
+        ids = st.none() if mode is GenerationMode.NEGATIVE else st.none() | st.integers(0, 1000)
+
+        @given(case=operation.as_strategy(generation_mode=mode), existing=ids)
+        @settings(
+            max_examples=MAX_EXAMPLES[mode],
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        def draw(case: Any, existing: int | None) -> None:
+            generated = Generated(case, existing)
+            record.append(generated)
+            run(generated)
+
+        try:
+            draw()
+        except Unsatisfiable:
+            # Only when nothing about the operation can be made invalid (one free-text
+            # path parameter, say): then not a single negative case exists.
+            assert mode is GenerationMode.NEGATIVE and not record, operation.label
+        cls.cases[key] = record
+
+
+def _operations(schema: Any) -> list[Any]:
+    """Every operation; those that retire or delete what they name last, so that the
+    others still find the existing data they are given."""
+
+    def destructive(operation: Any) -> int:
+        if operation.method.upper() == "DELETE" or operation.path.endswith("/delete"):
+            return 3
+        if operation.path.endswith("/remove"):  # a nomination, before its program goes
+            return 2
+        return 1 if operation.path.endswith(("/archived", "/unlist", "/publish")) else 0
+
+    return sorted((result.ok() for result in schema.get_all_operations()), key=destructive)
+
+
+# --- data that exists, for path parameters ------------------------------------------------
+
+
+def _demo_key(store: Store) -> TenantKey:
+    with store.write() as conn:
+        org = ensure_demo(conn).org
+    key = make_tenant_key(store, org.public_id, Mode.TEST)
+    make_identity(store, key.tenant, organization="Fuzz University")
+    return key
+
+
+@dataclass
+class Existing:
+    """Ids that exist, read through each dialect's own list routes: per path template,
+    and for the request bodies that name something (`programId`, `program_id`, ...)."""
+
+    paths: dict[str, list[str]]
+    bodies: dict[str, list[Any]]
+
+    def substitute(self, case: Any, index: int) -> None:
+        """Make `case` name existing things (the `index`th of each kind), in place."""
+        for name in case.path_parameters:
+            values = self.paths.get(case.operation.path)
+            if values:
+                case.path_parameters[name] = values[index % len(values)]
+        body = case.body if isinstance(case.body, dict) else None
+        path = case.operation.path
+        if body is None:
+            return
+        if path == "/api/external/issuance/credentials" and "programId" in body:
+            body["programId"] = self._pick("record programs", index)
+        elif path.endswith("/archived") and "product_ids" in body:
+            body["product_ids"] = [self._pick(path.split("/")[3], index)]
+        elif path.startswith("/program/v1/") and isinstance(body.get("request"), dict):
+            request = body["request"]
+            if path in ("/program/v1/nomination/update", "/program/v1/nomination/remove"):
+                nomination = self._pick("sunbird nominations", index)
+                for key in ("program_id", "organisation_id", "user_id"):
+                    if key in request:
+                        request[key] = nomination[key]
+            elif "program_id" in request:
+                request["program_id"] = self._pick("sunbird programs", index)
+
+    def _pick(self, kind: str, index: int) -> Any:
+        values = self.bodies[kind]
+        return values[index % len(values)]
+
+
+def _existing(client: Any, key: TenantKey) -> Existing:
+    record, catalog, webadmit = key.bearer, key.token, {"x-api-key": key.key}
+    base = "/api/external/issuance"
+    program_ids = [p["programId"] for p in client.get(f"{base}/programs", headers=record).json()["data"]]
+    batch_ids = [b["batchId"] for b in client.get(f"{base}/credentials", headers=record).json()["data"]]
+    recipient_ids = [
+        r["recipientId"]
+        for batch_id in batch_ids
+        for r in client.get(f"{base}/credentials/{batch_id}", headers=record).json()["data"]["recipients"]
+    ]
+    paths: dict[str, list[str]] = {
+        f"{base}/programs/{{programId}}": program_ids,
+        f"{base}/credentials/{{batchId}}": batch_ids,
+        "/credentials/{recipientId}": recipient_ids,
+    }
+    bodies: dict[str, list[Any]] = {"record programs": program_ids}
+    # A course no program requires, so that DELETE has one to succeed on (the demo's are all required).
+    assert client.post("/api/v1/courses", json={"course": {"title": "Fuzz course"}}, headers=catalog).status_code == 201
+    required = {
+        requirement["id"]
+        for program in client.get("/api/v1/programs?per_page=100", headers=catalog).json()["programs"]
+        for requirement in program["requirements"]
+    }
+    for kind in ("programs", "courses", "catalogs"):
+        listed = client.get(f"/api/v1/{kind}?per_page=100", headers=catalog).json()[kind]
+        # Path ids are listings no other requires, so that every operation on them can succeed.
+        paths[f"/api/v1/{kind}/{{id}}"] = [str(item["id"]) for item in listed if kind == "catalogs" or item["id"] not in required]
+        bodies[kind] = [item["id"] for item in listed]
+    listed = client.post("/program/v1/list", json={"request": {"filters": {}}}, headers=record).json()
+    sunbird_programs = [p["program_id"] for p in listed["result"]["programs"]]
+    paths["/program/v1/read/{program_id}"] = bodies["sunbird programs"] = sunbird_programs
+    nominations = client.post("/program/v1/nomination/list", json={"request": {}}, headers=record).json()["result"]
+    bodies["sunbird nominations"] = nominations
+    identities = client.get("/api/v1/user_identities", headers=webadmit).json()["user_identities"]
+    for route in ("programs", "organizations"):
+        paths[f"/api/v1/user_identities/{{user_identity_id}}/{route}"] = [str(i["id"]) for i in identities]
+    assert all(paths.values()) and all(bodies.values()), (paths, bodies)
+    return Existing(paths, bodies)
+
+
+# --- one case ----------------------------------------------------------------------------
+
+
+def _refusal_messages(dialect: str, body: Any) -> list[str]:
+    if dialect == RECORD:
+        return [str(body.get("message", ""))]
+    if dialect == CATALOG:
+        return [str(item.get("message")) for item in body.get("errors", [])]
+    if dialect == SUNBIRD:
+        return [str(body.get("params", {}).get("errmsg"))]
+    return [str(body)]
+
+
+def _is_accepted_refusal(dialect: str, response: Any) -> bool:
+    try:
+        messages = _refusal_messages(dialect, response.json())
+    except ValueError:
+        return False
+    return bool(messages) and all(
+        any(pattern.search(message) for pattern in ACCEPTED_REFUSALS[dialect]) for message in messages
+    )
+
+
+@dataclass
+class Target:
+    """Where this run sends its cases: an app, a key, the ids that exist there."""
+
+    app: FastAPI
+    key: TenantKey
+    existing: Existing
+    findings: Findings = field(default_factory=Findings)
+
+
+def _run_case(generated: Generated, mode: GenerationMode, target: Target) -> None:
+    case, findings = generated.case, target.findings
+    label = case.operation.label
+    dialect = dialect_of(case.operation.path)
+    # The case is replayed on the other database: change it for this call only.
+    saved = dict(case.headers or {}), dict(case.path_parameters or {}), copy.deepcopy(case.body)
+    assert not {name.lower() for name in saved[0]} & set(AUTH_HEADERS), saved[0]
+    if generated.existing is not None:
+        target.existing.substitute(case, generated.existing)
+    headers = auth_headers(dialect, target.key)
+    try:
+        findings.cases[label] += 1
+        response = case.call(app=target.app, headers=headers)
+        _judge(case, mode, dialect, response, headers, target)
+    finally:
+        case.headers.clear()
+        case.headers.update(saved[0])
+        case.path_parameters.clear()
+        case.path_parameters.update(saved[1])
+        case.body = saved[2]
+
+
+def _judge(case: Any, mode: GenerationMode, dialect: str, response: Any, headers: dict[str, str], target: Target) -> None:
+    label, findings, status = case.operation.label, target.findings, response.status_code
+    findings.statuses[(label, status)] += 1
+    curl = case.as_curl_command(headers=headers)
+    try:
+        case.validate_response(response, checks=CHECKS, headers=headers, transport_kwargs={"app": target.app})
+    except FailureGroup as failures:
+        for failure in failures.exceptions:
+            findings.fail(label, type(failure).__name__, f"{failure}\n{curl}")
+    if status >= 400:
+        content_type = (response.headers.get("content-type") or [None])[0]
+        problem = envelope_problem(dialect, status, content_type, response.content)
+        if problem:
+            findings.fail(label, "envelope", f"{problem}\n{curl}")
+    if mode is GenerationMode.POSITIVE and status in (400, 422) and not _is_accepted_refusal(dialect, response):
+        findings.fail(label, f"valid input refused ({status})", f"{response.content[:500]!r}\n{curl}")
+
+
+def test_schemathesis_every_operation_of_every_dialect(app: FastAPI, client: Any, store: Store, backend: str) -> None:
+    key = _demo_key(store)
+    target = Target(app, key, _existing(client, key))
+    schema = _Fuzz.load(app)
+    operations = _operations(schema)
+    assert {dialect_of(op.path) for op in operations} == {RECORD, CATALOG, SUNBIRD, WEBADMIT}
+    for operation in operations:
+        for mode in MODES:
+            _Fuzz.generate(operation, mode, lambda generated, mode=mode: _run_case(generated, mode, target))
+
+    findings = target.findings
+    print(f"\nschemathesis on {backend}: {findings.total} generated cases over {len(operations)} operations")
+    assert not findings.failures, "\n\n".join(f"== {where}\n{detail}" for where, detail in findings.failures.items())
+    labels = {op.label for op in operations}
+    assert set(findings.cases) == labels
+    assert findings.total >= len(operations) * MAX_EXAMPLES[GenerationMode.POSITIVE]
+    successes = {label for (label, status), _n in findings.statuses.items() if status < 300}
+    assert successes == labels, "never answered 2xx: " + ", ".join(sorted(labels - successes))
