@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
@@ -51,10 +52,19 @@ def emit_json(value: dict[str, Any]) -> None:
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     view = Table(title=title)
     for column in columns:
-        view.add_column(column, overflow="fold")
+        # Ids stay whole on one line, so they can be copied into the next command.
+        view.add_column(column, overflow="fold", no_wrap=column.lower() in ("id", "org", "key", "prefix"))
     for row in rows:
-        view.add_row(*("" if value is None else str(value) for value in row))
+        view.add_row(*(_cell(value) for value in row))
     console.print(view)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z"
+    return str(value)
 
 
 def open_configured_store() -> Store:
@@ -142,7 +152,7 @@ def orgs_list(as_json: JsonFlag = False) -> None:
         emit_json({"organisations": [_org_json(org) for org in found]})
     else:
         table("Organisations", ("id", "name", "state", "created"),
-              [(o.public_id, o.name, o.state, o.created_at.isoformat()) for o in found])
+              [(o.public_id, o.name, o.state, o.created_at) for o in found])
 
 
 def _set_org_state(org_id: str, state: str, as_json: bool) -> None:
@@ -212,9 +222,8 @@ def keys_list(
         emit_json({"keys": [_key_json(key) for key in found]})
     else:
         table(f"Keys of {org}", ("id", "mode", "prefix", "label", "created", "revoked", "last used"),
-              [(k.id, k.mode.value, k.prefix + "…", k.label, k.created_at.isoformat(),
-                k.revoked_at.isoformat() if k.revoked_at else "",
-                k.last_used_at.isoformat() if k.last_used_at else "") for k in found])
+              [(k.id, k.mode.value, k.prefix + "…", k.label, k.created_at, k.revoked_at, k.last_used_at)
+               for k in found])
 
 
 @keys_app.command("revoke")
@@ -366,7 +375,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         fail(f"database error: {reason}")
     except OSError as exc:
-        fail(f"{exc.strerror or exc}")
+        where = f": {exc.filename}" if exc.filename else ""
+        fail(f"{exc.strerror or exc}{where}")
     except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
         if _is_usage_error(exc):
             message = " ".join(exc.format_message().split())  # type: ignore[attr-defined]

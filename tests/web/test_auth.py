@@ -25,6 +25,8 @@ def _headers_forms(key: str) -> list[dict[str, str]]:
         {"Authorization": f'Token token="{key}"'},
         {"Authorization": f"Token token={key}"},
         {"Authorization": f'Token token = "{key}"'},
+        {"Authorization": f"Token token='{key}'"},
+        {"Authorization": f'Token token="{key}", nonce="abc"'},
     ]
 
 
@@ -43,6 +45,8 @@ def test_every_accepted_header_form_authenticates(client: TestClient, tenants: T
         ({"Authorization": "Bearer"}, "malformed"),
         ({"Authorization": "Bearer not-a-key"}, "malformed"),
         ({"Authorization": 'Token token=""'}, "malformed"),
+        ({"Authorization": 'Token token="sk_test_aaa\''}, "malformed"),
+        ({"Authorization": 'Token nonce="x"'}, "malformed"),
         ({"X-Api-Key": "sk_test_short"}, "malformed"),
         ({"X-Api-Key": "sk_prod_" + "a" * 40}, "malformed"),
         ({"X-Api-Key": "sk_test_" + "a" * 40}, "unknown"),

@@ -48,7 +48,8 @@ def test_auth_failures_per_dialect(reason: AuthFailureReason) -> None:
     [
         ("/api/external/issuance/nope", lambda b: b["code"] == "NOT_FOUND" and b["success"] is False),
         ("/api/v1/nope", lambda b: b["errors"][0]["message"]),
-        ("/program/v1/nope", lambda b: b["responseCode"] == "RESOURCE_NOT_FOUND" and b["id"] == "api.program.nope"),
+        ("/program/v1/nope", lambda b: b["responseCode"] == "RESOURCE_NOT_FOUND" and b["id"] == "api.program.unknown"),
+        ("/program/v1/nomination/nope", lambda b: b["id"] == "api.nomination.unknown"),
         ("/api/v1/user_identities/1/nope", lambda b: b == {"message": "Not Found"}),
         ("/nowhere", lambda b: b["error"]["code"] == "not_found"),
     ],
@@ -78,3 +79,27 @@ def test_405_names_every_method_of_the_path(client: TestClient, method: str, pat
     response = client.request(method, path)
     assert response.status_code == 405
     assert response.headers["allow"] == allowed
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/external/issuance/programs/", 401),
+        ("GET", "/api/v1/programs/", 401),
+        ("POST", "/program/v1/list/", 401),
+        ("GET", "/api/v1/user_identities/", 401),
+        ("GET", "/credentials/rec_1779175802952_zlymqs/", 404),
+        ("GET", "/healthz/", 200),
+    ],
+)
+def test_a_trailing_slash_is_ignored_never_redirected(client: TestClient, method: str, path: str, status: int) -> None:
+    response = client.request(method, path, follow_redirects=False)
+    assert response.status_code == status
+    assert "location" not in response.headers
+
+
+def test_head_is_answered_as_get_without_the_body(client: TestClient) -> None:
+    get, head = client.get("/healthz"), client.head("/healthz")
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-length"] == get.headers["content-length"] == str(len(get.content))
+    assert client.head("/api/v1/programs").status_code == 401  # as GET without a key

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import orjson
 import pytest
@@ -38,13 +39,27 @@ def test_one_access_log_line_per_request_without_secrets(
     with caplog.at_level(logging.INFO, logger="programhub.access"):
         client.get("/api/external/issuance/programs?x=1", headers=tenants.a_test.bearer)
         client.get("/api/external/issuance/programs", headers={"X-Api-Key": "sk_test_" + "q" * 40})
+        client.get(f"/api/v1/user_identities/{tenants.a_test.key}/programs")  # a key pasted into the path
     lines = [orjson.loads(r.getMessage()) for r in caplog.records if r.name == "programhub.access"]
-    assert len(lines) == 2
-    assert set(lines[0]) == {"method", "path", "status", "duration_ms", "org"}
+    assert len(lines) == 3
+    assert set(lines[0]) == {"time", "method", "path", "status", "duration_ms", "org"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", lines[0]["time"])
     assert lines[0]["path"] == "/api/external/issuance/programs"
     assert lines[0]["status"] == 200 and lines[0]["org"] == tenants.a_test.org
     assert lines[1]["status"] == 401 and lines[1]["org"] is None
+    assert lines[2]["path"] == "/api/v1/user_identities/sk_test_…/programs"
     assert all(tenants.a_test.key not in r.getMessage() and "qqqq" not in r.getMessage() for r in caplog.records)
+
+
+def test_the_access_log_names_a_suspended_organisation(
+    client: TestClient, store: Store, tenants: Tenants, caplog: pytest.LogCaptureFixture
+) -> None:
+    with store.write() as conn:
+        conn.execute(sa.update(organisations).where(organisations.c.public_id == tenants.a_test.org).values(state="suspended"))
+    with caplog.at_level(logging.INFO, logger="programhub.access"):
+        assert client.get("/api/external/issuance/programs", headers=tenants.a_test.bearer).status_code == 403
+    (line,) = [orjson.loads(r.getMessage()) for r in caplog.records if r.name == "programhub.access"]
+    assert (line["status"], line["org"]) == (403, tenants.a_test.org)
 
 
 def test_oversized_body_is_refused_before_parsing(settings: Settings, store: Store, tenants: Tenants) -> None:

@@ -44,10 +44,11 @@ _MESSAGES = {
 
 
 class AuthFailure(Exception):
-    def __init__(self, reason: AuthFailureReason) -> None:
+    def __init__(self, reason: AuthFailureReason, org_public_id: str | None = None) -> None:
         super().__init__(_MESSAGES[reason])
         self.reason = reason
         self.message = _MESSAGES[reason]
+        self.org_public_id = org_public_id  # known when the key is valid (a suspended organisation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ def authenticate(store: Store, secret: str) -> Principal:
     if revoked_at is not None:
         raise AuthFailure(AuthFailureReason.REVOKED)
     if state != "active":
-        raise AuthFailure(AuthFailureReason.SUSPENDED)
+        raise AuthFailure(AuthFailureReason.SUSPENDED, org_public_id)
     now = utcnow()
     if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
         with store.write() as conn:

@@ -11,13 +11,24 @@ class DomainError(Exception):
         self.message = message
 
 
+MAX_SHOWN_ID = 64
+
+
+def shown_identifier(identifier: object) -> str:
+    """An id as messages may repeat it: control characters escaped, and cut short, since
+    a caller can send any text as an id and should not get megabytes of it echoed back."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(identifier))
+    return text if len(text) <= MAX_SHOWN_ID else text[: MAX_SHOWN_ID - 1] + "…"
+
+
 class NotFound(DomainError):
-    """The id does not exist for this tenant (which includes: it belongs to another one)."""
+    """The id does not exist for this tenant (which includes: it belongs to another one).
+    `identifier` is the id as messages show it (see shown_identifier)."""
 
     def __init__(self, kind: str, identifier: object) -> None:
-        super().__init__(f"{kind} {identifier!s} not found")
+        self.identifier = shown_identifier(identifier)
+        super().__init__(f"{kind} {self.identifier} not found")
         self.kind = kind
-        self.identifier = identifier
 
 
 class Invalid(DomainError):

@@ -1,7 +1,8 @@
 """The one authentication dependency every dialect uses.
 
 Accepted forms: `Authorization: Bearer <key>`, `Authorization: Token token="<key>"` (quotes
-optional) and `X-Api-Key: <key>` (header names are case-insensitive in HTTP).
+optional, single or double; options after a comma ignored) and `X-Api-Key: <key>` (header
+names are case-insensitive in HTTP).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from starlette.datastructures import Headers
 from programhub.core.auth import AuthFailure, AuthFailureReason, Principal, authenticate
 from programhub.web.deps import get_store
 
-_TOKEN_CREDENTIALS = re.compile(r'^token\s*=\s*"?([^"\s]*)"?$', re.IGNORECASE)
+# `token="k"`, `token=k` or `token='k'`, optionally followed by `, name="value"` options
+# (Rails' token parser allows them, e.g. a nonce; programhub ignores them).
+_TOKEN_CREDENTIALS = re.compile(r"""^token\s*=\s*(["']?)([^"',\s]*)\1\s*(?:,.*)?$""", re.IGNORECASE | re.DOTALL)
 
 # Declared for the OpenAPI document; the header parsing below is what decides.
 _bearer_scheme = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
@@ -33,8 +36,8 @@ def key_from_headers(headers: Headers) -> str:
             return credentials
         if scheme.lower() == "token":
             match = _TOKEN_CREDENTIALS.match(credentials)
-            if match and match.group(1):
-                return match.group(1)
+            if match and match.group(2):
+                return match.group(2)
         if not headers.get("x-api-key"):
             raise AuthFailure(AuthFailureReason.MALFORMED)
     api_key = (headers.get("x-api-key") or "").strip()
@@ -48,7 +51,11 @@ def require_principal(
     _bearer: Annotated[object, Security(_bearer_scheme)] = None,
     _api_key: Annotated[object, Security(_api_key_scheme)] = None,
 ) -> Principal:
-    principal = authenticate(get_store(request), key_from_headers(request.headers))
+    try:
+        principal = authenticate(get_store(request), key_from_headers(request.headers))
+    except AuthFailure as failure:
+        request.state.org = failure.org_public_id  # for the access log
+        raise
     request.state.org = principal.tenant.org_public_id
     return principal
 

@@ -5,7 +5,7 @@ routes escapes unrendered: every failure leaves in that dialect's own envelope."
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 
 from programhub.core.auth import AuthFailure
 from programhub.core.errors import Conflict, DomainError, Invalid, NotFound
@@ -46,6 +46,10 @@ class DialectErrors:
     def render(self, request: Request, problem: Problem) -> Response:
         raise NotImplementedError  # pragma: no cover - every dialect overrides it
 
+    async def before_unrouted(self, request: Request) -> None:
+        """Called before a failure no route saw (an unknown path, a wrong method) is
+        rendered: the place for async work a dialect needs first (reading the body)."""
+
     def auth_failure(self, request: Request, failure: AuthFailure) -> Response:
         kind = ProblemKind.FORBIDDEN if failure.reason.forbidden else ProblemKind.UNAUTHORIZED
         return self.render(request, Problem(kind, failure.message))
@@ -67,7 +71,7 @@ class DialectErrors:
         detail = exc.detail if isinstance(exc.detail, str) else kind.value.replace("_", " ")
         response = self.render(request, Problem(kind, detail))
         response.headers.update(exc.headers or {})
-        if exc.status_code == 405:
+        if exc.status_code == 405 and not isinstance(exc, MethodNotAllowed):
             response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
 
@@ -75,13 +79,22 @@ class DialectErrors:
 _METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 
 
-def allowed_methods(request: Request) -> list[str]:
-    """Every method some route answers on this path. RFC 9110 wants them all in a 405's
-    `Allow`; Starlette names only those of the first route whose path matched."""
+class MethodNotAllowed(HTTPException):
+    """A 405 whose `Allow` the raiser already knows (a route answering for others)."""
+
+    def __init__(self, allowed: Sequence[str]) -> None:
+        super().__init__(405, headers={"Allow": ", ".join(allowed)})
+
+
+def allowed_methods(request: Request, routes: Sequence[BaseRoute] | None = None) -> list[str]:
+    """Every method some route (of the app, or of `routes`) answers on this path. RFC 9110
+    wants them all in a 405's `Allow`; Starlette names only those of the first route whose
+    path matched."""
+    routes = request.app.routes if routes is None else routes
     return [
         method
         for method in _METHODS
-        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.routes)
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
     ]
 
 
@@ -151,3 +164,8 @@ class Dialect:
     prefixes: tuple[str, ...]  # paths this dialect answers for, including unknown ones
     router: APIRouter
     errors: DialectErrors
+    # Further paths it answers for with another renderer (Record's HTML credential pages).
+    other_prefixes: tuple[tuple[str, DialectErrors], ...] = ()
+
+    def error_prefixes(self) -> tuple[tuple[str, DialectErrors], ...]:
+        return (*((prefix, self.errors) for prefix in self.prefixes), *self.other_prefixes)

@@ -16,7 +16,7 @@ from programhub.web.responses import JSONResponse
 
 
 class NeutralErrors(DialectErrors):
-    """For paths no dialect owns (health checks, the credential pages' neighbours)."""
+    """For paths no dialect owns (health checks, unknown paths outside every prefix)."""
 
     def render(self, request: Request, problem: Problem) -> Response:
         return JSONResponse({"error": {"code": problem.kind.value, "message": problem.message}}, problem.status)
@@ -28,15 +28,18 @@ NEUTRAL = NeutralErrors()
 def errors_for_path(dialects: Sequence[Dialect], path: str) -> DialectErrors:
     best: tuple[int, DialectErrors] = (-1, NEUTRAL)
     for dialect in dialects:
-        for prefix in dialect.prefixes:
+        for prefix, errors in dialect.error_prefixes():
             if (path == prefix or path.startswith(prefix + "/")) and len(prefix) > best[0]:
-                best = (len(prefix), dialect.errors)
+                best = (len(prefix), errors)
     return best[1]
 
 
 def install_error_handlers(app: FastAPI, dialects: Sequence[Dialect]) -> None:
     async def handle(request: Request, exc: Exception) -> Response:
-        return render_exception(errors_for_path(dialects, request.url.path), request, exc)
+        errors = errors_for_path(dialects, request.url.path)
+        if isinstance(exc, HTTPException):  # raised by routing: no route read the request
+            await errors.before_unrouted(request)
+        return render_exception(errors, request, exc)
 
     app.add_exception_handler(HTTPException, handle)
     app.add_exception_handler(RequestValidationError, handle)

@@ -1,8 +1,10 @@
-"""Pure ASGI middleware (no per-request task overhead): body-size limit and access log."""
+"""Pure ASGI middleware (no per-request task overhead): lenient routing, body-size limit and
+access log."""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 
@@ -10,11 +12,45 @@ import orjson
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from programhub.core.clock import utcnow
 from programhub.web.dialect import Dialect
 from programhub.web.errors import errors_for_path
+from programhub.web.formats import iso_millis
 from programhub.web.problems import BodyTooLarge, Problem, ProblemKind
 
 access_log = logging.getLogger("programhub.access")
+
+
+class LenientRoutingMiddleware:
+    """What clients of Rails and Express services count on, since those frameworks do it:
+    a trailing slash is ignored (`/api/v1/programs/` is `/api/v1/programs`, never a
+    redirect), and HEAD is answered as GET is, without the body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if len(path) > 1 and path.endswith("/"):
+            scope = {**scope, "path": path.rstrip("/") or "/"}
+            if scope.get("raw_path"):
+                scope["raw_path"] = scope["raw_path"].rstrip(b"/") or b"/"
+        if scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}
+            send = _without_body(send)
+        await self.app(scope, receive, send)
+
+
+def _without_body(send: Send) -> Send:
+    async def send_headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_headers_only
 
 
 class BodyLimitMiddleware:
@@ -65,9 +101,14 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+# A key pasted into a URL path by mistake must not reach the log either.
+_SECRET_IN_PATH = re.compile(r"(sk_(?:test|live)_)[A-Za-z0-9]+")
+
+
 class AccessLogMiddleware:
-    """One JSON line per request: method, path, status, duration, organisation.
-    Never headers, query strings or bodies, so a key cannot end up in the log."""
+    """One JSON line per request: time, method, path, status, duration, organisation.
+    Never headers, query strings or bodies, and key-shaped path segments are masked, so a
+    key cannot end up in the log."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -76,6 +117,7 @@ class AccessLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started_at = iso_millis(utcnow())
         started = time.perf_counter()
         status = 500
 
@@ -91,8 +133,9 @@ class AccessLogMiddleware:
             if access_log.isEnabledFor(logging.INFO):
                 state = scope.get("state") or {}
                 line = {
+                    "time": started_at,
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": _SECRET_IN_PATH.sub(r"\1…", scope["path"]),
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "org": state.get("org"),
