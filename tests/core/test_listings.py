@@ -43,7 +43,7 @@ def test_create_applies_defaults_and_folded_search_columns(store: Store, tenants
         ({"name": "ok", "start_date": datetime(2025, 1, 1)}, "start_date"),
         ({"name": "ok", "config": {"a": "\x00"}}, "config"),
         ({"name": "ok", "config": []}, "config"),
-        ({"name": "ok", "rolemapping": {"REVIEWER": "u1"}}, "rolemapping"),
+        ({"name": "ok", "rolemapping": {"REVIEWER": "u1"}}, "rolemapping.REVIEWER"),
         ({"name": "ok", "credits": float("nan")}, "credits"),
     ],
 )

@@ -82,6 +82,8 @@ def test_catalog_pages(client: TestClient, tenants: Tenants) -> None:
         ({"account": {"name": "N", "url": "ftp://x.example"}}, "url must be an absolute http or https URL without query or fragment", "url"),
         ({"account": {"name": "N", "url": "https://x.example/?a=1"}}, "url must be an absolute http or https URL without query or fragment", "url"),
         ({"account": {"name": "N", "url": "/relative"}}, "url must be an absolute http or https URL without query or fragment", "url"),
+        ({"account": {"name": "N", "url": "http://[::1"}}, "url must be an absolute http or https URL without query or fragment", "url"),
+        ({"account": {"name": "N", "url": "http://x.example:99999"}}, "url must be an absolute http or https URL without query or fragment", "url"),
         ({"account": {"name": "N", "canvas_id": 0}}, "canvas_id must be between 1 and 2147483647", "canvas_id"),
         ({"account": {"name": "N", "canvas_id": "abc"}}, "canvas_id must be a whole number", "canvas_id"),
         ({"account": {"name": "N", "settings": []}}, "settings must be an object", "settings"),

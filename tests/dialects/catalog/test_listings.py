@@ -60,6 +60,11 @@ def test_a_program_with_every_field_sent_as_text(client: TestClient, tenants: Te
     assert_json_equal(unstamped(created), expected)
 
 
+def test_whole_numbers_may_be_sent_with_a_zero_fraction_in_either_form(client: TestClient, tenants: Tenants) -> None:
+    created = create(client, tenants.a_test, "course", title="T", enrollment_cap="150.0", waitlist_cap=5.0, list_order="-2.00")
+    assert (created["enrollment_cap"], created["waitlist_cap"], created["list_order"]) == (150, 5, -2)
+
+
 def test_a_listing_with_only_a_title_gets_defaults_and_a_path(client: TestClient, tenants: Tenants) -> None:
     key = tenants.a_test
     created = create(client, key, "program", title="Intro to Ünïcode: 101")
@@ -175,6 +180,7 @@ def test_listing_path_is_unique_per_catalog_and_kind(client: TestClient, tenants
         ({"title": "T", "enrollment_cap": -1}, "enrollment_cap must not be negative", "enrollment_cap"),
         ({"title": "T", "enrollment_cap": 2**40}, "enrollment_cap must be between -2147483648 and 2147483647", "enrollment_cap"),
         ({"title": "T", "enrollment_cap": 1.5}, "enrollment_cap must be a whole number", "enrollment_cap"),
+        ({"title": "T", "enrollment_cap": "1.5"}, "enrollment_cap must be a whole number", "enrollment_cap"),
         ({"title": "T", "enrollment_fee": "free"}, "enrollment_fee must be a number", "enrollment_fee"),
         ({"title": "T", "enrollment_fee": "1.005"}, "enrollment_fee must have at most two decimal places", "enrollment_fee"),
         ({"title": "T", "enrollment_fee": -1}, "enrollment_fee must not be negative", "enrollment_fee"),

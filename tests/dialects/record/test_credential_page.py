@@ -168,7 +168,7 @@ def test_accept_chooses_json_or_html(client: TestClient, tenants: Tenants, progr
 
 def test_an_unknown_credential_is_a_404_page_or_json(client: TestClient, tenants: Tenants) -> None:
     for recipient_id, echoed in (
-        ("rec_1779175802952_zlymqs", "rec_1779175802952_zlymqs"), ("nope", "nope"), ("x" * 300, "x" * 300), ("%00", "\x00"),
+        ("rec_1779175802952_zlymqs", "rec_1779175802952_zlymqs"), ("nope", "nope"), ("x" * 300, "x" * 63 + "…"), ("%00", "\\x00"),
     ):
         response = client.get(f"/credentials/{recipient_id}")
         assert response.status_code == 404
@@ -241,7 +241,26 @@ def test_an_unreachable_database_is_a_503_page_or_json(
     assert response.json() == error("SERVICE_UNAVAILABLE", "The service is temporarily unavailable; try again shortly.")
 
 
-def test_other_methods_are_refused(client: TestClient, tenants: Tenants, program_id: str) -> None:
+def test_other_methods_are_refused_as_a_page_or_in_records_json(client: TestClient, tenants: Tenants, program_id: str) -> None:
     recipient_id = issue_one(client, tenants.a_test, program_id, "Ada")["recipients"][0]["recipientId"]
-    assert client.delete(f"/credentials/{recipient_id}").status_code == 405
+    page = client.delete(f"/credentials/{recipient_id}")
+    assert (page.status_code, page.headers["content-type"], page.headers["allow"]) == (405, "text/html; charset=utf-8", "GET")
+    assert read_page(page.text).lines[0] == "Something went wrong"
+    as_json = client.post(f"/credentials/{recipient_id}", headers={"Accept": "application/json"})
+    assert (as_json.status_code, as_json.json()) == (405, error("METHOD_NOT_ALLOWED", "Method Not Allowed."))
     assert client.get(f"/credentials/{recipient_id}").status_code == 200
+
+
+def test_head_answers_like_get_without_the_body(client: TestClient, tenants: Tenants, program_id: str) -> None:
+    recipient_id = issue_one(client, tenants.a_test, program_id, "Ada")["recipients"][0]["recipientId"]
+    head = client.head(f"/credentials/{recipient_id}")
+    assert (head.status_code, head.headers["content-type"], head.content) == (200, "text/html; charset=utf-8", b"")
+
+
+@pytest.mark.parametrize("path", ["/credentials", "/credentials/rec_1/more", "/credentials/a/b/c"])
+def test_other_paths_under_credentials_are_the_404_page(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert (response.status_code, response.headers["content-type"]) == (404, "text/html; charset=utf-8")
+    assert read_page(response.text).lines[2] == "There is no credential at this address. Check that the link was copied completely."
+    as_json = client.get(path, headers={"Accept": "application/json"})
+    assert (as_json.status_code, as_json.json()["code"]) == (404, "NOT_FOUND")

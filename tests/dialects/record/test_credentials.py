@@ -119,7 +119,7 @@ def test_unknown_batch_is_not_found(client: TestClient, tenants: Tenants) -> Non
     for batch_id in ("batch_1779175802952_zlymqs", "rec_1779175802952_zlymqs", "x" * 41, "%00"):
         response = client.get(f"{BASE}/credentials/{batch_id}", headers=tenants.a_test.bearer)
         assert response.status_code == 404
-        echoed = "\x00" if batch_id == "%00" else batch_id
+        echoed = "\\x00" if batch_id == "%00" else batch_id  # control characters escaped
         assert response.json() == error("NOT_FOUND", f"Batch {echoed} not found.")
 
 
@@ -257,9 +257,10 @@ def test_a_body_without_content_type_is_still_read_as_json(client: TestClient, t
 
 
 def test_unknown_programme_is_not_found(client: TestClient, store: Store, tenants: Tenants) -> None:
-    for program in ("prog_1779175802952_zlymqs", "not an id", "x" * 41, "a\u0000b"):
+    for program, echoed in (("prog_1779175802952_zlymqs", "prog_1779175802952_zlymqs"), ("not an id", "not an id"),
+                            ("x" * 41, "x" * 41), ("a\u0000b", "a\\x00b"), ("y" * 100_000, "y" * 63 + "…")):
         response = client.post(f"{BASE}/credentials", json=issue_body(program), headers=tenants.a_test.bearer)
-        assert (response.status_code, response.json()) == (404, error("NOT_FOUND", f"Program {program} not found."))
+        assert (response.status_code, response.json()) == (404, error("NOT_FOUND", f"Program {echoed} not found."))
     assert count_rows(store, credential_batches) == 0
 
 

@@ -103,8 +103,8 @@ def test_programmes_of_every_dialect_appear_but_not_courses_retired_or_deleted(
 UNKNOWN_IDS = [
         ("prog_1779175802952_zlymqs", "prog_1779175802952_zlymqs"),
         ("nope", "nope"),
-        ("x" * 300, "x" * 300),
-        ("%00", "\x00"),
+        ("x" * 300, "x" * 63 + "…"),  # echoed cut short
+        ("%00", "\\x00"),  # control characters escaped
         ("prog_1%27%20OR%201=1", "prog_1' OR 1=1"),
     ]
 

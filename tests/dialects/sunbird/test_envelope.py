@@ -61,6 +61,11 @@ def test_msgid_is_echoed_on_success_and_on_every_failure(client: TestClient, ten
             "No API key was given.", code="UNAUTHORIZED", msgid="m-3")
     failure(post(client, "/update", {"program_id": "none"}, me, msgid="m-4"), 404, "api.program.update", "ERR_PROGRAM_NOT_FOUND",
             "Program none not found.", code="RESOURCE_NOT_FOUND", msgid="m-4")
+    # Answers no route gave: an unknown path, a wrong method.
+    failure(post(client, "/nope", {}, me, msgid="m-5"), 404, "api.program.unknown", "ERR_NOT_FOUND", "Not Found",
+            code="RESOURCE_NOT_FOUND", msgid="m-5")
+    failure(post(client, "/read/x", {}, me, msgid="m-6"), 405, "api.program.read", "ERR_METHOD_NOT_ALLOWED",
+            "Method Not Allowed", msgid="m-6")
     # Without params.msgid the echo is null.
     answer(post(client, "/list", {"filters": {}}, me), "api.program.list", {"count": 0, "programs": []})
 

@@ -91,10 +91,29 @@ def catalogue(client: TestClient, store: Store, tenants: Tenants) -> Catalogue:
     return Catalogue(me, ids, nominations)
 
 
-def test_default_list_shows_whole_programs_newest_change_first(client: TestClient, catalogue: Catalogue) -> None:
+def test_default_list_shows_programs_as_the_seed_nests_them_newest_change_first(
+    client: TestClient, catalogue: Catalogue
+) -> None:
     response = post(client, "/list", {"filters": {}}, catalogue.me)
-    expected = [catalogue.program(client, name) for name in ALL]
+    expected = [nested(catalogue.program(client, name)) for name in ALL]
     answer(response, "api.program.list", {"count": 4, "programs": expected})
+    first = response.json()["result"]["programs"][2]  # P1: the config's categories as text, as the reference selects them
+    assert (first["medium"], first["board"], first["framework"]) == ('["Hindi", "English"]', "CBSE", None)
+
+
+def test_fields_picks_the_keys_of_program_items(client: TestClient, catalogue: Catalogue) -> None:
+    me = catalogue.me
+    result = list_programs(client, me, {"program_id": catalogue.ids[P1]}, fields=["name", "medium", "config", "program_id"])
+    assert result == {"count": 1, "programs": [{
+        "name": P1, "medium": '["Hindi", "English"]',
+        "config": {"medium": ["Hindi", "English"], "gradeLevel": ["Class 6"], "subject": ["Mathematics"], "board": "CBSE"},
+        "program_id": catalogue.ids[P1],
+    }]}
+    not_nominated = list_programs(client, me, {"nomination": {"organisation_id": {"ne": "O1"}}}, fields="description")
+    assert not_nominated["programs"] == [{"description": None}, {"description": None}]
+    # Nomination items keep their shape, as in the reference.
+    nominations = list_programs(client, me, {"nomination": {"organisation_id": {"eq": "O1"}}}, fields=["name"])
+    assert nominations["programs"] == catalogue.nomination_items(client, "N1", "N2")
 
 
 PROGRAM_FILTERS: list[tuple[dict[str, Any], list[str]]] = [
@@ -148,7 +167,8 @@ def _ids(catalogue: Catalogue, value: Any) -> Any:
 def test_form_a_programs_not_nominated_by_the_organisation(client: TestClient, catalogue: Catalogue) -> None:
     me = catalogue.me
     response = post(client, "/list", {"filters": {"nomination": {"organisation_id": {"ne": "O1"}}, "nomination_enddate": "open"}}, me)
-    answer(response, "api.program.list", {"count": 2, "programs": [catalogue.program(client, P4), catalogue.program(client, P3)]})
+    answer(response, "api.program.list", {"count": 2, "programs": [nested(catalogue.program(client, P4)),
+                                                                  nested(catalogue.program(client, P3))]})
     assert names(list_programs(client, me, {"nomination": {"organisation_id": {"ne": "O2"}}})) == [P4, P1, P2]
     assert names(list_programs(client, me, {"nomination": {"organisation_id": {"ne": "nobody"}}})) == ALL
 
@@ -199,7 +219,7 @@ def test_form_d_programs_the_individual_has_not_nominated_to(client: TestClient,
     me = catalogue.me
     request = {"filters": {"type": "public", "nomination_enddate": "open", "status": ["Live", "Unlisted"],
                            "nomination": {"user_id": {"ne": "u-9"}}}, "sort": {}}
-    answer(post(client, "/list", request, me), "api.program.list", {"count": 1, "programs": [catalogue.program(client, P3)]})
+    answer(post(client, "/list", request, me), "api.program.list", {"count": 1, "programs": [nested(catalogue.program(client, P3))]})
     assert names(list_programs(client, me, {"nomination": {"user_id": {"ne": "u-9"}}})) == [P4, P3]
     # A user who nominated for an organisation has nominated too.
     assert names(list_programs(client, me, {"nomination": {"user_id": {"ne": "u-1"}}})) == [P4, P3]
@@ -290,7 +310,13 @@ BAD_REQUESTS: list[tuple[dict[str, Any], str]] = [
     ({}, "filters is required"),
     ({"filters": None}, "filters is required"),
     ({"filters": []}, "filters must be an object"),
-    ({"filters": {}, "fields": ["name"]}, "fields is not supported; use one of: filters, sort, limit, offset"),
+    ({"filters": {}, "limits": 5}, "limits is not supported; use one of: filters, sort, limit, offset, fields"),
+    ({"filters": {}, "fields": ["name", "colour"]}, "fields: 'colour' is not a program field; use any of: program_id, name, "
+     "description, type, collection_ids, content_types, target_collection_category, startdate, enddate, nomination_enddate, "
+     "shortlisting_enddate, content_submission_enddate, image, status, slug, config, rolemapping, createdby, updatedby, "
+     "createdon, updatedon, rootorg_id, sourcing_org_name, channel, template_id, guidelines_url, subject, "
+     "defaultContributeOrgReview, framework, board, gradeLevel, medium"),
+    ({"filters": {}, "fields": {"name": 1}}, "fields must be a string or a list of at most 1000 strings"),
     ({"filters": {"colour": "red"}},
      "filters.colour is not supported; use one of: type, status, program_id, name, nomination_enddate, content_submission_enddate, "
      "content_types, target_collection_category, board, medium, gradeLevel, subject, rootorg_id, createdby, channel, nomination"),

@@ -37,7 +37,7 @@ def test_success_and_failure_bodies_match_their_declared_models(client: TestClie
         assert body["result"]["count"] >= 1
         conforms(doc.Envelope[doc.ListResult], body)
         for item in body["result"]["programs"]:
-            conforms(doc.NominationWithProgram if "program" in item else doc.Program, item)
+            conforms(doc.NominationWithProgram if "program" in item else doc.NestedProgram, item)
     for response in (post(client, "/list", {}, me), post(client, "/update", {"program_id": "x"}, me),
                      post(client, "/list", {"filters": {}}, None), client.get(f"{BASE}/nope")):
         conforms(doc.ErrorEnvelope, response.json())

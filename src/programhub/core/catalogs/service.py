@@ -44,9 +44,14 @@ def site_url(field: str, value: Any) -> str:
     """An absolute http(s) URL without query or fragment, trailing slashes removed: listing
     URLs are built by appending `/programs/<path>` to it."""
     value = check.text(field, value, allow_empty=False, max_length=500).strip()
-    parts = urlsplit(value)
+    problem = Invalid(field, f"{field} must be an absolute http or https URL without query or fragment")
+    try:  # urlsplit and .port raise ValueError on a broken IPv6 host or a port out of range
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - read only to validate it
+    except ValueError:
+        raise problem from None
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or " " in value:
-        raise Invalid(field, f"{field} must be an absolute http or https URL without query or fragment")
+        raise problem
     return value.rstrip("/")
 
 

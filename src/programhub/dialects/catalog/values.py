@@ -18,7 +18,7 @@ Parser = Callable[[str, Any], Any]
 
 _TRUE = frozenset({"true", "1", "t", "yes", "on"})
 _FALSE = frozenset({"false", "0", "f", "no", "off"})
-_INTEGER = re.compile(r"^[+-]?\d{1,19}$")
+_INTEGER = re.compile(r"^[+-]?\d{1,19}(?:\.0*)?$")  # "150.0" is 150, as the number 150.0 is
 _PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
 WIRE_TIME = "%Y/%m/%d %H:%M:%S %z"
 MAX_MONEY = Decimal("99999999.99")
@@ -92,7 +92,7 @@ def integer(field: str, value: Any) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     elif isinstance(value, str) and _INTEGER.match(value.strip()):
-        value = int(value.strip())
+        value = int(value.strip().split(".", 1)[0])
     return check.integer(field, value)
 
 

@@ -12,4 +12,7 @@ router = APIRouter()
 router.include_router(routes.router)
 router.include_router(pages.router)
 
-dialect = Dialect(name="record", prefixes=(PREFIX,), router=router, errors=ERRORS)
+dialect = Dialect(
+    name="record", prefixes=(PREFIX,), router=router, errors=ERRORS,
+    other_prefixes=((pages.PAGES_PREFIX, pages.PAGE_ERRORS),),
+)

@@ -70,7 +70,8 @@ class PageErrors(DialectErrors):
         if wants_json(request.headers.get("accept")):
             return _json_error(ERRORS.render(request, problem))
         status, _code = CODES[problem.kind]
-        return message_page(status, _TITLES.get(problem.kind, "Something went wrong"), problem.message)
+        message = _NOT_FOUND_TEXT if problem.kind is ProblemKind.NOT_FOUND else problem.message
+        return message_page(status, _TITLES.get(problem.kind, "Something went wrong"), message)
 
     def domain_error(self, request: Request, exc: DomainError) -> Response:
         if wants_json(request.headers.get("accept")):
@@ -86,6 +87,7 @@ def _json_error(response: Response) -> Response:
 
 
 PAGE_ERRORS = PageErrors()
+PAGES_PREFIX = "/credentials"  # every path under it, routed or not, answers as a page
 router = APIRouter(route_class=dialect_route_class(PAGE_ERRORS), tags=["Record credential page"])
 
 
@@ -130,7 +132,7 @@ def credential_page(credential: Credential) -> str:
 
 
 @router.get(
-    "/credentials/{recipientId}",
+    PAGES_PREFIX + "/{recipientId}",
     summary="A credential's public page",
     description=(
         "The page each `credentialUrl` points at; no key needed. HTML by default, Record's JSON "

@@ -43,18 +43,34 @@ async def read_body(request: Request) -> SunbirdBody:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return SunbirdBody(None, Invalid("body", "The request body is not valid JSON."))
+    return SunbirdBody(data, _note_msgid(request, data))
+
+
+async def note_msgid(request: Request) -> None:
+    """Remember `params.msgid` for an answer given before any route read the body (an
+    unknown path, a wrong method), so that it is echoed there too. A body that cannot be
+    read or parsed simply has no msgid."""
+    try:
+        data = orjson.loads(await request.body())
+    except Exception:  # noqa: BLE001 - too large, disconnected, not JSON: nothing to echo
+        return
+    _note_msgid(request, data)
+
+
+def _note_msgid(request: Request, data: Any) -> Invalid | None:
+    """Keep a valid `params.msgid` on the request; the fault of bad `params`, if any."""
     params = data.get("params") if isinstance(data, Mapping) else None
     if params is None:
-        return SunbirdBody(data)
+        return None
     if not isinstance(params, Mapping):
-        return SunbirdBody(data, Invalid("params", "params must be an object"))
+        return Invalid("params", "params must be an object")
     msgid = params.get("msgid")
     if msgid is not None:
         try:
             request.state.msgid = check.text("params.msgid", msgid, max_length=255)
         except Invalid as fault:
-            return SunbirdBody(data, fault)
-    return SunbirdBody(data)
+            return fault
+    return None
 
 
 Body = Annotated[SunbirdBody, Depends(read_body)]

@@ -14,13 +14,19 @@ from programhub.web.responses import JSONResponse
 PREFIX = "/program/v1"
 
 
+# The reference service's routes (its /search, which never answered, is a 404 here).
+PROGRAM_ROUTES = frozenset({"list", "create", "read", "update", "publish", "unlist", "delete", "search"})
+NOMINATION_ROUTES = frozenset({"add", "update", "remove", "list"})
+
+
 def api_id(path: str) -> str:
     """`/program/v1/list` -> `api.program.list`; `/program/v1/nomination/add` -> `api.nomination.add`;
-    `/program/v1/read/<id>` -> `api.program.read`."""
+    `/program/v1/read/<id>` -> `api.program.read`; a path of no route -> `api.program.unknown`
+    (never text from the path)."""
     parts = [p for p in path.removeprefix(PREFIX).split("/") if p]
     if parts[:1] == ["nomination"]:
-        return "api.nomination." + (parts[1] if len(parts) > 1 else "unknown")
-    return "api.program." + (parts[0] if parts else "unknown")
+        return "api.nomination." + (parts[1] if len(parts) > 1 and parts[1] in NOMINATION_ROUTES else "unknown")
+    return "api.program." + (parts[0] if parts and parts[0] in PROGRAM_ROUTES else "unknown")
 
 
 def envelope(

@@ -7,6 +7,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from programhub.core.errors import Conflict, DomainError, NotFound
+from programhub.dialects.sunbird.body import note_msgid
 from programhub.dialects.sunbird.envelope import api_id, envelope, msgid_of
 from programhub.web.dialect import DialectErrors
 from programhub.web.problems import Problem, ProblemKind
@@ -48,6 +49,10 @@ CONFLICT_ERRORS = {"organisation_id": "ERR_NOMINATION_EXISTS", "user_id": "ERR_N
 
 
 class SunbirdErrors(DialectErrors):
+    async def before_unrouted(self, request: Request) -> None:
+        if msgid_of(request) is None:
+            await note_msgid(request)  # echoed on 404 and 405 as on every answer
+
     def render(self, request: Request, problem: Problem, err: str | None = None) -> Response:
         status, response_code, default_err = CODES[problem.kind]
         api = api_id(request.url.path)

@@ -9,7 +9,7 @@ sends becomes SQL text.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from programhub.core import validation as check
@@ -18,12 +18,12 @@ from programhub.core.listings.models import PROGRAM_TYPES
 from programhub.core.listings.search import DEFAULT_ORDER, Ordering, Page, ProgramFilter
 from programhub.core.nominations.models import NOMINATION_STATUSES
 from programhub.core.nominations.queries import NominationFilter, Nominee
-from programhub.dialects.sunbird.schemas import STATUSES
+from programhub.dialects.sunbird.schemas import LIST_ITEM_KEYS, STATUSES
 from programhub.dialects.sunbird.values import choices, count, known_keys, obj, one_or_many
 
 DEFAULT_LIMIT = 300
 MAX_LIMIT = 1000
-REQUEST_KEYS = ("filters", "sort", "limit", "offset")
+REQUEST_KEYS = ("filters", "sort", "limit", "offset", "fields")
 
 # Filter keys matched against program_facets (wire key -> facet), "any of".
 FACET_FILTERS = {
@@ -64,6 +64,7 @@ class ListQuery:
     page: Page
     not_nominated_by: tuple[Nominee, ...] = ()
     nominations: NominationFilter | None = None
+    fields: tuple[str, ...] | None = None  # program items show only these keys
 
 
 def parse_list(request: Mapping[str, Any]) -> ListQuery:
@@ -75,9 +76,24 @@ def parse_list(request: Mapping[str, Any]) -> ListQuery:
     programs = _program_filter(filters)
     ordering = _ordering(request.get("sort"))
     page = parse_page(request)
+    fields = _fields(request.get("fields"))
     if filters.get("nomination") is None:
-        return ListQuery(programs, ordering, page)
-    return _with_nomination(obj("filters.nomination", filters["nomination"]), programs, ordering, page)
+        return ListQuery(programs, ordering, page, fields=fields)
+    query = _with_nomination(obj("filters.nomination", filters["nomination"]), programs, ordering, page)
+    # As in the reference, `fields` picks the keys of program items (forms A and D);
+    # nomination items (B, C, E) keep their fixed shape.
+    return replace(query, fields=fields) if query.nominations is None else query
+
+
+def _fields(value: Any) -> tuple[str, ...] | None:
+    """`fields`: which keys of each program item to show, in this order (null: all)."""
+    if value is None:
+        return None
+    names = one_or_many("fields", value)
+    for name in names:
+        if name not in LIST_ITEM_KEYS:
+            raise Invalid("fields", f"fields: {name!r} is not a program field; use any of: {', '.join(LIST_ITEM_KEYS)}")
+    return tuple(dict.fromkeys(names))
 
 
 def parse_page(request: Mapping[str, Any]) -> Page:

@@ -11,6 +11,9 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from programhub.core.validation import NO_NUL_PATTERN, NOT_BLANK_PATTERN
+from programhub.dialects.sunbird.schemas import LIST_ITEM_KEYS
+
 ResultT = TypeVar("ResultT")
 ProgramStatus = Literal["Draft", "Live", "Unlisted", "Retired"]
 ProgramType = Literal["public", "private", "restricted"]
@@ -106,8 +109,11 @@ class NominationWithProgram(Nomination):
 
 class ListResult(BaseModel):
     count: int = Field(description="The total number of matches, whatever the page.")
-    programs: list[Program | NominationWithProgram] = Field(
-        description="Programs, or (with an eq/list nomination filter) nominations with their program."
+    programs: list[NestedProgram | NominationWithProgram | dict[str, Any]] = Field(
+        description=(
+            "Programs (as nested in a nomination), or (with an eq/list nomination filter) nominations with "
+            "their program; with `fields`, programs with only the keys named."
+        )
     )
 
 
@@ -134,10 +140,8 @@ class NominationRef(BaseModel):
 
 INT32_MAX = 2**31 - 1
 NULL: dict[str, Any] = {"type": "null"}
-NO_NUL = "^[^\\x00]*$"
-# Python's str.isspace() characters, so "not blank" means what the core's check means.
-_SPACE = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
-NOT_BLANK = f"^[^\\x00]*[^\\x00{_SPACE}][^\\x00]*$"
+NO_NUL = NO_NUL_PATTERN
+NOT_BLANK = NOT_BLANK_PATTERN  # "not blank" as the core's check means it
 
 
 def _text(max_length: int = 2000, pattern: str = NO_NUL) -> dict[str, Any]:
@@ -293,7 +297,8 @@ SORT = {"anyOf": [
             description="Relevance: programs matching more of these values first, then the newest."),
 ]}
 LIST = _object(
-    {"filters": LIST_FILTERS, "sort": _nullable(SORT), "limit": _nullable(COUNT), "offset": _nullable(COUNT)},
+    {"filters": LIST_FILTERS, "sort": _nullable(SORT), "limit": _nullable(COUNT), "offset": _nullable(COUNT),
+     "fields": _nullable(_one_or_many(_enum(*LIST_ITEM_KEYS)))},
     ("filters",),
 )
 

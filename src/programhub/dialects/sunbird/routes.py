@@ -43,6 +43,7 @@ from programhub.dialects.sunbird.schemas import (
     nomination_json,
     program_fields,
     program_json,
+    selected_program_json,
     wire_names,
 )
 from programhub.dialects.sunbird.values import choices, known_keys, obj, one_or_many, whole
@@ -182,7 +183,10 @@ def list_programs(request: Request, body: Body, principal: Authenticated, store:
                     conn, tenant, query.programs, query.ordering, query.page, PROGRAM_COLUMNS, now=now,
                     extra=[not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by],
                 )
-                items = [program_json(row._mapping) for row in rows]
+                if query.fields is None:
+                    items = [nested_program_json(row._mapping, prefix="") for row in rows]
+                else:
+                    items = [selected_program_json(row._mapping, query.fields) for row in rows]
             until = next_date_change(conn, tenant, query.programs, now)
         result = orjson.dumps({"count": total, "programs": items})
         return Fresh(result, len(result), until)

@@ -161,8 +161,18 @@ PROGRAM_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
 PROGRAM_LABELS = "program_"
 LABELLED_PROGRAM_COLUMNS: tuple[Label[Any], ...] = tuple(c.label(PROGRAM_LABELS + c.name) for c in PROGRAM_COLUMNS)
 
-# The config categories a nested program shows flattened, as the reference selects them.
+# The config categories a listed program shows flattened, as the reference selects them.
 FLATTENED = ("subject", "defaultContributeOrgReview", "framework", "board", "gradeLevel", "medium")
+
+
+# What a /list request may name in `fields`: any key of a program as /read shows it, or
+# a flattened config category.
+LIST_ITEM_KEYS = (
+    "program_id", "name", "description", "type", "collection_ids", "content_types", "target_collection_category",
+    "startdate", "enddate", "nomination_enddate", "shortlisting_enddate", "content_submission_enddate", "image",
+    "status", "slug", "config", "rolemapping", "createdby", "updatedby", "createdon", "updatedon", "rootorg_id",
+    "sourcing_org_name", "channel", "template_id", "guidelines_url", *FLATTENED,
+)
 
 
 def program_json(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -202,14 +212,22 @@ def program_json(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def nested_program_json(row: Mapping[str, Any], prefix: str = PROGRAM_LABELS) -> dict[str, Any]:
-    """A program inside a nomination: without description and config, with the config's
-    framework categories flattened as PostgreSQL's `config->>'key'` renders them."""
+    """A program as /list shows it, alone or inside a nomination (the seed's shape, the
+    reference's selection): without description and config, with the config's framework
+    categories flattened as PostgreSQL's `config->>'key'` renders them."""
     program = program_json(row, prefix)
     config = program.pop("config")
     del program["description"]
     for key in FLATTENED:
         program[key] = config_text(config.get(key))
     return program
+
+
+def selected_program_json(row: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """Only the keys a /list request named in `fields`, in its order."""
+    program = program_json(row)
+    config = program["config"]
+    return {key: program[key] if key in program else config_text(config.get(key)) for key in fields}
 
 
 def config_text(value: Any) -> str | None:

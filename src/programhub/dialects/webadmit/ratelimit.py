@@ -5,6 +5,7 @@ answered past the limit with 429, `Retry-After` and WebAdMIT's error body.
 
 Requests refused before the key is known (401) or for a suspended organisation (403)
 are neither counted nor given the headers: there is no valid key to count them against.
+Unknown paths and wrong methods under the prefix are counted too (routes.unrouted).
 """
 
 from __future__ import annotations

@@ -7,13 +7,15 @@ import re
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from programhub.core.auth import AuthFailure
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.identities import service as identities
 from programhub.core.validation import INT32
-from programhub.dialects.webadmit.ratelimit import Caller, WebAdmitRoute
+from programhub.dialects.webadmit.ratelimit import Caller, WebAdmitRoute, count_call
 from programhub.dialects.webadmit.schemas import (
     WebAdmitOrganizationList,
     WebAdmitProgramList,
@@ -23,8 +25,10 @@ from programhub.dialects.webadmit.schemas import (
     programs_json,
     responses,
 )
+from programhub.web.auth import require_principal
 from programhub.web.cache import CacheDep, Fresh
-from programhub.web.deps import StoreDep
+from programhub.web.deps import SettingsDep, StoreDep
+from programhub.web.dialect import MethodNotAllowed, allowed_methods
 from programhub.web.responses import JSONResponse
 
 JSON = "application/json"
@@ -112,3 +116,26 @@ def list_organizations(user_identity_id: IdentityIdText, store: StoreDep, caller
         "organizations": [organization_json(identity, tenant)],
     })
 
+
+
+def unrouted(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """Any other path or method under the prefix: the legacy 404, or 405 naming the
+    methods the path has. With a valid key the call is counted like every other (and
+    carries the rate-limit headers); without one it is answered all the same, since an
+    unknown path reveals nothing."""
+    try:
+        principal = require_principal(request)
+    except AuthFailure:
+        principal = None
+    if principal is not None:
+        count_call(request, principal, store, settings)  # 429 past the limit
+    routed = [route for route in router.routes if getattr(route, "endpoint", None) is not unrouted]
+    allowed = allowed_methods(request, routed)
+    if allowed:
+        raise MethodNotAllowed(allowed)
+    raise HTTPException(404)
+
+
+for _path in ("", "/{rest:path}"):  # last, so that every real route matches first
+    router.add_api_route(_path, unrouted, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                         include_in_schema=False)
