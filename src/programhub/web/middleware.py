@@ -21,18 +21,28 @@ from programhub.web.problems import BodyTooLarge, Problem, ProblemKind
 access_log = logging.getLogger("programhub.access")
 
 
-class LenientRoutingMiddleware:
-    """What clients of Rails and Express services count on, since those frameworks do it:
-    a trailing slash is ignored (`/api/v1/programs/` is `/api/v1/programs`, never a
-    redirect), and HEAD is answered as GET is, without the body."""
+class HttpMiddleware:
+    """Middleware for HTTP requests; other scopes (lifespan) pass through untouched."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.handle(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError  # pragma: no cover - every subclass overrides it
+
+
+class LenientRoutingMiddleware(HttpMiddleware):
+    """What clients of Rails and Express services count on, since those frameworks do it:
+    a trailing slash is ignored (`/api/v1/programs/` is `/api/v1/programs`, never a
+    redirect), and HEAD is answered as GET is, without the body."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         if len(path) > 1 and path.endswith("/"):
             scope = {**scope, "path": path.rstrip("/") or "/"}
@@ -53,19 +63,16 @@ def _without_body(send: Send) -> Send:
     return send_headers_only
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     """Refuse bodies over `max_bytes` with 413 before anything parses them: at once when
     Content-Length says so, otherwise as soon as the streamed body passes the limit."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, dialects: Sequence[Dialect]) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
         self.dialects = dialects
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
             await self._refuse(scope, receive, send)
@@ -105,18 +112,12 @@ def _content_length(scope: Scope) -> int | None:
 _SECRET_IN_PATH = re.compile(r"(sk_(?:test|live)_)[A-Za-z0-9]+")
 
 
-class AccessLogMiddleware:
+class AccessLogMiddleware(HttpMiddleware):
     """One JSON line per request: time, method, path, status, duration, organisation.
     Never headers, query strings or bodies, and key-shaped path segments are masked, so a
     key cannot end up in the log."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started_at = iso_millis(utcnow())
         started = time.perf_counter()
         status = 500
