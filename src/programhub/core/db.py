@@ -81,16 +81,12 @@ def same_tenant_fk(column: str, target: str, name: str) -> ForeignKeyConstraint:
     )
 
 
-# SQLite allows 32,766 bound values per statement; PostgreSQL 65,535.
-MAX_BOUND_VALUES = 30_000
-
-
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows as multi-row `INSERT ... VALUES` statements (as few as the bind
-    limit allows), not one statement per row: fewer round trips, and statement triggers
-    (the data versions) fire once per statement rather than once per row."""
-    if not rows:
-        return
-    per_statement = max(1, MAX_BOUND_VALUES // len(rows[0]))
-    for start in range(0, len(rows), per_statement):
-        conn.execute(insert(table).values(rows[start : start + per_statement]))
+    """Insert many rows as multi-row `INSERT ... VALUES` statements (up to 1,000 rows each,
+    within the engines' bind limits), not one statement per row: fewer round trips, and
+    statement triggers (the data versions) fire once per statement rather than once per
+    row. SQLAlchemy's "insertmanyvalues" does the batching from one statement compiled
+    once and cached (building a 1,000-row VALUES clause anew cost more than the insert);
+    it batches statements with RETURNING only, hence the column returned and dropped."""
+    if rows:
+        conn.execute(insert(table).returning(next(iter(table.columns))), rows).close()

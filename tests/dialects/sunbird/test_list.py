@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from programhub.core.listings.search import Page
 from programhub.dialects.sunbird.listquery import parse_page
+from programhub.dialects.sunbird.schemas import FLATTENED, LIST_ITEM_KEYS
 from programhub.store import Store
 from tests.dialects.sunbird.helpers import answer, create, failure, list_programs, names, nested, post, read, set_times
 from tests.support import TenantKey, Tenants, cache_off, count_queries
@@ -103,6 +104,7 @@ def test_default_list_shows_programs_as_the_seed_nests_them_newest_change_first(
 
 def test_fields_picks_the_keys_of_program_items(client: TestClient, catalogue: Catalogue) -> None:
     me = catalogue.me
+    assert LIST_ITEM_KEYS == (*catalogue.program(client, P1), *FLATTENED)  # what /read shows, and the flattened
     result = list_programs(client, me, {"program_id": catalogue.ids[P1]}, fields=["name", "medium", "config", "program_id"])
     assert result == {"count": 1, "programs": [{
         "name": P1, "medium": '["Hindi", "English"]',
