@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 import orjson
@@ -21,7 +22,7 @@ from programhub.web.problems import BodyTooLarge, Problem, ProblemKind
 access_log = logging.getLogger("programhub.access")
 
 
-class HttpMiddleware:
+class HttpMiddleware(ABC):
     """Middleware for HTTP requests; other scopes (lifespan) pass through untouched."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -33,8 +34,9 @@ class HttpMiddleware:
         else:
             await self.app(scope, receive, send)
 
+    @abstractmethod
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raise NotImplementedError  # pragma: no cover - every subclass overrides it
+        """Serve one HTTP request."""
 
 
 class LenientRoutingMiddleware(HttpMiddleware):
