@@ -126,8 +126,8 @@ def unrouted(request: Request, store: StoreDep, settings: SettingsDep) -> Respon
     try:
         principal = require_principal(request)
     except AuthFailure:
-        principal = None
-    if principal is not None:
+        pass
+    else:
         count_call(request, principal, store, settings)  # 429 past the limit
     routed = [route for route in router.routes if getattr(route, "endpoint", None) is not unrouted]
     allowed = allowed_methods(request, routed)
