@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 
 from programhub.core.clock import utcnow
 from programhub.core.keys.models import api_keys
@@ -61,31 +61,37 @@ class Principal:
     data_version: int | None = None
 
 
-def authenticate(store: Store, secret: str) -> Principal:
-    """Resolve a key in one indexed query; raise AuthFailure when it cannot act."""
+# Built once: every request runs it, and building and keying a statement costs more than
+# SQLite takes to answer it.
+_KEY_LOOKUP = (
+    select(
+        api_keys.c.id,
+        api_keys.c.public_id,
+        api_keys.c.mode,
+        api_keys.c.revoked_at,
+        api_keys.c.last_used_at,
+        organisations.c.id,
+        organisations.c.public_id,
+        organisations.c.name,
+        organisations.c.state,
+        tenant_versions.c.version,
+    )
+    .join(organisations, organisations.c.id == api_keys.c.org_id)
+    .outerjoin(
+        tenant_versions,
+        and_(tenant_versions.c.org_id == api_keys.c.org_id, tenant_versions.c.mode == api_keys.c.mode),
+    )
+    .where(api_keys.c.secret_hash == bindparam("secret_hash"))
+)
+
+
+def look_up(store: Store, secret: str) -> tuple[Principal, bool]:
+    """Resolve a key in one indexed read; raise AuthFailure when it cannot act. Also says
+    whether its last use is due to be written (`touch`)."""
     if not KEY_PATTERN.match(secret):
         raise AuthFailure(AuthFailureReason.MALFORMED)
     with store.read() as conn:
-        row = conn.execute(
-            select(
-                api_keys.c.id,
-                api_keys.c.public_id,
-                api_keys.c.mode,
-                api_keys.c.revoked_at,
-                api_keys.c.last_used_at,
-                organisations.c.id,
-                organisations.c.public_id,
-                organisations.c.name,
-                organisations.c.state,
-                tenant_versions.c.version,
-            )
-            .join(organisations, organisations.c.id == api_keys.c.org_id)
-            .outerjoin(
-                tenant_versions,
-                and_(tenant_versions.c.org_id == api_keys.c.org_id, tenant_versions.c.mode == api_keys.c.mode),
-            )
-            .where(api_keys.c.secret_hash == hash_secret(secret))
-        ).one_or_none()
+        row = conn.execute(_KEY_LOOKUP, {"secret_hash": hash_secret(secret)}).one_or_none()
     if row is None:
         raise AuthFailure(AuthFailureReason.UNKNOWN)
     key_id, key_public_id, mode, revoked_at, last_used_at, org_id, org_public_id, org_name, state, version = row
@@ -93,8 +99,19 @@ def authenticate(store: Store, secret: str) -> Principal:
         raise AuthFailure(AuthFailureReason.REVOKED)
     if state != "active":
         raise AuthFailure(AuthFailureReason.SUSPENDED, org_public_id)
-    now = utcnow()
-    if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
-        with store.write() as conn:
-            conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=now))
-    return Principal(Tenant(org_id, Mode(mode), org_public_id, org_name), key_id, key_public_id, version)
+    due = last_used_at is None or utcnow() - last_used_at >= LAST_USED_RESOLUTION
+    return Principal(Tenant(org_id, Mode(mode), org_public_id, org_name), key_id, key_public_id, version), due
+
+
+def touch(store: Store, principal: Principal) -> None:
+    """Record that the key was used (a write, at most once per LAST_USED_RESOLUTION)."""
+    with store.write() as conn:
+        conn.execute(update(api_keys).where(api_keys.c.id == principal.key_id).values(last_used_at=utcnow()))
+
+
+def authenticate(store: Store, secret: str) -> Principal:
+    """`look_up`, then `touch` when due."""
+    principal, due = look_up(store, secret)
+    if due:
+        touch(store, principal)
+    return principal

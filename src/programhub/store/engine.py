@@ -37,6 +37,10 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        # Whether a short indexed read may run on the event loop instead of the thread pool:
+        # reading the local SQLite file costs less than the hop and never waits for writers
+        # (WAL); a PostgreSQL round trip could stall the loop when the server stalls.
+        self.reads_on_loop = self.is_sqlite
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

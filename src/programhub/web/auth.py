@@ -12,10 +12,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
-from programhub.core.auth import AuthFailure, AuthFailureReason, Principal, authenticate
-from programhub.web.deps import get_store
+from programhub.core.auth import AuthFailure, AuthFailureReason, Principal, look_up, touch
+from programhub.web.deps import store_of
 
 # `token="k"`, `token=k` or `token='k'`, optionally followed by `, name="value"` options
 # (Rails' token parser allows them, e.g. a nonce; programhub ignores them).
@@ -46,17 +47,39 @@ def key_from_headers(headers: Headers) -> str:
     return api_key
 
 
-def require_principal(
-    request: Request,
-    _bearer: Annotated[object, Security(_bearer_scheme)] = None,
-    _api_key: Annotated[object, Security(_api_key_scheme)] = None,
-) -> Principal:
+def _look_up(request: Request) -> tuple[Principal, bool]:
+    """`look_up` of the request's key, noting the organisation for the access log."""
     try:
-        principal = authenticate(get_store(request), key_from_headers(request.headers))
+        found = look_up(store_of(request), key_from_headers(request.headers))
     except AuthFailure as failure:
-        request.state.org = failure.org_public_id  # for the access log
+        request.state.org = failure.org_public_id
         raise
-    request.state.org = principal.tenant.org_public_id
+    request.state.org = found[0].tenant.org_public_id
+    return found
+
+
+def principal_of(request: Request) -> Principal:
+    """Authenticate the request's key, blocking (for code already on the thread pool)."""
+    principal, due = _look_up(request)
+    if due:
+        touch(store_of(request), principal)
+    return principal
+
+
+# The accepted headers, declared for the OpenAPI document of routes that authenticate.
+BearerScheme = Annotated[object, Security(_bearer_scheme)]
+ApiKeyScheme = Annotated[object, Security(_api_key_scheme)]
+
+
+async def require_principal(request: Request, _bearer: BearerScheme = None, _api_key: ApiKeyScheme = None) -> Principal:
+    """The key lookup runs on the event loop where the store allows it (`reads_on_loop`),
+    otherwise on the thread pool; the occasional last-use write always on the pool."""
+    store = store_of(request)
+    if not store.reads_on_loop:
+        return await run_in_threadpool(principal_of, request)
+    principal, due = _look_up(request)
+    if due:
+        await run_in_threadpool(touch, store, principal)
     return principal
 
 

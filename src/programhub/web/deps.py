@@ -1,4 +1,8 @@
-"""Typed dependencies for route handlers."""
+"""Typed dependencies for route handlers.
+
+They are `async def` because they only read app state: FastAPI runs a plain `def`
+dependency on the thread pool, and each such hop costs more than the whole lookup.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,15 @@ from programhub.settings import Settings
 from programhub.store import Store
 
 
-def get_store(request: Request) -> Store:
+def store_of(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_store(request: Request) -> Store:
+    return store_of(request)
+
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 

@@ -67,7 +67,7 @@ def add_routes(kind: str) -> None:
         description=f"Live {plural} (not archived unless `archived=true`), ordered by list_order then id, each with its whole requirement tree.",
         responses={200: {"model": list_model, "headers": LINK}, **errors(422)},
     )
-    def list_listings(
+    async def list_listings(
         request: Request,
         store: StoreDep,
         cache: CacheDep,
@@ -101,7 +101,7 @@ def add_routes(kind: str) -> None:
             body = envelope(plural, [renderer.listing(i) for i in ids])
             return Fresh((body, total), len(body), until)
 
-        body, total = cache.answer(principal, ("catalog.list", kind, filters, chosen, settings.public_url), render)
+        body, total = await cache.answer_async(principal, ("catalog.list", kind, filters, chosen, settings.public_url), render)
         return paged(Response(body, media_type=JSON), request, chosen, total)
 
     @router.post(
@@ -155,7 +155,7 @@ def add_routes(kind: str) -> None:
         description=f"The {kind} with its whole requirement tree; archived {plural} too.",
         responses={200: {"model": one_model}, **errors(404, 422)},
     )
-    def get_listing(  # noqa: A002 - the wire name
+    async def get_listing(  # noqa: A002 - the wire name
         id: int, store: StoreDep, cache: CacheDep, settings: SettingsDep, principal: Authenticated  # noqa: A002
     ) -> Response:
         wanted = listing_id(kind, id)
@@ -166,7 +166,7 @@ def add_routes(kind: str) -> None:
             body = single(kind, Renderer(trees).listing(wanted))
             return Fresh(body, len(body))
 
-        body = cache.answer(principal, ("catalog.get", kind, wanted, settings.public_url), render)
+        body = await cache.answer_async(principal, ("catalog.get", kind, wanted, settings.public_url), render)
         return Response(body, media_type=JSON)
 
     @router.put(

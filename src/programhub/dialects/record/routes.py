@@ -53,7 +53,7 @@ def _program(conn: Connection, query: Select[Any]) -> orjson.Fragment | None:
     description="Every programme of the key's organisation and mode, newest first (retired ones left out).",
     responses={200: {"model": schemas.RecordProgramsResponse}, **_READ_ERRORS},
 )
-def list_programs(principal: Authenticated, store: StoreDep, cache: CacheDep) -> Response:
+async def list_programs(principal: Authenticated, store: StoreDep, cache: CacheDep) -> Response:
     tenant = principal.tenant
 
     def render() -> Fresh[bytes]:
@@ -63,7 +63,7 @@ def list_programs(principal: Authenticated, store: StoreDep, cache: CacheDep) ->
             body = orjson.dumps(envelope("Programs fetched successfully", orjson.Fragment(data.scalar_one())))
         return Fresh(body, len(body))
 
-    return Response(cache.answer(principal, "record.programs", render), media_type="application/json")
+    return Response(await cache.answer_async(principal, "record.programs", render), media_type="application/json")
 
 
 @router.get(
@@ -132,7 +132,7 @@ def issue_credentials(
     description="Every batch of the key's organisation and mode, newest first, with its recipient count.",
     responses={200: {"model": schemas.RecordBatchesResponse}, **_READ_ERRORS},
 )
-def list_batches(principal: Authenticated, store: StoreDep, cache: CacheDep) -> Response:
+async def list_batches(principal: Authenticated, store: StoreDep, cache: CacheDep) -> Response:
     tenant = principal.tenant
 
     def render() -> Fresh[bytes]:
@@ -142,7 +142,7 @@ def list_batches(principal: Authenticated, store: StoreDep, cache: CacheDep) -> 
                                      [schemas.batch_summary_json(row, tenant) for row in rows]))
         return Fresh(body, len(body))
 
-    return Response(cache.answer(principal, "record.batches", render), media_type="application/json")
+    return Response(await cache.answer_async(principal, "record.batches", render), media_type="application/json")
 
 
 @router.get(

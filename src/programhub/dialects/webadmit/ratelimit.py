@@ -23,7 +23,9 @@ from programhub.core.auth import Principal
 from programhub.core.ratelimit import service as ratelimit
 from programhub.core.ratelimit.service import Quota
 from programhub.dialects.webadmit.errors import ERRORS
-from programhub.web.auth import Authenticated
+from programhub.web.auth import ApiKeyScheme, BearerScheme, principal_of
+from programhub.settings import Settings
+from programhub.store import Store
 from programhub.web.deps import SettingsDep, StoreDep
 from programhub.web.dialect import dialect_route_class
 
@@ -36,7 +38,7 @@ def clock() -> float:
     return time.time()
 
 
-def count_call(request: Request, principal: Authenticated, store: StoreDep, settings: SettingsDep) -> Principal:
+def count_against(request: Request, principal: Principal, store: Store, settings: Settings) -> None:
     """Count this call against its key; refuse it with 429 past the limit."""
     quota = ratelimit.count(store, principal.key_id, SCOPE, settings.webadmit_rate_limit, now=clock())
     setattr(request.state, _STATE, quota)
@@ -46,6 +48,14 @@ def count_call(request: Request, principal: Authenticated, store: StoreDep, sett
             f"API rate limit exceeded: at most {quota.limit} calls per hour per API key; "
             f"try again in {quota.retry_after} seconds.",
         )
+
+
+def count_call(
+    request: Request, store: StoreDep, settings: SettingsDep, _bearer: BearerScheme = None, _api_key: ApiKeyScheme = None
+) -> Principal:
+    """Authenticate and count the call, in one thread-pool hop for both."""
+    principal = principal_of(request)
+    count_against(request, principal, store, settings)
     return principal
 
 

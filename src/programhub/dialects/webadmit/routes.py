@@ -15,7 +15,7 @@ from programhub.core.auth import AuthFailure
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.identities import service as identities
 from programhub.core.validation import INT32
-from programhub.dialects.webadmit.ratelimit import Caller, WebAdmitRoute, count_call
+from programhub.dialects.webadmit.ratelimit import Caller, WebAdmitRoute, count_against
 from programhub.dialects.webadmit.schemas import (
     WebAdmitOrganizationList,
     WebAdmitProgramList,
@@ -25,7 +25,7 @@ from programhub.dialects.webadmit.schemas import (
     programs_json,
     responses,
 )
-from programhub.web.auth import require_principal
+from programhub.web.auth import principal_of
 from programhub.web.cache import CacheDep, Fresh
 from programhub.web.deps import SettingsDep, StoreDep
 from programhub.web.dialect import MethodNotAllowed, allowed_methods
@@ -63,7 +63,7 @@ def parse_identity_id(raw: str) -> int:
     summary="User Identity List",
     responses=responses(WebAdmitUserIdentityList, with_id=False),
 )
-def list_user_identities(store: StoreDep, cache: CacheDep, caller: Caller) -> Response:
+async def list_user_identities(store: StoreDep, cache: CacheDep, caller: Caller) -> Response:
     """The user identities of the key's organisation and mode, oldest first."""
     tenant = caller.tenant
 
@@ -73,7 +73,7 @@ def list_user_identities(store: StoreDep, cache: CacheDep, caller: Caller) -> Re
         body = orjson.dumps({"href": PREFIX, "user_identities": [identity_json(i, tenant) for i in found]})
         return Fresh(body, len(body))
 
-    return Response(cache.answer(caller, "webadmit.identities", render), media_type=JSON)
+    return Response(await cache.answer_async(caller, "webadmit.identities", render), media_type=JSON)
 
 
 @router.get(
@@ -81,7 +81,7 @@ def list_user_identities(store: StoreDep, cache: CacheDep, caller: Caller) -> Re
     summary="Program List",
     responses=responses(WebAdmitProgramList, with_id=True),
 )
-def list_programs(user_identity_id: IdentityIdText, store: StoreDep, cache: CacheDep, caller: Caller) -> Response:
+async def list_programs(user_identity_id: IdentityIdText, store: StoreDep, cache: CacheDep, caller: Caller) -> Response:
     """The programs this identity sees: every live program of its organisation, or only
     those granted to it when it is limited. Retired and deleted programs leave the list."""
     identity_id = parse_identity_id(user_identity_id)
@@ -97,7 +97,7 @@ def list_programs(user_identity_id: IdentityIdText, store: StoreDep, cache: Cach
         body = orjson.dumps({"href": f"{PREFIX}/{identity_id}/programs", "programs": orjson.Fragment(programs)})
         return Fresh(body, len(body))
 
-    return Response(cache.answer(caller, ("webadmit.programs", identity_id), render), media_type=JSON)
+    return Response(await cache.answer_async(caller, ("webadmit.programs", identity_id), render), media_type=JSON)
 
 
 @router.get(
@@ -124,11 +124,11 @@ def unrouted(request: Request, store: StoreDep, settings: SettingsDep) -> Respon
     carries the rate-limit headers); without one it is answered all the same, since an
     unknown path reveals nothing."""
     try:
-        principal = require_principal(request)
+        principal = principal_of(request)
     except AuthFailure:
         pass
     else:
-        count_call(request, principal, store, settings)  # 429 past the limit
+        count_against(request, principal, store, settings)  # 429 past the limit
     routed = [route for route in router.routes if getattr(route, "endpoint", None) is not unrouted]
     allowed = allowed_methods(request, routed)
     if allowed:
