@@ -135,3 +135,97 @@ def array(rows: Select[Any], *order_by: ColumnElement[Any]) -> Select[tuple[str]
     numbered = rows.add_columns(func.row_number().over(order_by=list(order_by)).label("position")).subquery("rows")
     ordered = select(numbered.c[item.name], numbered.c.position).order_by(numbered.c.position).subquery("ordered")
     return select(as_text(_array_agg(ordered.c[item.name], ordered.c.position)))
+
+
+# --- compact JSON, byte for byte as orjson.dumps renders the same values ------------------
+#
+# PostgreSQL's json functions put spaces after ':' and ',' (and jsonb text does too), which
+# orjson never does; an API whose bytes must not change builds its JSON text itself there:
+# `concat` of the pieces, each value already JSON text. SQLite's json functions are compact
+# already. The members below are meant as values of `compact_object` (on SQLite they are
+# plain SQL values that json_object renders).
+
+# Outside strings, jsonb text has spaces only after ':' and ','; strings are kept whole.
+_JSONB_SPACES = r'("(?:[^"\\]|\\.)*")| '
+
+
+@_per_engine("coalesce(CAST(to_json({0}) AS text), 'null')", "{0}")
+class compact_value(_JSONExpr):
+    """A text or integer value as a member of `compact_object` (JSON null for NULL)."""
+
+    inherit_cache = True
+    name = "json_compact_value"
+
+
+@_per_engine("coalesce(regexp_replace(CAST({0} AS text), " + "'" + _JSONB_SPACES + "'" + r", '\1', 'g'), 'null')",
+             "json({0})")
+class compact_document(_JSONExpr):
+    """A JSON column as a member of `compact_object`, compact. Exact for documents of
+    strings, booleans, nulls and integers; jsonb renders other numbers as numerics
+    (1e-7 as 0.0000001), which orjson would not."""
+
+    inherit_cache = True
+    name = "json_compact_document"
+
+
+class compact_object(_JSONExpr):
+    """`compact_object(("key", member), ...)`: an object with keys in the given order, as
+    compact JSON text. Members are `compact_value`s, `compact_document`s or
+    `compact_object`s; keys are plain names (nothing to escape)."""
+
+    inherit_cache = True
+    name = "json_compact_object"
+
+    def __init__(self, *pairs: tuple[str, Any]) -> None:
+        arguments: list[Any] = []
+        for key, value in pairs:
+            if '"' in key or "\\" in key or not key.isprintable():
+                raise ValueError(f"not a plain key: {key!r}")
+            arguments += [literal(key, Text()), value]
+        super().__init__(*arguments)
+
+
+@compiles(compact_object, "postgresql")
+def _compact_object_postgresql(element: compact_object, compiler: SQLCompiler, **kw: Any) -> str:
+    arguments = [compiler.process(clause, **kw) for clause in element.clauses]
+    pieces = []
+    for index in range(0, len(arguments), 2):
+        pieces += ["'{\"'" if index == 0 else "',\"'", arguments[index], "'\":'", arguments[index + 1]]
+    if not pieces:
+        return "'{}'"
+    pieces.append("'}'")
+    # A function takes at most 100 arguments: concat of concats of up to 96 pieces each.
+    groups = ["concat(" + ", ".join(pieces[start : start + 96]) + ")" for start in range(0, len(pieces), 96)]
+    return groups[0] if len(groups) == 1 else "concat(" + ", ".join(groups) + ")"
+
+
+@compiles(compact_object, "sqlite")
+def _compact_object_sqlite(element: compact_object, compiler: SQLCompiler, **kw: Any) -> str:
+    return "json_object(" + ", ".join(compiler.process(clause, **kw) for clause in element.clauses) + ")"
+
+
+@_per_engine("coalesce('[' || string_agg({0}, ',' ORDER BY {1}) || ']', '[]')", "coalesce(json_group_array(json({0})), '[]')")
+class _compact_agg(_JSONExpr):
+    inherit_cache = True
+    name = "json_compact_agg"
+
+
+def compact_array(items: Select[Any]) -> Select[tuple[str]]:
+    """One row, one column: the compact JSON array of `items`, a select of two columns, the
+    item (a `compact_object`) and its position. SQLite aggregates over a subquery ordered by
+    position (see `array`)."""
+    item, position = items.selected_columns
+    ordered = items.order_by(position).subquery("items")
+    return select(_compact_agg(ordered.c[item.name], ordered.c[position.name]))
+
+
+@_per_engine(
+    """to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')""",
+    "strftime('%Y-%m-%dT%H:%M:%fZ', substr({0}, 1, 23))",
+)
+class iso_millis_truncated(_JSONExpr):
+    """As `iso_millis`, with sub-millisecond digits cut as Python's
+    `isoformat(timespec="milliseconds")` cuts them (SQLite's `%f` would round)."""
+
+    inherit_cache = True
+    name = "json_iso_millis_truncated"

@@ -109,7 +109,7 @@ def test_database_errors_never_show_sql(client: TestClient, tenants: Tenants, mo
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise error
 
-    monkeypatch.setattr(routes, "search_programs", broken)
+    monkeypatch.setattr(routes, "program_page", broken)
     response = post(client, "/list", {"filters": {}}, tenants.a_test, msgid="m")
     failure(response, status, "api.program.list", err, errmsg, code=code, msgid="m")
     assert "SELECT" not in response.text

@@ -8,13 +8,13 @@ lookups in `program_facets` (indexed by tenant, facet and folded value on both e
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Connection, FromClause, Row, Select
+from sqlalchemy import ColumnElement, Connection, FromClause, Row, Select, Subquery
 
 from programhub.core.listings.models import FACETS, listings, program_facets
 from programhub.core.tenancy import Tenant, owned_by
@@ -112,11 +112,20 @@ def _facet_matches(tenant: Tenant, facet: str, values: Sequence[str]) -> Select[
 def ordered(query: Select[Any], tenant: Tenant, ordering: Ordering, *tiebreak: ColumnElement[Any]) -> Select[Any]:
     """`query` (which selects from `listings`) ordered as asked, then by `tiebreak`, then
     by listing id: a total order, so pages never overlap or skip."""
+    query, clauses = order_clauses(query, tenant, ordering, *tiebreak)
+    return query.order_by(*clauses)
+
+
+def order_clauses(
+    query: Select[Any], tenant: Tenant, ordering: Ordering, *tiebreak: ColumnElement[Any]
+) -> tuple[Select[Any], list[ColumnElement[Any]]]:
+    """What `ordered` orders by, without applying it (a page numbers its rows by the same
+    clauses): `query` with the relevance scores joined if needed, and the ORDER BY clauses."""
     c = listings.c
     if ordering.relevance is not None:
         score = _relevance(tenant, ordering.relevance)
         query = query.outerjoin(score, score.c.listing_id == c.id)
-        return query.order_by(sa.func.coalesce(score.c.score, 0).desc(), c.created_at.desc(), *tiebreak, c.id.desc())
+        return query, [sa.func.coalesce(score.c.score, 0).desc(), c.created_at.desc(), *tiebreak, c.id.desc()]
     clauses: list[ColumnElement[Any]] = []
     for name, descending in ordering.keys:
         if name not in SORTABLE:
@@ -125,7 +134,7 @@ def ordered(query: Select[Any], tenant: Tenant, ordering: Ordering, *tiebreak: C
         clause = column.desc() if descending else column.asc()
         clauses.append(clause.nulls_last() if column.nullable else clause)
     last_descending = ordering.keys[-1][1] if ordering.keys else True
-    return query.order_by(*clauses, *tiebreak, c.id.desc() if last_descending else c.id.asc())
+    return query, [*clauses, *tiebreak, c.id.desc() if last_descending else c.id.asc()]
 
 
 def _relevance(tenant: Tenant, wanted: Mapping[str, tuple[str, ...]]) -> FromClause:
@@ -155,10 +164,29 @@ def count_and_page(
 ) -> tuple[int, list[Row[Any]]]:
     """Two queries whatever the page size: the total number of matches, and one page of
     `columns` ordered by `order` (a function that adds ORDER BY to a select)."""
-    total = conn.execute(sa.select(sa.func.count()).select_from(source).where(*conditions)).scalar_one()
+    total = count_matches(conn, source, conditions)
     query = order(sa.select(*columns).select_from(source).where(*conditions))
     rows = conn.execute(query.limit(page.limit).offset(page.offset)).all()
     return total, rows
+
+
+def count_matches(conn: Connection, source: FromClause, conditions: Sequence[ColumnElement[bool]]) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(source).where(*conditions)).scalar_one())
+
+
+def page_keys(
+    source: FromClause,
+    conditions: Sequence[ColumnElement[bool]],
+    keys: Sequence[ColumnElement[Any]],
+    order: Callable[[Select[Any]], tuple[Select[Any], list[ColumnElement[Any]]]],
+    page: Page,
+) -> Subquery:
+    """One page of the matches' `keys` and their `position` (1, 2, ... from the first match,
+    in order), as a subquery: a caller joins it back to read the rows of that page only,
+    instead of computing its columns for every match a sort has to see."""
+    query, clauses = order(sa.select(*keys).select_from(source).where(*conditions))
+    position = sa.func.row_number().over(order_by=clauses).label("position")
+    return query.add_columns(position).order_by(*clauses).limit(page.limit).offset(page.offset).subquery("page")
 
 
 def search_programs(
@@ -178,3 +206,22 @@ def search_programs(
     return count_and_page(
         conn, listings, conditions, columns, lambda query: ordered(query, tenant, ordering), page
     )
+
+
+def program_page(
+    tenant: Tenant,
+    wanted: ProgramFilter,
+    ordering: Ordering,
+    page: Page,
+    *,
+    now: datetime,
+    extra: Sequence[ColumnElement[bool]] = (),
+) -> tuple[Select[Any], Subquery]:
+    """What `search_programs` finds, as queries to run: the count of matches, and one page
+    of their `listing_id`s with their `position`."""
+    conditions = [*program_conditions(tenant, wanted, now), *extra]
+    total = sa.select(sa.func.count()).select_from(listings).where(*conditions)
+    keys = page_keys(
+        listings, conditions, [listings.c.id.label("listing_id")], lambda query: order_clauses(query, tenant, ordering), page
+    )
+    return total, keys

@@ -14,10 +14,19 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Connection, Row
+from sqlalchemy import ColumnElement, Connection, Row, Select, Subquery
 
 from programhub.core.listings.models import listings
-from programhub.core.listings.search import Ordering, Page, ProgramFilter, count_and_page, ordered, program_conditions
+from programhub.core.listings.search import (
+    Ordering,
+    Page,
+    ProgramFilter,
+    count_and_page,
+    order_clauses,
+    ordered,
+    page_keys,
+    program_conditions,
+)
 from programhub.core.nominations.models import nomination_roles, nominations
 from programhub.core.tenancy import Tenant, owned_by
 
@@ -118,6 +127,23 @@ def search_nominations(
         lambda query: ordered(query, tenant, ordering, nominations.c.id.desc()),
         page,
     )
+
+
+def nomination_page(
+    tenant: Tenant, wanted: NominationFilter, programs: ProgramFilter, ordering: Ordering, page: Page, *, now: datetime
+) -> tuple[Select[Any], Subquery]:
+    """What `search_nominations` finds, as queries to run: the count of matches, and one
+    page of their `nomination_id`s with their `position`."""
+    conditions = [*nomination_conditions(tenant, wanted), *program_conditions(tenant, programs, now)]
+    total = sa.select(sa.func.count()).select_from(_with_programs()).where(*conditions)
+    keys = page_keys(
+        _with_programs(),
+        conditions,
+        [nominations.c.id.label("nomination_id")],
+        lambda query: order_clauses(query, tenant, ordering, nominations.c.id.desc()),
+        page,
+    )
+    return total, keys
 
 
 def list_nominations(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -18,30 +19,31 @@ from programhub.core.clock import utcnow
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.listings import service as listings_service
 from programhub.core.listings.models import listings
-from programhub.core.listings.search import next_date_change, search_programs
+from programhub.core.listings.search import next_date_change, program_page, search_programs
 from programhub.core.nominations import service as nominations_service
-from programhub.core.nominations.models import NOMINATION_STATUSES
+from programhub.core.nominations.models import NOMINATION_STATUSES, nominations
 from programhub.core.nominations.queries import (
     NominationFilter,
     Nominee,
     list_nominations,
+    nomination_page,
     not_nominated_by,
-    search_nominations,
 )
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.dialects.sunbird import openapi as doc
 from programhub.dialects.sunbird.body import Body
 from programhub.dialects.sunbird.envelope import PREFIX, ok
 from programhub.dialects.sunbird.errors import ERRORS
-from programhub.dialects.sunbird.listquery import parse_list, parse_page
+from programhub.dialects.sunbird.listquery import ListQuery, parse_list, parse_page
 from programhub.dialects.sunbird.schemas import (
-    LABELLED_PROGRAM_COLUMNS,
     NOMINATION_COLUMNS,
     NOMINATION_FIELDS,
     PROGRAM_COLUMNS,
-    nested_program_json,
+    install_sqlite_functions,
+    nomination_item_sql,
     nomination_json,
     program_fields,
+    program_item_sql,
     program_json,
     selected_program_json,
     wire_names,
@@ -53,6 +55,7 @@ from programhub.web.deps import StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.responses import JSONResponse
 from programhub.store import Store
+from programhub.store import sqljson as sj
 
 router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Sunbird"])
 
@@ -172,27 +175,46 @@ def list_programs(request: Request, body: Body, principal: Authenticated, store:
     def render() -> Fresh[bytes]:
         now = utcnow()
         with store.read() as conn:
-            if query.nominations is not None:
-                total, rows = search_nominations(
-                    conn, tenant, query.nominations, query.programs, query.ordering, query.page,
-                    (*NOMINATION_COLUMNS, *LABELLED_PROGRAM_COLUMNS), now=now,
-                )
-                items = [{**nomination_json(row._mapping), "program": nested_program_json(row._mapping)} for row in rows]
+            if query.fields is None:
+                total, items = _list_items_json(conn, tenant, query, now)
             else:
-                total, rows = search_programs(
-                    conn, tenant, query.programs, query.ordering, query.page, PROGRAM_COLUMNS, now=now,
-                    extra=[not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by],
-                )
-                if query.fields is None:
-                    items = [nested_program_json(row._mapping, prefix="") for row in rows]
-                else:
-                    items = [selected_program_json(row._mapping, query.fields) for row in rows]
+                total, items = _selected_items(conn, tenant, query, now)
             until = next_date_change(conn, tenant, query.programs, now)
         result = orjson.dumps({"count": total, "programs": items})
         return Fresh(result, len(result), until)
 
     result = cache.answer(principal, ("sunbird.list", repr(query)), render)
     return ok(request, orjson.Fragment(result))
+
+
+def _list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: datetime) -> tuple[int, orjson.Fragment]:
+    """The total and the page's items, built by the database as one JSON array (two
+    queries): nominations with their programs (forms B, C, E) or programs."""
+    if query.nominations is not None:
+        count, keys = nomination_page(tenant, query.nominations, query.programs, query.ordering, query.page, now=now)
+        source = keys.join(nominations, nominations.c.id == keys.c.nomination_id).join(
+            listings, listings.c.id == nominations.c.program_id
+        )
+        item = nomination_item_sql()
+    else:
+        extra = [not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by]
+        count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
+        source = keys.join(listings, listings.c.id == keys.c.listing_id)
+        item = program_item_sql()
+    install_sqlite_functions(conn)
+    total = conn.execute(count).scalar_one()
+    items = sa.select(item.label("item"), keys.c.position).select_from(source)
+    return total, orjson.Fragment(conn.execute(sj.compact_array(items)).scalar_one())
+
+
+def _selected_items(conn: Connection, tenant: Tenant, query: ListQuery, now: datetime) -> tuple[int, list[dict[str, Any]]]:
+    """Program items with only the keys `fields` names (forms A, D and plain lists)."""
+    assert query.fields is not None
+    total, rows = search_programs(
+        conn, tenant, query.programs, query.ordering, query.page, PROGRAM_COLUMNS, now=now,
+        extra=[not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by],
+    )
+    return total, [selected_program_json(row._mapping, query.fields) for row in rows]
 
 
 # --- nominations ------------------------------------------------------------------------

@@ -13,13 +13,18 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Label
+import orjson
+from sqlalchemy import ColumnElement, Connection, Label, Text, case, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from programhub.core import validation as check
 from programhub.core.errors import Invalid
 from programhub.core.listings.models import listings
 from programhub.core.nominations.models import nominations
 from programhub.dialects.sunbird import values
+from programhub.store import sqljson as sj
 from programhub.web.formats import iso_millis
 
 STATUSES = {"Draft": "draft", "Live": "live", "Unlisted": "unlisted", "Retired": "retired"}
@@ -281,3 +286,117 @@ def nomination_json(row: Mapping[str, Any]) -> dict[str, Any]:
         "createdon": iso_millis(row["createdon"]),
         "updatedon": iso_millis(row["updatedon"]),
     }
+
+
+# --- /list items built by the database ---------------------------------------------------
+#
+# The same items as `nested_program_json` and `nomination_json` produce, byte for byte once
+# orjson has spliced them in, but rendered by the database: a 300-item page never becomes
+# Python objects. tests/dialects/sunbird/test_list_sql.py compares both renderings.
+
+# SQLite has no jsonb text; config values its SQL below cannot render (fractional numbers,
+# objects, arrays of non-strings) are rendered by `config_text` through this function.
+SQLITE_CONFIG_TEXT = "sunbird_config_text"
+
+
+class config_member_text(FunctionElement[Any]):
+    """`config->>'key'` as PostgreSQL renders it, on both engines (see `config_text`)."""
+
+    inherit_cache = True
+    type = Text()
+    name = "sunbird_config_member_text"
+
+    def __init__(self, config: ColumnElement[Any], key: str) -> None:
+        super().__init__(config, literal(key, Text()), literal(f'$."{key}"', Text()))
+
+
+@compiles(config_member_text, "postgresql")
+def _config_member_text_postgresql(element: config_member_text, compiler: SQLCompiler, **kw: Any) -> str:
+    config, key, _path = element.clauses
+    return f"({compiler.process(config, **kw)} ->> {compiler.process(key, **kw)})"
+
+
+@compiles(config_member_text, "sqlite")
+def _config_member_text_sqlite(element: config_member_text, compiler: SQLCompiler, **kw: Any) -> str:
+    config, key, path = (compiler.process(clause, **kw) for clause in element.clauses)
+    in_python = f"{SQLITE_CONFIG_TEXT}({config}, {key})"
+    strings_only = f"NOT EXISTS (SELECT 1 FROM json_each({config}, {path}) WHERE type != 'text')"
+    joined = f"coalesce('[' || (SELECT group_concat(json_quote(value), ', ') FROM json_each({config}, {path})) || ']', '[]')"
+    return (
+        f"(CASE json_type({config}, {path})"
+        f" WHEN 'text' THEN json_extract({config}, {path})"
+        f" WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'"
+        f" WHEN 'integer' THEN CAST(json_extract({config}, {path}) AS TEXT)"
+        f" WHEN 'null' THEN NULL"
+        f" WHEN 'array' THEN (CASE WHEN {strings_only} THEN {joined} ELSE {in_python} END)"
+        f" ELSE {in_python} END)"
+    )
+
+
+def _sqlite_config_text(config: str | None, key: str) -> str | None:
+    return None if config is None else config_text(orjson.loads(config).get(key))
+
+
+def install_sqlite_functions(conn: Connection) -> None:
+    """Register `SQLITE_CONFIG_TEXT` on this SQLite connection, once per connection."""
+    if conn.dialect.name != "sqlite":
+        return
+    pooled = conn.connection
+    if not pooled.info.get(SQLITE_CONFIG_TEXT):
+        pooled.driver_connection.create_function(SQLITE_CONFIG_TEXT, 2, _sqlite_config_text, deterministic=True)
+        pooled.info[SQLITE_CONFIG_TEXT] = True
+
+
+def _wire_status(status: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case(WIRE_STATUS, value=status)
+
+
+_PROGRAM_ITEM_VALUES: tuple[tuple[str, str], ...] = (
+    ("program_id", "uuid"), ("name", "name"), ("type", "program_type"),
+)
+_PROGRAM_ITEM_DOCUMENTS = ("collection_ids", "content_types", "target_collection_category")
+_PROGRAM_ITEM_DATES = (
+    ("startdate", "start_date"), ("enddate", "end_date"), ("nomination_enddate", "nomination_enddate"),
+    ("shortlisting_enddate", "shortlisting_enddate"), ("content_submission_enddate", "content_submission_enddate"),
+)
+_PROGRAM_ITEM_TAIL = ("rootorg_id", "sourcing_org_name", "channel", "template_id", "guidelines_url")
+
+
+def _date(column: ColumnElement[Any]) -> sj.compact_value:
+    return sj.compact_value(sj.iso_millis_truncated(column))
+
+
+def program_item_sql() -> sj.compact_object:
+    """A /list program item (`nested_program_json`'s shape), as JSON text built by the
+    database from `listings`."""
+    c = listings.c
+    return sj.compact_object(
+        *((wire, sj.compact_value(c[core])) for wire, core in _PROGRAM_ITEM_VALUES),
+        *((name, sj.compact_document(c[name])) for name in _PROGRAM_ITEM_DOCUMENTS),
+        *((wire, _date(c[core])) for wire, core in _PROGRAM_ITEM_DATES),
+        ("image", sj.compact_value(c.image)),
+        ("status", sj.compact_value(_wire_status(c.status))),
+        ("slug", sj.compact_value(c.slug)),
+        ("rolemapping", sj.compact_document(c.rolemapping)),
+        ("createdby", sj.compact_value(c.createdby)),
+        ("updatedby", sj.compact_value(c.updatedby)),
+        ("createdon", _date(c.created_at)),
+        ("updatedon", _date(c.updated_at)),
+        *((name, sj.compact_value(c[name])) for name in _PROGRAM_ITEM_TAIL),
+        *((key, sj.compact_value(config_member_text(c.config, key))) for key in FLATTENED),
+    )
+
+
+def nomination_item_sql() -> sj.compact_object:
+    """A /list nomination item (`nomination_json` plus `program`), as JSON text built by the
+    database from `nominations` joined to its program in `listings`."""
+    n = nominations.c
+    documents = ("content_types", "collection_ids", "rolemapping")
+    return sj.compact_object(
+        ("id", sj.compact_value(n.id)),
+        ("program_id", sj.compact_value(listings.c.uuid)),
+        *((name, sj.compact_document(n[name]) if name in documents else sj.compact_value(n[name])) for name in NOMINATION_FIELDS),
+        ("createdon", _date(n.createdon)),
+        ("updatedon", _date(n.updatedon)),
+        ("program", program_item_sql()),
+    )
