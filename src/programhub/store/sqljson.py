@@ -157,8 +157,13 @@ class compact_value(_JSONExpr):
     name = "json_compact_value"
 
 
-@_per_engine("coalesce(regexp_replace(CAST({0} AS text), " + "'" + _JSONB_SPACES + "'" + r", '\1', 'g'), 'null')",
-             "json({0})")
+# Text without spaces (`[]`, `["Story"]`) is compact already; the regular expression costs
+# ~2 µs a document, several times the rest of a member.
+@_per_engine(
+    "coalesce(CASE WHEN strpos(CAST({0} AS text), ' ') = 0 THEN CAST({0} AS text)"
+    " ELSE regexp_replace(CAST({0} AS text), '" + _JSONB_SPACES + r"', '\1', 'g') END, 'null')",
+    "json({0})",
+)
 class compact_document(_JSONExpr):
     """A JSON column as a member of `compact_object`, compact. Exact for documents of
     strings, booleans, nulls and integers; jsonb renders other numbers as numerics
