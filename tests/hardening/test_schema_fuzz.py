@@ -71,10 +71,12 @@ CHECKS = [
 # state: each is described in the operation's documented error response.
 ACCEPTED_REFUSALS: dict[str, list[re.Pattern[str]]] = {
     RECORD: [
+        re.compile(r"^body keys must not contain NUL characters\.$"),  # ignored keys too, at any depth
         re.compile(r"repeats the email of recipients\[\d+\]"),
         re.compile(r"is not a valid email address: The (part|domain name) after the @-sign is (a special-use or reserved name|not valid)"),
     ],
     CATALOG: [
+        re.compile(r"^body keys must not contain NUL characters$"),  # ignored keys too, at any depth
         re.compile(r"^path '.*' is already taken in this catalog$"),
         re.compile(r"^(account_id|associated_account_ids): no catalog with id \d+$"),
         re.compile(r"^requirement_ids: no program or course with id \d+$"),

@@ -118,6 +118,23 @@ def json_document(field: str, value: Any, _depth: int = 0) -> Any:
     return value
 
 
+def storable_keys(field: str, value: Any) -> None:
+    """Every key of a parsed request body, those the dialect then ignores included, is
+    storable text: a NUL in a key is refused, not silently dropped (known fields check their
+    own values, with messages naming them). A loop, not recursion: a body may nest as deep
+    as the parser allows (1,024 levels)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, Mapping):
+            for key, inner in item.items():
+                if isinstance(key, str) and "\x00" in key:
+                    raise Invalid(field, f"{field} keys must not contain NUL characters")
+                pending.append(inner)
+
+
 def role_mapping(field: str, value: Any) -> dict[str, list[str]]:
     """`{ROLE: [user ids]}`, as Sunbird's rolemapping."""
     if not isinstance(value, Mapping):

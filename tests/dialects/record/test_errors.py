@@ -139,3 +139,18 @@ def test_the_openapi_document_describes_every_record_route(client: TestClient) -
     assert {"MISSING_PROGRAM_ID", "MISSING_BATCH_NAME", "MISSING_RECIPIENTS", "IDEMPOTENCY_CONFLICT", "NOT_FOUND"} <= set(
         error_schema["properties"]["code"]["enum"]
     )
+
+
+def test_a_nul_in_any_key_is_refused_even_where_ignored(client: TestClient, tenants: Tenants, program_id: str) -> None:
+    """Unknown fields are ignored, but a NUL in a key is still refused, as every NUL is
+    (docs/security.md); before, such a body issued the batch. Found by
+    tests/hardening/test_hostile_input.py."""
+    issue = {"programId": program_id, "batchName": "B", "recipients": [{"name": "Ada", "email": "ada@example.edu"}]}
+    refused = error("VALIDATION_ERROR", "body keys must not contain NUL characters.")
+    for path, body in (("/programs", {"name": "P", "x\u0000": 1}), ("/programs", {"name": "P", "note": [{"a\u0000": 1}]}),
+                       ("/credentials", {**issue, "k\u0000": 1}), ("/credentials", {**issue, "recipients": [
+                           {"name": "Ada", "email": "ada@example.edu", "x": {"y\u0000": 0}}]})):
+        response = client.post(f"{BASE}{path}", json=body, headers=tenants.a_test.bearer)
+        assert (response.status_code, response.json()) == (400, refused), body
+    assert client.get(f"{BASE}/credentials", headers=tenants.a_test.bearer).json()["data"] == []
+    assert [p["name"] for p in client.get(f"{BASE}/programs", headers=tenants.a_test.bearer).json()["data"]] == ["Cyber Security"]

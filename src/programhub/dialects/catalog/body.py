@@ -15,6 +15,7 @@ import orjson
 from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
+from programhub.core import validation as check
 from programhub.core.errors import Invalid
 
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
@@ -33,7 +34,9 @@ async def read_body(request: Request) -> dict[str, Any]:
         return {}
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type == "application/x-www-form-urlencoded":
-        return form_fields(raw)
+        parsed = form_fields(raw)
+        check.storable_keys("body", parsed)  # in the names of fields the routes ignore too
+        return parsed
     if content_type == "multipart/form-data":
         raise HTTPException(415, "Send the request body as JSON or as a URL-encoded form.")
     try:
@@ -42,6 +45,8 @@ async def read_body(request: Request) -> dict[str, Any]:
         raise MalformedBody("The request body is not valid JSON.") from None
     if not isinstance(parsed, dict):
         raise Invalid("body", "The request body must be a JSON object.")
+    if b"\\u0000" in raw:  # only an escape can put a NUL in parsed JSON (a raw one is invalid)
+        check.storable_keys("body", parsed)  # in the keys of fields the routes ignore too
     return parsed
 
 

@@ -5,7 +5,8 @@ next/last; a page past the end is an empty list with first and prev links."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Query, Request
@@ -57,21 +58,36 @@ def link_header(request: Request, page: Page, total: int) -> str | None:
         links += [("first", 1), ("prev", page.number - 1)]
     if not links:
         return None
-    return ", ".join(f'<{_page_url(request, number)}>; rel="{rel}"' for rel, number in links)
+    read = _read_parameters(request)
+    return ", ".join(f'<{_page_url(request, number, read)}>; rel="{rel}"' for rel, number in links)
 
 
-def _page_url(request: Request, number: int) -> str:
-    """The request's own URL with `page` set, every other parameter kept in its place."""
+def _read_parameters(request: Request) -> frozenset[str] | None:
+    """The query parameters the route reads (None when unknown: then every one is kept)."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    return None if dependant is None else frozenset(_query_names(dependant))
+
+
+def _query_names(dependant: Any) -> Iterator[str]:
+    yield from (param.alias for param in dependant.query_params)
+    for sub in dependant.dependencies:
+        yield from _query_names(sub)
+
+
+def _page_url(request: Request, number: int, read: frozenset[str] | None) -> str:
+    """The request's own URL with `page` set; every other parameter the route reads is kept
+    in its place, once, with the value the route used (the last). Repeated or unknown
+    parameters changed nothing about the list, and echoing them would let a 64 KB query
+    make a header four times that size, more than common clients and proxies accept."""
     params = parse_qsl(request.url.query, keep_blank_values=True)
-    replaced = False
+    used = dict(params)  # the last value of each, as the route read it
     kept: list[tuple[str, str]] = []
-    for key, value in params:
-        if key == "page":
-            if not replaced:
-                kept.append(("page", str(number)))
-                replaced = True
+    seen: set[str] = set()
+    for key, _value in params:
+        if key in seen or (read is not None and key not in read and key != "page"):
             continue
-        kept.append((key, value))
-    if not replaced:
+        seen.add(key)
+        kept.append((key, str(number) if key == "page" else used[key]))
+    if "page" not in seen:
         kept.append(("page", str(number)))
     return str(request.url.replace(query=urlencode(kept)))

@@ -12,6 +12,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy import Connection
 from starlette.responses import Response
 
+from programhub.core import validation as check
 from programhub.core import versions
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.idempotency import service as idempotency
@@ -52,9 +53,12 @@ async def json_body(request: Request) -> Any:
     if not raw.strip():
         raise Invalid("body", "The request body is empty; send a JSON object.")
     try:
-        return orjson.loads(raw)
+        parsed = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise Invalid("body", "The request body is not valid JSON.") from None
+    if b"\\u0000" in raw:  # only an escape can put a NUL in parsed JSON (a raw one is invalid)
+        check.storable_keys("body", parsed)  # in the keys of ignored fields too
+    return parsed
 
 
 JsonBody = Annotated[Any, Depends(json_body)]
