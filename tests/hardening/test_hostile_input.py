@@ -727,26 +727,6 @@ def send(http: Client, world: World, probe: Probe) -> Answer:
 
 # --- the test -------------------------------------------------------------------------------
 
-# Defects the corpus found whose cause lies in code being changed by others as this test
-# was written (src/programhub/dialects/sunbird/*), as (route prefix, label): such probes
-# are not sent, since the server accepts them and they would write, and are reported.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    # Sunbird ignores top-level keys other than `request` and `params` (id, ver, ts ...)
-    # without looking at them, so a NUL in such a key is accepted, against docs/security.md
-    # ("NUL characters ... are refused in every text value and JSON key"). Fix: run
-    # core.validation.storable_keys over the parsed body in sunbird/body.py, as Record's
-    # and Catalog's body readers do.
-    (f"POST {SUNBIRD}/", "NUL in a top-level key"): "Sunbird accepts a NUL in an ignored top-level key",
-}
-
-
-def known_defect(probe: Probe) -> str | None:
-    for (route, label), reason in KNOWN_DEFECTS.items():
-        if str(probe.route).startswith(route) and probe.label == label:
-            return reason
-    return None
-
-
 def peak_memory_mb(pid: int) -> float:
     """VmHWM: the process's peak resident set size so far."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -776,12 +756,8 @@ def test_hostile_input_corpus_is_refused_in_each_dialects_envelope(
         peak_before = peak_memory_mb(live.process.pid)
 
         faults: list[str] = []
-        skipped: Counter[str] = Counter()
         categories: Counter[str] = Counter()
         for probe in corpus(routes, world):
-            if reason := known_defect(probe):
-                skipped[reason] += 1
-                continue
             answer = send(http, world, probe)
             categories[probe.route.dialect] += 1
             if fault := judge(probe, answer):
@@ -791,8 +767,7 @@ def test_hostile_input_corpus_is_refused_in_each_dialects_envelope(
         after, counts_after = snapshot(http, world, routes), row_counts(store)
 
     print(f"\n{sum(categories.values())} hostile requests {dict(categories)}; peak memory {peak_before:.0f} MB "
-          f"before the corpus, {peak:.0f} MB after; "
-          f"known defects left out: {dict(skipped)}")
+          f"before the corpus, {peak:.0f} MB after")
     assert not faults, f"{len(faults)} of {sum(categories.values())} answers are wrong:\n" + "\n".join(faults[:80])
     assert counts_after == counts_before, "a refused request wrote rows"
     for key, shown in before.items():

@@ -38,6 +38,10 @@ BAD_BODIES: list[tuple[bytes, str] | tuple[bytes, str, str]] = [
     (b'{"request": "list"}', "request must be an object"),
     (b'{"request": {}, "params": []}', "params must be an object"),
     (b'{"request": {}, "params": {"msgid": 7}}', "params.msgid must be a string"),
+    # A NUL in any key is refused, in keys Sunbird ignores too (found by the hostile corpus).
+    (b'{"request": {"name": "P", "type": "public"}, "id\\u0000": 1}', "body keys must not contain NUL characters"),
+    (b'{"request": {"name": "P", "type": "public"}, "params": {"msgid": "m", "x\\u0000": {}}}',
+     "body keys must not contain NUL characters", "m"),
 ]
 
 

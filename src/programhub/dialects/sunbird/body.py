@@ -43,7 +43,13 @@ async def read_body(request: Request) -> SunbirdBody:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return SunbirdBody(None, Invalid("body", "The request body is not valid JSON."))
-    return SunbirdBody(data, _note_msgid(request, data))
+    fault = _note_msgid(request, data)
+    if fault is None and b"\\u0000" in raw:  # only an escape can put a NUL in parsed JSON
+        try:
+            check.storable_keys("body", data)  # in the keys the routes ignore too
+        except Invalid as nul:
+            fault = nul
+    return SunbirdBody(data, fault)
 
 
 async def note_msgid(request: Request) -> None:

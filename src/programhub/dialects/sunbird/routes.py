@@ -166,7 +166,7 @@ def delete_program(request: Request, body: Body, principal: Authenticated, store
 
 @router.post("/list", responses=doc.responses(doc.ListResult, statuses=(400, 401, 403, 405, 413, 500, 503)),
              openapi_extra=doc.request_body(doc.LIST))
-def list_programs(request: Request, body: Body, principal: Authenticated, store: StoreDep, cache: CacheDep) -> JSONResponse:
+async def list_programs(request: Request, body: Body, principal: Authenticated, store: StoreDep, cache: CacheDep) -> JSONResponse:
     """Programs, programs not nominated by someone (forms A, D), or nominations with their
     programs (forms B, C, E); `count` is the total number of matches."""
     query = parse_list(body.request())
@@ -183,7 +183,7 @@ def list_programs(request: Request, body: Body, principal: Authenticated, store:
         result = orjson.dumps({"count": total, "programs": items})
         return Fresh(result, len(result), until)
 
-    result = cache.answer(principal, ("sunbird.list", repr(query)), render)
+    result = await cache.answer_async(principal, ("sunbird.list", repr(query)), render)
     return ok(request, orjson.Fragment(result))
 
 
