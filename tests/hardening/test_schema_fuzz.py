@@ -85,7 +85,7 @@ ACCEPTED_REFUSALS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"^(program|course) [\d, ]+ does not exist and was not processed$"),
         re.compile(r"^(enrollment_open_to|end_date) must not be before (enrollment_open_from|start_date)$"),
     ],
-    SUNBIRD: [],
+    SUNBIRD: [re.compile(r"^body keys must not contain NUL characters$")],  # ignored keys too, at any depth
     WEBADMIT: [],
 }
 

@@ -1,12 +1,16 @@
 """The response cache: answers keyed by tenant, mode, data version and request; hits served
-on the event loop, misses computed on the thread pool."""
+on the event loop, misses computed once on the thread pool."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import anyio
+import pytest
 
 from programhub.core.auth import Principal
 from programhub.core.clock import utcnow
@@ -19,22 +23,37 @@ def _principal(version: int | None, org_id: int = 1, mode: Mode = Mode.TEST) -> 
 
 
 class Computations:
-    """A `compute` that counts its calls and notes the thread each ran on."""
+    """A `compute` that counts its calls, notes the thread each ran on, and can be slow,
+    fail, or give answers that are too big to keep or already stale."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, seconds: float = 0.0, size: int | None = None, stale: bool = False, fails: bool = False) -> None:
         self.threads: list[int] = []
+        self.seconds, self.size, self.stale, self.fails = seconds, size, stale, fails
 
     def __call__(self) -> Fresh[bytes]:
         self.threads.append(threading.get_ident())
+        time.sleep(self.seconds)
+        if self.fails:
+            raise RuntimeError("the database went away")
         body = f"answer {len(self.threads)}".encode()
-        return Fresh(body, len(body))
+        until = utcnow() - timedelta(seconds=1) if self.stale else None
+        return Fresh(body, len(body) if self.size is None else self.size, until)
+
+
+def _answers(cache: ResponseCache, calls: list[tuple[Principal, Any]], compute: Callable[[], Fresh[bytes]]) -> list[bytes]:
+    """Answer `calls` one after another on one event loop."""
+
+    async def run() -> list[bytes]:
+        return [await cache.answer(principal, key, compute) for principal, key in calls]
+
+    return anyio.run(run)
 
 
 def test_a_hit_is_served_on_the_loop_and_a_miss_computed_on_the_pool() -> None:
     cache, compute = ResponseCache(1024 * 1024), Computations()
 
     async def scenario() -> tuple[list[bytes], int]:
-        answers = [await cache.answer_async(_principal(7), "r", compute) for _ in range(3)]
+        answers = [await cache.answer(_principal(7), "r", compute) for _ in range(3)]
         return answers, threading.get_ident()
 
     answers, loop_thread = anyio.run(scenario)
@@ -44,41 +63,57 @@ def test_a_hit_is_served_on_the_loop_and_a_miss_computed_on_the_pool() -> None:
 
 def test_a_new_version_another_tenant_or_mode_is_a_miss() -> None:
     cache, compute = ResponseCache(1024 * 1024), Computations()
-    for principal in (_principal(7), _principal(8), _principal(8, org_id=2), _principal(8, mode=Mode.LIVE), _principal(8)):
-        cache.answer(principal, "r", compute)
-    assert len(compute.threads) == 4  # only the last repeats an earlier key
+    principals = [_principal(7), _principal(8), _principal(8, org_id=2), _principal(8, mode=Mode.LIVE), _principal(8)]
+    answers = _answers(cache, [(p, "r") for p in principals], compute)
+    assert answers == [b"answer 1", b"answer 2", b"answer 3", b"answer 4", b"answer 2"]
 
 
-def test_without_a_version_or_with_the_cache_off_every_call_computes() -> None:
-    for cache, principal in ((ResponseCache(1024 * 1024), _principal(None)), (ResponseCache(0), _principal(7))):
-        compute = Computations()
-        for _ in range(2):
-            anyio.run(cache.answer_async, principal, "r", compute)
-        assert len(compute.threads) == 2
+@pytest.mark.parametrize(("cache", "principal"), [(ResponseCache(1024 * 1024), _principal(None)), (ResponseCache(0), _principal(7))],
+                         ids=["no version", "cache off"])
+def test_without_a_version_or_with_the_cache_off_every_call_computes(cache: ResponseCache, principal: Principal) -> None:
+    compute = Computations()
+    assert _answers(cache, [(principal, "r")] * 2, compute) == [b"answer 1", b"answer 2"]
 
 
 def test_an_answer_is_not_served_after_it_stops_being_true() -> None:
-    cache, calls = ResponseCache(1024 * 1024), []
-
-    def expired() -> Fresh[bytes]:
-        calls.append(1)
-        return Fresh(b"x", 1, utcnow() - timedelta(seconds=1))
-
-    cache.answer(_principal(7), "r", expired)
-    cache.answer(_principal(7), "r", expired)
-    assert len(calls) == 2
+    compute = Computations(stale=True)
+    assert _answers(ResponseCache(1024 * 1024), [(_principal(7), "r")] * 2, compute) == [b"answer 1", b"answer 2"]
 
 
 def test_the_size_bound_holds_and_one_answer_never_takes_over() -> None:
-    cache, calls = ResponseCache(100), []
-    for n in range(10):
-        cache.answer(_principal(7), n, lambda: Fresh(b"x" * 20, 20))
+    cache = ResponseCache(100)
+    _answers(cache, [(_principal(7), n) for n in range(10)], Computations(size=20))
     assert cache.size == 100  # the oldest left as newer came
+    too_big = Computations(size=30)  # over a quarter of the bound
+    _answers(cache, [(_principal(7), "big")] * 2, too_big)
+    assert len(too_big.threads) == 2 and cache.size == 100
 
-    def over_a_quarter() -> Fresh[bytes]:
-        calls.append(1)
-        return Fresh(b"x" * 30, 30)
 
-    for _ in range(2):
-        cache.answer(_principal(7), "big", over_a_quarter)
-    assert len(calls) == 2 and cache.size == 100  # never kept
+async def _together(cache: ResponseCache, compute: Computations, requests: int) -> list[Any]:
+    """`requests` concurrent misses of one key; each result is an answer or the error."""
+    results: list[Any] = [None] * requests
+
+    async def one(n: int) -> None:
+        try:
+            results[n] = await cache.answer(_principal(7), "r", compute)
+        except RuntimeError as error:
+            results[n] = error
+
+    async with anyio.create_task_group() as group:
+        for n in range(requests):
+            group.start_soon(one, n)
+    return results
+
+
+@pytest.mark.parametrize("size", [None, 10**9], ids=["kept", "too big to keep"])
+def test_concurrent_misses_of_one_answer_compute_it_once(size: int | None) -> None:
+    compute = Computations(seconds=0.05, size=size)
+    assert anyio.run(_together, ResponseCache(1024 * 1024), compute, 20) == [b"answer 1"] * 20
+    assert len(compute.threads) == 1
+
+
+def test_concurrent_misses_share_an_error_and_the_next_request_tries_again() -> None:
+    cache, failing = ResponseCache(1024 * 1024), Computations(seconds=0.05, fails=True)
+    results = anyio.run(_together, cache, failing, 5)
+    assert len(failing.threads) == 1 and all(isinstance(r, RuntimeError) for r in results)
+    assert _answers(cache, [(_principal(7), "r")], Computations()) == [b"answer 1"]

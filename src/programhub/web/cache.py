@@ -13,12 +13,13 @@ In-process, least recently used entries leave first once the size bound is reach
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -46,32 +47,49 @@ class ResponseCache:
         self._entries: OrderedDict[Hashable, Fresh[object]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._computing: dict[tuple[int, Hashable], asyncio.Future[Any]] = {}
 
     @property
     def size(self) -> int:
         return self._bytes
 
-    def answer(self, principal: Principal, request_key: Hashable, compute: Callable[[], Fresh[T]]) -> T:
-        """The cached value for this tenant, version and request, or `compute()`'s."""
-        key = self._key(principal, request_key)
-        if key is None:
-            return compute().value
-        found = self._hit(key)
-        if found is not _MISS:
-            return found  # type: ignore[return-value]
-        return self._keep(key, compute())
+    async def answer(self, principal: Principal, request_key: Hashable, compute: Callable[[], Fresh[T]]) -> T:
+        """The cached value for this tenant, version and request, or `compute()`'s.
 
-    async def answer_async(self, principal: Principal, request_key: Hashable, compute: Callable[[], Fresh[T]]) -> T:
-        """`answer` for a route on the event loop: a hit is served there, without a hop to
-        the thread pool (which costs more than the rest of the request); only a miss
-        computes, on the pool."""
+        A hit is served on the event loop, without a hop to the thread pool (which costs
+        more than the rest of the request); only a miss computes, on the pool. Concurrent
+        misses of one key wait for a single computation and share its value (or its error)
+        instead of each computing the same answer: a cold cache under load is not a
+        stampede."""
         key = self._key(principal, request_key)
         if key is None:
             return (await run_in_threadpool(compute)).value
-        found = self._hit(key)
-        if found is not _MISS:
-            return found  # type: ignore[return-value]
-        return self._keep(key, await run_in_threadpool(compute))
+        flight = (id(asyncio.get_running_loop()), key)  # a future belongs to its loop
+        while True:
+            found = self._hit(key)
+            if found is not _MISS:
+                return found  # type: ignore[return-value]
+            pending = self._computing.get(flight)
+            if pending is None:
+                break
+            await asyncio.wait({pending})  # not cancelled with this request
+            if not pending.cancelled():
+                return pending.result()  # type: ignore[no-any-return]
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._computing[flight] = future
+        try:
+            fresh = await run_in_threadpool(compute)
+        except asyncio.CancelledError:
+            future.cancel()  # a waiter then computes for itself
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waited
+            raise
+        finally:
+            del self._computing[flight]
+        future.set_result(self._keep(key, fresh))
+        return fresh.value
 
     def _key(self, principal: Principal, request_key: Hashable) -> Hashable | None:
         if principal.data_version is None or self.max_bytes <= 0:

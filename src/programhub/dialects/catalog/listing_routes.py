@@ -101,7 +101,7 @@ def add_routes(kind: str) -> None:
             body = envelope(plural, [renderer.listing(i) for i in ids])
             return Fresh((body, total), len(body), until)
 
-        body, total = await cache.answer_async(principal, ("catalog.list", kind, filters, chosen, settings.public_url), render)
+        body, total = await cache.answer(principal, ("catalog.list", kind, filters, chosen, settings.public_url), render)
         return paged(Response(body, media_type=JSON), request, chosen, total)
 
     @router.post(
@@ -166,7 +166,7 @@ def add_routes(kind: str) -> None:
             body = single(kind, Renderer(trees).listing(wanted))
             return Fresh(body, len(body))
 
-        body = await cache.answer_async(principal, ("catalog.get", kind, wanted, settings.public_url), render)
+        body = await cache.answer(principal, ("catalog.get", kind, wanted, settings.public_url), render)
         return Response(body, media_type=JSON)
 
     @router.put(

@@ -63,7 +63,7 @@ async def list_programs(principal: Authenticated, store: StoreDep, cache: CacheD
             body = orjson.dumps(envelope("Programs fetched successfully", orjson.Fragment(data.scalar_one())))
         return Fresh(body, len(body))
 
-    return Response(await cache.answer_async(principal, "record.programs", render), media_type="application/json")
+    return Response(await cache.answer(principal, "record.programs", render), media_type="application/json")
 
 
 @router.get(
@@ -142,7 +142,7 @@ async def list_batches(principal: Authenticated, store: StoreDep, cache: CacheDe
                                      [schemas.batch_summary_json(row, tenant) for row in rows]))
         return Fresh(body, len(body))
 
-    return Response(await cache.answer_async(principal, "record.batches", render), media_type="application/json")
+    return Response(await cache.answer(principal, "record.batches", render), media_type="application/json")
 
 
 @router.get(

@@ -183,7 +183,7 @@ async def list_programs(request: Request, body: Body, principal: Authenticated, 
         result = orjson.dumps({"count": total, "programs": items})
         return Fresh(result, len(result), until)
 
-    result = await cache.answer_async(principal, ("sunbird.list", repr(query)), render)
+    result = await cache.answer(principal, ("sunbird.list", repr(query)), render)
     return ok(request, orjson.Fragment(result))
 
 

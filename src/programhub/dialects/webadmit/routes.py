@@ -73,7 +73,7 @@ async def list_user_identities(store: StoreDep, cache: CacheDep, caller: Caller)
         body = orjson.dumps({"href": PREFIX, "user_identities": [identity_json(i, tenant) for i in found]})
         return Fresh(body, len(body))
 
-    return Response(await cache.answer_async(caller, "webadmit.identities", render), media_type=JSON)
+    return Response(await cache.answer(caller, "webadmit.identities", render), media_type=JSON)
 
 
 @router.get(
@@ -97,7 +97,7 @@ async def list_programs(user_identity_id: IdentityIdText, store: StoreDep, cache
         body = orjson.dumps({"href": f"{PREFIX}/{identity_id}/programs", "programs": orjson.Fragment(programs)})
         return Fresh(body, len(body))
 
-    return Response(await cache.answer_async(caller, ("webadmit.programs", identity_id), render), media_type=JSON)
+    return Response(await cache.answer(caller, ("webadmit.programs", identity_id), render), media_type=JSON)
 
 
 @router.get(
