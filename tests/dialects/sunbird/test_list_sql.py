@@ -1,6 +1,7 @@
-"""/list items built by the database are, byte for byte, what the Python rendering
-(`nested_program_json`, `nomination_json`) gives for the same rows, on both engines:
-awkward text, every kind of config value, nulls, timestamps below the millisecond."""
+"""/list items built by the database are, byte for byte, what a Python rendering of the
+same rows gives (the one the route used before the database built them, kept here as the
+reference: `program_json` and `nomination_json` reshaped by the seed's rules), on both
+engines: awkward text, every kind of config value, nulls, timestamps below the millisecond."""
 
 from __future__ import annotations
 
@@ -14,16 +15,18 @@ from fastapi.testclient import TestClient
 
 from programhub.core.clock import utcnow
 from programhub.core.listings.models import listings
-from programhub.core.listings.search import search_programs
-from programhub.core.nominations.queries import not_nominated_by, search_nominations
+from programhub.core.listings.search import count_and_page, ordered, program_conditions, search_programs
+from programhub.core.nominations.models import nominations
+from programhub.core.nominations.queries import nomination_conditions, not_nominated_by
 from programhub.dialects.sunbird.listquery import parse_list
 from programhub.dialects.sunbird.routes import _list_items_json
 from programhub.dialects.sunbird.schemas import (
-    LABELLED_PROGRAM_COLUMNS,
+    FLATTENED,
     NOMINATION_COLUMNS,
     PROGRAM_COLUMNS,
-    nested_program_json,
+    config_text,
     nomination_json,
+    program_json,
 )
 from programhub.store import Store
 from tests.dialects.sunbird.helpers import create, post
@@ -72,14 +75,33 @@ def _seed(client: TestClient, store: Store, tenants: Tenants) -> None:
                      .values(updated_at=datetime(2031, 5, 6, 7, 8, 9, 999_999, tzinfo=UTC)))
 
 
+# The program columns under other names, for selects that also read a nomination.
+PROGRAM_LABELS = "program_"
+LABELLED_PROGRAM_COLUMNS = tuple(c.label(PROGRAM_LABELS + c.name) for c in PROGRAM_COLUMNS)
+
+
+def nested_program_json(row: Any, prefix: str = PROGRAM_LABELS) -> dict[str, Any]:
+    """A program as /list shows it: without description and config, with the config's
+    framework categories flattened."""
+    program = program_json(row, prefix)
+    config = program.pop("config")
+    del program["description"]
+    for key in FLATTENED:
+        program[key] = config_text(config.get(key))
+    return program
+
+
 def _python_items(store: Store, tenants: Tenants, request: dict[str, Any]) -> tuple[int, bytes]:
     """The items as the Python rendering builds them from the rows."""
     query = parse_list(request)
     tenant = tenants.a_test.tenant
     with store.read() as conn:
         if query.nominations is not None:
-            total, rows = search_nominations(conn, tenant, query.nominations, query.programs, query.ordering, query.page,
-                                             (*NOMINATION_COLUMNS, *LABELLED_PROGRAM_COLUMNS), now=utcnow())
+            conditions = [*nomination_conditions(tenant, query.nominations), *program_conditions(tenant, query.programs, utcnow())]
+            total, rows = count_and_page(
+                conn, nominations.join(listings, listings.c.id == nominations.c.program_id), conditions,
+                (*NOMINATION_COLUMNS, *LABELLED_PROGRAM_COLUMNS),
+                lambda select: ordered(select, tenant, query.ordering, nominations.c.id.desc()), query.page)
             items = [{**nomination_json(row._mapping), "program": nested_program_json(row._mapping)} for row in rows]
         else:
             total, rows = search_programs(conn, tenant, query.programs, query.ordering, query.page, PROGRAM_COLUMNS,

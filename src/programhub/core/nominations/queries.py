@@ -21,9 +21,7 @@ from programhub.core.listings.search import (
     Ordering,
     Page,
     ProgramFilter,
-    count_and_page,
     order_clauses,
-    ordered,
     page_keys,
     program_conditions,
 )
@@ -105,35 +103,12 @@ def _with_programs() -> sa.Join:
     return nominations.join(listings, listings.c.id == nominations.c.program_id)
 
 
-def search_nominations(
-    conn: Connection,
-    tenant: Tenant,
-    wanted: NominationFilter,
-    programs: ProgramFilter,
-    ordering: Ordering,
-    page: Page,
-    columns: Sequence[ColumnElement[Any]],
-    *,
-    now: datetime,
-) -> tuple[int, list[Row[Any]]]:
-    """Nominations matching `wanted` whose program matches `programs`, ordered by their
-    programs (then newest nomination first): the total, and one page of `columns`."""
-    conditions = [*nomination_conditions(tenant, wanted), *program_conditions(tenant, programs, now)]
-    return count_and_page(
-        conn,
-        _with_programs(),
-        conditions,
-        columns,
-        lambda query: ordered(query, tenant, ordering, nominations.c.id.desc()),
-        page,
-    )
-
-
 def nomination_page(
     tenant: Tenant, wanted: NominationFilter, programs: ProgramFilter, ordering: Ordering, page: Page, *, now: datetime
 ) -> tuple[Select[Any], Subquery]:
-    """What `search_nominations` finds, as queries to run: the count of matches, and one
-    page of their `nomination_id`s with their `position`."""
+    """Nominations matching `wanted` whose program matches `programs`, ordered by their
+    programs (then newest nomination first), as queries to run: the count of matches, and
+    one page of their `nomination_id`s with their `position`."""
     conditions = [*nomination_conditions(tenant, wanted), *program_conditions(tenant, programs, now)]
     total = sa.select(sa.func.count()).select_from(_with_programs()).where(*conditions)
     keys = page_keys(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Label, Text, case, literal
+from sqlalchemy import ColumnElement, Connection, Text, case, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -162,9 +162,6 @@ PROGRAM_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
         "sourcing_org_name", "channel", "template_id", "guidelines_url",
     )
 )
-# The same columns under other names, for selects that also read a nomination.
-PROGRAM_LABELS = "program_"
-LABELLED_PROGRAM_COLUMNS: tuple[Label[Any], ...] = tuple(c.label(PROGRAM_LABELS + c.name) for c in PROGRAM_COLUMNS)
 
 # The config categories a listed program shows flattened, as the reference selects them.
 FLATTENED = ("subject", "defaultContributeOrgReview", "framework", "board", "gradeLevel", "medium")
@@ -214,18 +211,6 @@ def program_json(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         "template_id": get("template_id"),
         "guidelines_url": get("guidelines_url"),
     }
-
-
-def nested_program_json(row: Mapping[str, Any], prefix: str = PROGRAM_LABELS) -> dict[str, Any]:
-    """A program as /list shows it, alone or inside a nomination (the seed's shape, the
-    reference's selection): without description and config, with the config's framework
-    categories flattened as PostgreSQL's `config->>'key'` renders them."""
-    program = program_json(row, prefix)
-    config = program.pop("config")
-    del program["description"]
-    for key in FLATTENED:
-        program[key] = config_text(config.get(key))
-    return program
 
 
 def selected_program_json(row: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
@@ -290,9 +275,11 @@ def nomination_json(row: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- /list items built by the database ---------------------------------------------------
 #
-# The same items as `nested_program_json` and `nomination_json` produce, byte for byte once
-# orjson has spliced them in, but rendered by the database: a 300-item page never becomes
-# Python objects. tests/dialects/sunbird/test_list_sql.py compares both renderings.
+# /list items (a program as /read shows it, without description and config, with the
+# config's framework categories flattened as PostgreSQL's `config->>'key'` renders them;
+# a nomination as `nomination_json` shows it, with that program nested), rendered by the
+# database: a 300-item page never becomes Python objects.
+# tests/dialects/sunbird/test_list_sql.py compares them byte for byte with a Python rendering.
 
 # SQLite has no jsonb text; config values its SQL below cannot render (fractional numbers,
 # objects, arrays of non-strings) are rendered by `config_text` through this function.
@@ -367,7 +354,7 @@ def _date(column: ColumnElement[Any]) -> sj.compact_value:
 
 
 def program_item_sql() -> sj.compact_object:
-    """A /list program item (`nested_program_json`'s shape), as JSON text built by the
+    """A /list program item (the seed's shape, the reference's selection), as JSON text built by the
     database from `listings`."""
     c = listings.c
     return sj.compact_object(
