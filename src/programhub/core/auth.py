@@ -107,11 +107,3 @@ def touch(store: Store, principal: Principal) -> None:
     """Record that the key was used (a write, at most once per LAST_USED_RESOLUTION)."""
     with store.write() as conn:
         conn.execute(update(api_keys).where(api_keys.c.id == principal.key_id).values(last_used_at=utcnow()))
-
-
-def authenticate(store: Store, secret: str) -> Principal:
-    """`look_up`, then `touch` when due."""
-    principal, due = look_up(store, secret)
-    if due:
-        touch(store, principal)
-    return principal
