@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from programhub.core.auth import AuthFailure
+from programhub.core.auth import AuthFailure, Principal
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.identities import service as identities
 from programhub.core.validation import INT32
@@ -124,10 +124,10 @@ def unrouted(request: Request, store: StoreDep, settings: SettingsDep) -> Respon
     carries the rate-limit headers); without one it is answered all the same, since an
     unknown path reveals nothing."""
     try:
-        principal = principal_of(request)
+        principal: Principal | None = principal_of(request)
     except AuthFailure:
-        pass
-    else:
+        principal = None  # answered all the same, and not counted: no valid key to count against
+    if principal is not None:
         count_against(request, principal, store, settings)  # 429 past the limit
     routed = [route for route in router.routes if getattr(route, "endpoint", None) is not unrouted]
     allowed = allowed_methods(request, routed)
