@@ -92,11 +92,13 @@ def count_queries(store: Store) -> Iterator[list[str]]:
         if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
             statements.append(statement)
 
-    event.listen(store.engine, "before_cursor_execute", record)
+    for engine in store.engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(store.engine, "before_cursor_execute", record)
+        for engine in store.engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def assert_json_equal(actual: Any, expected: Any, path: str = "$") -> None:

@@ -218,10 +218,13 @@ def test_every_wait_on_the_database_is_bounded(database_url: str) -> None:
     statement timeout, and the stall timeout above it (liveness.py)."""
     store = open_store(database_url)
     try:
-        assert store.engine.pool.timeout() == 10
-        with store.read() as conn:
-            assert conn.execute(sa.text("SHOW statement_timeout")).scalar_one() == "30s"
-            assert conn.connection.dbapi_connection.info.get_parameters()["connect_timeout"] == "5"
+        assert len(store.engines) == 2  # transactions, and the key lookup's autocommit pool
+        for engine in store.engines:
+            assert engine.pool.timeout() == 10
+        for connection in (store.read, store.lookup):
+            with connection() as conn:
+                assert conn.execute(sa.text("SHOW statement_timeout")).scalar_one() == "30s"
+                assert conn.connection.dbapi_connection.info.get_parameters()["connect_timeout"] == "5"
         assert 30 < liveness.STALL_TIMEOUT <= 60
     finally:
         store.dispose()

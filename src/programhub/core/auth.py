@@ -90,7 +90,7 @@ def look_up(store: Store, secret: str) -> tuple[Principal, bool]:
     whether its last use is due to be written (`touch`)."""
     if not KEY_PATTERN.match(secret):
         raise AuthFailure(AuthFailureReason.MALFORMED)
-    with store.read() as conn:
+    with store.lookup() as conn:
         row = conn.execute(_KEY_LOOKUP, {"secret_hash": hash_secret(secret)}).one_or_none()
     if row is None:
         raise AuthFailure(AuthFailureReason.UNKNOWN)

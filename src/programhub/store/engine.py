@@ -32,10 +32,12 @@ def normalise_url(url: str) -> str:
 
 
 class Store:
-    """An engine plus the two kinds of transaction the services use."""
+    """An engine plus the kinds of transaction the services use."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, lookups: Engine | None = None) -> None:
         self.engine = engine
+        # Where `lookup()` runs: on PostgreSQL, an autocommit engine of its own.
+        self._lookups = lookups or engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         # Whether a short indexed read may run on the event loop instead of the thread pool:
         # reading the local SQLite file costs less than the hop and never waits for writers
@@ -50,6 +52,25 @@ class Store:
                 yield conn
 
     @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """For one read statement that needs no snapshot beyond its own (the key lookup
+        every request makes). On PostgreSQL a connection in autocommit from a small pool
+        of its own: the statement is the only round trip, where a transaction would add
+        BEGIN and COMMIT, each a wait that the thread pays for with a GIL hand-off. On
+        SQLite, a read transaction (local, cheap)."""
+        if self._lookups is self.engine:
+            with self.read() as conn:
+                yield conn
+        else:
+            with self._lookups.connect() as conn:
+                yield conn
+
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        """Every engine of the store (for event listeners that must see all statements)."""
+        return (self.engine,) if self._lookups is self.engine else (self.engine, self._lookups)
+
+    @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on any error."""
         with self.engine.connect() as conn:
@@ -59,12 +80,16 @@ class Store:
                 yield conn
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        for engine in self.engines:
+            engine.dispose()
 
 
 # FastAPI runs blocking handlers on AnyIO's thread pool (40 threads by default); a pool as
 # large keeps connections open instead of opening and closing overflow ones under load.
 POOL_SIZE = 40
+# PostgreSQL connections for `Store.lookup`: one statement of well under a millisecond
+# each, so a few serve every thread, and the server's connection count stays low.
+LOOKUP_POOL_SIZE = 8
 
 
 def open_store(url: str, **engine_options: Any) -> Store:
@@ -96,9 +121,12 @@ def open_store(url: str, **engine_options: Any) -> Store:
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
-    else:
-        liveness.guard(engine)  # bounded waits on a server that stops answering; no stale connections
-    return Store(engine)
+        return Store(engine)
+    lookup_pool = {"pool_size": min(LOOKUP_POOL_SIZE, options["pool_size"]), "max_overflow": 0}
+    lookups = create_engine(url, **{**options, **lookup_pool, "isolation_level": "AUTOCOMMIT"})
+    for each in (engine, lookups):
+        liveness.guard(each)  # bounded waits on a server that stops answering; no stale connections
+    return Store(engine, lookups)
 
 
 def _configure_sqlite(engine: Engine) -> None:
