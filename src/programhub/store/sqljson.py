@@ -93,9 +93,14 @@ class cents(_JSONExpr):
     name = "json_cents"
 
 
-@_per_engine("""to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')""", "strftime('%Y-%m-%dT%H:%M:%fZ', {0})")
+@_per_engine(
+    """to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')""",
+    "strftime('%Y-%m-%dT%H:%M:%fZ', substr({0}, 1, 23))",
+)
 class iso_millis(_JSONExpr):
-    """A UTC timestamp as `2025-05-19T13:30:02.952Z` (Record, Sunbird)."""
+    """A UTC timestamp as `2025-05-19T13:30:02.952Z` (Record, Sunbird), sub-millisecond
+    digits cut as Python's `isoformat(timespec="milliseconds")` cuts them (SQLite's `%f`
+    alone would round them)."""
 
     inherit_cache = True
     name = "json_iso_millis"
@@ -222,15 +227,3 @@ def compact_array(items: Select[Any]) -> Select[tuple[str]]:
     item, position = items.selected_columns
     ordered = items.order_by(position).subquery("items")
     return select(_compact_agg(ordered.c[item.name], ordered.c[position.name]))
-
-
-@_per_engine(
-    """to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')""",
-    "strftime('%Y-%m-%dT%H:%M:%fZ', substr({0}, 1, 23))",
-)
-class iso_millis_truncated(_JSONExpr):
-    """As `iso_millis`, with sub-millisecond digits cut as Python's
-    `isoformat(timespec="milliseconds")` cuts them (SQLite's `%f` would round)."""
-
-    inherit_cache = True
-    name = "json_iso_millis_truncated"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -62,6 +62,19 @@ def test_list_is_the_seed_envelope_newest_first(client: TestClient, store: Store
         check_timestamp(program["createdAt"])
         check_timestamp(program["updatedAt"])
     assert client.get(f"{BASE}/programs", headers=me.x_api_key).json() == body
+
+
+def test_the_list_cuts_sub_millisecond_digits_as_a_read_does(client: TestClient, store: Store, tenants: Tenants) -> None:
+    """The list is rendered by the database, a read by Python; both cut .999999 to .999
+    (SQLite's `%f` alone rounded it up to the next second)."""
+    me = tenants.a_test
+    program = make_program(store, me, "Edge", "Edge Program")
+    with store.write() as conn:
+        conn.execute(listings.update().where(listings.c.public_id == program)
+                     .values(created_at=datetime(2031, 5, 6, 7, 8, 9, 999_999, tzinfo=UTC)))
+    listed = client.get(f"{BASE}/programs", headers=me.bearer).json()["data"]
+    assert [p["createdAt"] for p in listed] == ["2031-05-06T07:08:09.999Z"]
+    assert listed == [expected_program(store, me, program)]
 
 
 def test_an_organisation_without_programmes_gets_an_empty_list(client: TestClient, tenants: Tenants) -> None:

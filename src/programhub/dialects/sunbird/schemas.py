@@ -350,7 +350,7 @@ _PROGRAM_ITEM_TAIL = ("rootorg_id", "sourcing_org_name", "channel", "template_id
 
 
 def _date(column: ColumnElement[Any]) -> sj.compact_value:
-    return sj.compact_value(sj.iso_millis_truncated(column))
+    return sj.compact_value(sj.iso_millis(column))
 
 
 def program_item_sql() -> sj.compact_object:
