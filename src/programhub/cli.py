@@ -22,12 +22,17 @@ from programhub.core.errors import DomainError
 from programhub.core.identities import service as identities
 from programhub.core.keys import service as keys
 from programhub.core.orgs import service as orgs
+from programhub.core.tenancy import Mode
 from programhub.settings import Settings
 from programhub.store import Store, open_store
 from programhub.store.migrate import is_current, upgrade
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="programhub: education programs behind the Record, Canvas Catalog, Sunbird and WebAdMIT APIs.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="programhub: education programs behind the Record, Canvas Catalog, Sunbird and WebAdMIT APIs.",
+)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 orgs_app = typer.Typer(no_args_is_help=True, help="Organisations (tenants).")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
@@ -151,8 +156,11 @@ def orgs_list(as_json: JsonFlag = False) -> None:
     if as_json:
         emit_json({"organisations": [_org_json(org) for org in found]})
     else:
-        table("Organisations", ("id", "name", "state", "created"),
-              [(o.public_id, o.name, o.state, o.created_at) for o in found])
+        table(
+            "Organisations",
+            ("id", "name", "state", "created"),
+            [(o.public_id, o.name, o.state, o.created_at) for o in found],
+        )
 
 
 def _set_org_state(org_id: str, state: str, as_json: bool) -> None:
@@ -221,9 +229,11 @@ def keys_list(
     if as_json:
         emit_json({"keys": [_key_json(key) for key in found]})
     else:
-        table(f"Keys of {org}", ("id", "mode", "prefix", "label", "created", "revoked", "last used"),
-              [(k.id, k.mode.value, k.prefix + "…", k.label, k.created_at, k.revoked_at, k.last_used_at)
-               for k in found])
+        table(
+            f"Keys of {org}",
+            ("id", "mode", "prefix", "label", "created", "revoked", "last used"),
+            [(k.id, k.mode.value, k.prefix + "…", k.label, k.created_at, k.revoked_at, k.last_used_at) for k in found],
+        )
 
 
 @keys_app.command("revoke")
@@ -268,14 +278,22 @@ def _identity_json(identity: identities.Identity) -> dict[str, Any]:
 def identities_create(
     org: Annotated[str, typer.Option("--org", help="Organisation id (org_...).")],
     mode: Annotated[str, typer.Option("--mode", help="test or live.")],
-    identity_type: Annotated[str, typer.Option("--type", help="Admissions User, Association User or Institution User.")],
+    identity_type: Annotated[
+        str, typer.Option("--type", help="Admissions User, Association User or Institution User.")
+    ],
     cycle: Annotated[str, typer.Option("--cycle", help="Admissions cycle, e.g. '2025 - 2026'.")],
     association: Annotated[str | None, typer.Option("--association", help="Association name, e.g. SOPHAS.")] = None,
     institution: Annotated[str | None, typer.Option("--institution", help="Institution name.")] = None,
-    organization: Annotated[str | None, typer.Option(
-        "--organization", help="Organization name shown by WebAdMIT (default: the organisation's name).")] = None,
-    programs: Annotated[str | None, typer.Option(
-        "--programs", help="Limit the identity to these program ids (comma-separated); default: all programs.")] = None,
+    organization: Annotated[
+        str | None,
+        typer.Option("--organization", help="Organization name shown by WebAdMIT (default: the organisation's name)."),
+    ] = None,
+    programs: Annotated[
+        str | None,
+        typer.Option(
+            "--programs", help="Limit the identity to these program ids (comma-separated); default: all programs."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a user identity of an organisation in one mode."""
@@ -283,8 +301,14 @@ def identities_create(
     with transaction(write=True) as conn:
         tenant = identities.tenant_of(conn, org, keys.parse_mode(mode))
         identity_id = identities.create(
-            conn, tenant, type=identity_type, cycle=cycle, association=association,
-            institution=institution, organization=organization, program_ids=program_ids,
+            conn,
+            tenant,
+            type=identity_type,
+            cycle=cycle,
+            association=association,
+            institution=institution,
+            organization=organization,
+            program_ids=program_ids,
         )
     if as_json:
         emit_json({"id": identity_id})
@@ -305,10 +329,23 @@ def identities_list(
     if as_json:
         emit_json({"identities": [_identity_json(identity) for identity in found]})
     else:
-        table(f"User identities of {org}", ("id", "mode", "type", "association", "institution", "organization",
-                                            "cycle", "programs"),
-              [(i.id, i.mode.value, i.type, i.association, i.institution, i.organization, i.cycle,
-                ", ".join(map(str, i.program_ids)) if i.limited else "all") for i in found])
+        table(
+            f"User identities of {org}",
+            ("id", "mode", "type", "association", "institution", "organization", "cycle", "programs"),
+            [
+                (
+                    i.id,
+                    i.mode.value,
+                    i.type,
+                    i.association,
+                    i.institution,
+                    i.organization,
+                    i.cycle,
+                    ", ".join(map(str, i.program_ids)) if i.limited else "all",
+                )
+                for i in found
+            ],
+        )
 
 
 @identities_app.command("delete")
@@ -335,7 +372,7 @@ def demo(as_json: JsonFlag = False) -> None:
         upgrade(store)
         with store.write() as conn:
             result = ensure_demo(conn)
-            issued = keys.create(conn, result.org.public_id, keys.Mode.TEST, "demo")
+            issued = keys.create(conn, result.org.public_id, Mode.TEST, "demo")
     finally:
         store.dispose()
     if as_json:

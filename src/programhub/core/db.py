@@ -6,7 +6,7 @@ Tables are SQLAlchemy Core `Table`s, not ORM classes: list paths build plain row
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
     JSON,
@@ -19,12 +19,16 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Integer,
     MetaData,
+    Row,
     String,
     Table,
     TypeDecorator,
     insert,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+
+# A result row of any columns (SQLAlchemy 2.1 types rows by their column types).
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
 metadata = MetaData(
     naming_convention={

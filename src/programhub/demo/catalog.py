@@ -51,7 +51,9 @@ def seed(conn: Connection, tenant: Tenant) -> None:
     course_26 = listings.create(conn, tenant, "course", _course(26, 16, catalog))
     program_22 = listings.create(conn, tenant, "program", _program(22, catalog))
     program_23 = listings.create(conn, tenant, "program", _program(23, catalog))
-    program_21 = listings.create(conn, tenant, "program", {**_program(21, catalog), "tag_names": ["Another Tag", "Tag"]})
+    program_21 = listings.create(
+        conn, tenant, "program", {**_program(21, catalog), "tag_names": ["Another Tag", "Tag"]}
+    )
     listings.set_requirements(conn, tenant, program_22, [course_24])
     listings.set_requirements(conn, tenant, program_23, [course_25, course_26])
     listings.set_requirements(conn, tenant, program_21, [program_22, program_23])

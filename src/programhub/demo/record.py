@@ -19,6 +19,8 @@ DEMO_RECIPIENTS = (
 
 def seed(conn: Connection, tenant: Tenant) -> None:
     listings.create(conn, tenant, "program", {"name": "MongoDB", "description": "MongoDB Program"})
-    cyber_security = listings.create(conn, tenant, "program", {"name": "Cyber Security", "description": "Cyber Security Program"})
+    cyber_security = listings.create(
+        conn, tenant, "program", {"name": "Cyber Security", "description": "Cyber Security Program"}
+    )
     program_id = listings.get(conn, tenant, cyber_security).public_id
     credentials.issue(conn, tenant, program_id, DEMO_BATCH, DEMO_RECIPIENTS)

@@ -16,7 +16,7 @@ from programhub.core.tenancy import Tenant, owned_by
 
 
 def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def seed(conn: Connection, tenant: Tenant) -> None:

@@ -17,9 +17,16 @@ CYCLE = "2025 - 2026"
 def seed(conn: Connection, tenant: Tenant) -> None:
     potions = listings.create(conn, tenant, "program", {"name": "Potions"})
     # Sees every program of the demo organisation, whichever API created it.
-    identities.create(conn, tenant, type="Admissions User", cycle=CYCLE, association="SOPHAS",
-                      institution=tenant.org_name)
+    identities.create(
+        conn, tenant, type="Admissions User", cycle=CYCLE, association="SOPHAS", institution=tenant.org_name
+    )
     # Limited to Potions, answering exactly as the seed's example does.
-    identities.create(conn, tenant, type="Admissions User", cycle=CYCLE,
-                      institution="Hogwarts", organization="Hogwarts School of Witchcraft and Wizardry",
-                      program_ids=[potions])
+    identities.create(
+        conn,
+        tenant,
+        type="Admissions User",
+        cycle=CYCLE,
+        institution="Hogwarts",
+        organization="Hogwarts School of Witchcraft and Wizardry",
+        program_ids=[potions],
+    )

@@ -47,9 +47,8 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A consistent snapshot for reads (one transaction, rolled back at the end)."""
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield conn
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
 
     @contextmanager
     def lookup(self) -> Iterator[Connection]:

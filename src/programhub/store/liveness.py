@@ -123,7 +123,7 @@ def guard(engine: Engine) -> None:
         WATCH.start(dbapi_connection)
         try:
             engine.dialect.do_ping(dbapi_connection)
-        except Exception as exc:  # noqa: BLE001 - any failure means: do not use this one
+        except Exception as exc:
             raise DisconnectionError("a pooled connection failed its ping") from exc
         finally:
             WATCH.end(dbapi_connection)

@@ -106,7 +106,9 @@ class iso_millis(_JSONExpr):
     name = "json_iso_millis"
 
 
-@_per_engine("""to_char({0} AT TIME ZONE 'UTC', 'YYYY/MM/DD HH24:MI:SS "+0000"')""", "strftime('%Y/%m/%d %H:%M:%S +0000', {0})")
+@_per_engine(
+    """to_char({0} AT TIME ZONE 'UTC', 'YYYY/MM/DD HH24:MI:SS "+0000"')""", "strftime('%Y/%m/%d %H:%M:%S +0000', {0})"
+)
 class slash_time(_JSONExpr):
     """A UTC timestamp as `2025/03/28 13:11:23 +0000` (Canvas Catalog)."""
 
@@ -214,7 +216,9 @@ def _compact_object_sqlite(element: compact_object, compiler: SQLCompiler, **kw:
     return "json_object(" + ", ".join(compiler.process(clause, **kw) for clause in element.clauses) + ")"
 
 
-@_per_engine("coalesce('[' || string_agg({0}, ',' ORDER BY {1}) || ']', '[]')", "coalesce(json_group_array(json({0})), '[]')")
+@_per_engine(
+    "coalesce('[' || string_agg({0}, ',' ORDER BY {1}) || ']', '[]')", "coalesce(json_group_array(json({0})), '[]')"
+)
 class _compact_agg(_JSONExpr):
     inherit_cache = True
     name = "json_compact_agg"

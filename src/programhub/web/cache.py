@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -44,7 +44,7 @@ class Fresh(Generic[T]):
 class ResponseCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, Fresh[object]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, Fresh[Any]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self._computing: dict[tuple[int, Hashable], asyncio.Future[Any]] = {}
@@ -68,13 +68,13 @@ class ResponseCache:
         while True:
             found = self._hit(key)
             if found is not _MISS:
-                return found  # type: ignore[return-value]
+                return cast(T, found)
             pending = self._computing.get(flight)
             if pending is None:
                 break
             await asyncio.wait({pending})  # not cancelled with this request
             if not pending.cancelled():
-                return pending.result()  # type: ignore[no-any-return]
+                return cast(T, pending.result())
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._computing[flight] = future
         try:
@@ -124,7 +124,7 @@ class ResponseCache:
 
 
 async def get_cache(request: Request) -> ResponseCache:
-    return request.app.state.cache  # type: ignore[no-any-return]
+    return request.app.state.cache
 
 
 CacheDep = Annotated[ResponseCache, Depends(get_cache)]

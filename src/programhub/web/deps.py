@@ -15,7 +15,7 @@ from programhub.store import Store
 
 
 def store_of(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+    return request.app.state.store
 
 
 async def get_store(request: Request) -> Store:
@@ -23,7 +23,7 @@ async def get_store(request: Request) -> Store:
 
 
 async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 StoreDep = Annotated[Store, Depends(get_store)]

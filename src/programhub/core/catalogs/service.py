@@ -3,15 +3,16 @@ organisation, so a listing always has somewhere to live; more can be created."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Row, func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from programhub.core import validation as check
 from programhub.core.catalogs.models import catalogs
 from programhub.core.clock import utcnow
+from programhub.core.db import AnyRow
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.tenancy import Mode, Tenant, owned_by
 
@@ -33,8 +34,14 @@ def create_defaults(conn: Connection, org_id: int, org_name: str) -> None:
     conn.execute(
         insert(catalogs),
         [
-            {"org_id": org_id, "mode": mode.value, "name": org_name, "is_default": True,
-             "created_at": now, "updated_at": now}
+            {
+                "org_id": org_id,
+                "mode": mode.value,
+                "name": org_name,
+                "is_default": True,
+                "created_at": now,
+                "updated_at": now,
+            }
             for mode in Mode
         ],
     )
@@ -61,7 +68,7 @@ def _settings(field: str, value: Any) -> dict[str, Any]:
     return dict(check.json_document(field, value))
 
 
-FIELDS = {
+FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "name": lambda f, v: check.text(f, v, allow_empty=False, max_length=255),
     "url": lambda f, v: None if v is None else site_url(f, v),
     "canvas_domain": lambda f, v: None if v is None else check.text(f, v, max_length=255),
@@ -75,7 +82,7 @@ def create(conn: Connection, tenant: Tenant, fields: Mapping[str, Any]) -> int:
     unknown = set(fields) - FIELDS.keys()
     if unknown:
         raise KeyError(f"not catalog fields: {sorted(unknown)}")
-    values = {name: FIELDS[name](name, value) for name, value in fields.items()}
+    values: dict[str, Any] = {name: FIELDS[name](name, value) for name, value in fields.items()}
     if "name" not in values:
         raise Invalid("name", "name is required")
     now = utcnow()
@@ -83,7 +90,7 @@ def create(conn: Connection, tenant: Tenant, fields: Mapping[str, Any]) -> int:
     return conn.execute(insert(catalogs).values(values).returning(catalogs.c.id)).scalar_one()
 
 
-def get(conn: Connection, tenant: Tenant, catalog_id: int) -> Row[Any]:
+def get(conn: Connection, tenant: Tenant, catalog_id: int) -> AnyRow:
     row = conn.execute(select(*COLUMNS).where(owned_by(catalogs, tenant), catalogs.c.id == catalog_id)).one_or_none()
     if row is None:
         raise NotFound("catalog", catalog_id)
@@ -94,7 +101,7 @@ def count(conn: Connection, tenant: Tenant) -> int:
     return conn.execute(select(func.count()).select_from(catalogs).where(owned_by(catalogs, tenant))).scalar_one()
 
 
-def page(conn: Connection, tenant: Tenant, *, limit: int, offset: int) -> list[Row[Any]]:
+def page(conn: Connection, tenant: Tenant, *, limit: int, offset: int) -> list[AnyRow]:
     """The tenant's catalogs in id order (the default one first: it is created with the organisation)."""
     return list(
         conn.execute(
@@ -126,5 +133,7 @@ def missing(conn: Connection, tenant: Tenant, catalog_ids: Iterable[int]) -> lis
     wanted = list(dict.fromkeys(catalog_ids))
     if not wanted:
         return []
-    found = set(conn.execute(select(catalogs.c.id).where(owned_by(catalogs, tenant), catalogs.c.id.in_(wanted))).scalars())
+    found = set(
+        conn.execute(select(catalogs.c.id).where(owned_by(catalogs, tenant), catalogs.c.id.in_(wanted))).scalars()
+    )
     return [catalog_id for catalog_id in wanted if catalog_id not in found]

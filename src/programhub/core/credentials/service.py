@@ -10,18 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from programhub.core import validation as check
 from programhub.core.clock import utcnow
 from programhub.core.credentials.models import credential_batches, credential_recipients
-from programhub.core.db import insert_rows
+from programhub.core.db import AnyRow, insert_rows
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.ids import public_id, public_ids
 from programhub.core.listings.models import listings
@@ -130,7 +130,9 @@ def _valid_domain(domain: str) -> bool:
     return True
 
 
-def issue(conn: Connection, tenant: Tenant, program_public_id: str, name: str, recipients: Sequence[NewRecipient]) -> Batch:
+def issue(
+    conn: Connection, tenant: Tenant, program_public_id: str, name: str, recipients: Sequence[NewRecipient]
+) -> Batch:
     """Issue a batch for a program of this tenant (any status but deleted)."""
     listing_id = _program_id(conn, tenant, program_public_id)
     now = utcnow()
@@ -222,7 +224,7 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def list_batches(conn: Connection, tenant: Tenant) -> list[Row[Any]]:
+def list_batches(conn: Connection, tenant: Tenant) -> list[AnyRow]:
     """Every batch of this tenant, newest first, without recipients (one query)."""
     return list(
         conn.execute(

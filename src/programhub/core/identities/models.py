@@ -31,9 +31,7 @@ identities = Table(
     # False: sees every program of its organisation; True: only those in identity_programs.
     Column("limited", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", UTCDateTime, nullable=False),
-    CheckConstraint(
-        "type IN ('Admissions User', 'Association User', 'Institution User')", name="type"
-    ),
+    CheckConstraint("type IN ('Admissions User', 'Association User', 'Institution User')", name="type"),
     UniqueConstraint("id", "org_id", "mode"),
     Index("ix_identities_tenant", "org_id", "mode", "id"),
     sqlite_autoincrement=True,

@@ -16,9 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from programhub.core.db import insert_rows
 from programhub.core import validation as check
 from programhub.core.clock import utcnow
+from programhub.core.db import AnyRow, insert_rows
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.identities.models import IDENTITY_TYPES, identities, identity_programs
 from programhub.core.listings.models import listings
@@ -59,9 +59,18 @@ _COLUMNS = (
 )
 
 
-def _identity(row: sa.Row[Any], program_ids: Iterable[int] = ()) -> Identity:
-    return Identity(row.id, Mode(row.mode), row.type, row.association, row.institution,
-                    row.organization, row.cycle, row.limited, tuple(program_ids))
+def _identity(row: AnyRow, program_ids: Iterable[int] = ()) -> Identity:
+    return Identity(
+        row.id,
+        Mode(row.mode),
+        row.type,
+        row.association,
+        row.institution,
+        row.organization,
+        row.cycle,
+        row.limited,
+        tuple(program_ids),
+    )
 
 
 def _label(field: str, value: str | None) -> str | None:
@@ -92,16 +101,30 @@ def create(
     grants = None if program_ids is None else _grantable(conn, tenant, program_ids)
     identity_id: int = conn.execute(
         sa.insert(identities)
-        .values(org_id=tenant.org_id, mode=tenant.mode.value, type=type, cycle=cycle,
-                limited=grants is not None, created_at=utcnow(), **values)
+        .values(
+            org_id=tenant.org_id,
+            mode=tenant.mode.value,
+            type=type,
+            cycle=cycle,
+            limited=grants is not None,
+            created_at=utcnow(),
+            **values,
+        )
         .returning(identities.c.id)
     ).scalar_one()
     if grants:
         insert_rows(
             conn,
             identity_programs,
-            [{"identity_id": identity_id, "listing_id": listing_id, "org_id": tenant.org_id,
-              "mode": tenant.mode.value} for listing_id in grants],
+            [
+                {
+                    "identity_id": identity_id,
+                    "listing_id": listing_id,
+                    "org_id": tenant.org_id,
+                    "mode": tenant.mode.value,
+                }
+                for listing_id in grants
+            ],
         )
     return identity_id
 

@@ -25,7 +25,13 @@ KINDS = ("program", "course")
 STATUSES = ("draft", "live", "unlisted", "retired")
 PROGRAM_TYPES = ("public", "private", "restricted")
 PROGRAM_LIST_COLUMNS = (
-    "deleted_at", "status", "program_type", "nomination_enddate", "content_submission_enddate", "created_at", "updated_at",
+    "deleted_at",
+    "status",
+    "program_type",
+    "nomination_enddate",
+    "content_submission_enddate",
+    "created_at",
+    "updated_at",
 )
 
 listings = Table(

@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Connection, FromClause, Row, Select, Subquery
+from sqlalchemy import ColumnElement, Connection, FromClause, Select, Subquery
 
+from programhub.core.db import AnyRow
 from programhub.core.listings.models import FACETS, listings, program_facets
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.core.text import contains, fold
@@ -71,7 +72,10 @@ def program_conditions(tenant: Tenant, wanted: ProgramFilter, now: datetime) -> 
         conditions.append(c.uuid.in_(wanted.uuids))
     if wanted.name_contains is not None:
         conditions.append(contains(c.name_folded, wanted.name_contains))
-    for column, is_open in ((c.nomination_enddate, wanted.nomination_open), (c.content_submission_enddate, wanted.submission_open)):
+    for column, is_open in (
+        (c.nomination_enddate, wanted.nomination_open),
+        (c.content_submission_enddate, wanted.submission_open),
+    ):
         if is_open is not None:
             conditions.append(column >= now if is_open else column < now)
     for name, values in wanted.exact.items():
@@ -87,12 +91,20 @@ def next_date_change(conn: Connection, tenant: Tenant, wanted: ProgramFilter, no
     """The next moment the "open"/"closed" filters of `wanted` can change their answer
     without a write: the earliest such date of this tenant's programs still ahead of now."""
     c = listings.c
-    columns = [column for column, asked in ((c.nomination_enddate, wanted.nomination_open),
-                                            (c.content_submission_enddate, wanted.submission_open)) if asked is not None]
+    columns = [
+        column
+        for column, asked in (
+            (c.nomination_enddate, wanted.nomination_open),
+            (c.content_submission_enddate, wanted.submission_open),
+        )
+        if asked is not None
+    ]
     if not columns:
         return None
     edges = [
-        sa.select(sa.func.min(column)).where(owned_by(listings, tenant), c.kind == "program", column >= now).scalar_subquery()
+        sa.select(sa.func.min(column))
+        .where(owned_by(listings, tenant), c.kind == "program", column >= now)
+        .scalar_subquery()
         for column in columns
     ]
     found = [moment for moment in conn.execute(sa.select(*edges)).one() if moment is not None]
@@ -161,12 +173,12 @@ def count_and_page(
     columns: Sequence[ColumnElement[Any]],
     order: Any,
     page: Page,
-) -> tuple[int, list[Row[Any]]]:
+) -> tuple[int, list[AnyRow]]:
     """Two queries whatever the page size: the total number of matches, and one page of
     `columns` ordered by `order` (a function that adds ORDER BY to a select)."""
     total = count_matches(conn, source, conditions)
     query = order(sa.select(*columns).select_from(source).where(*conditions))
-    rows = conn.execute(query.limit(page.limit).offset(page.offset)).all()
+    rows = list(conn.execute(query.limit(page.limit).offset(page.offset)).all())
     return total, rows
 
 
@@ -199,13 +211,11 @@ def search_programs(
     *,
     now: datetime,
     extra: Sequence[ColumnElement[bool]] = (),
-) -> tuple[int, list[Row[Any]]]:
+) -> tuple[int, list[AnyRow]]:
     """The total number of programs matching `wanted` (and `extra` conditions on
     `listings`), and one page of their `columns`."""
     conditions = [*program_conditions(tenant, wanted, now), *extra]
-    return count_and_page(
-        conn, listings, conditions, columns, lambda query: ordered(query, tenant, ordering), page
-    )
+    return count_and_page(conn, listings, conditions, columns, lambda query: ordered(query, tenant, ordering), page)
 
 
 def program_page(
@@ -222,6 +232,10 @@ def program_page(
     conditions = [*program_conditions(tenant, wanted, now), *extra]
     total = sa.select(sa.func.count()).select_from(listings).where(*conditions)
     keys = page_keys(
-        listings, conditions, [listings.c.id.label("listing_id")], lambda query: order_clauses(query, tenant, ordering), page
+        listings,
+        conditions,
+        [listings.c.id.label("listing_id")],
+        lambda query: order_clauses(query, tenant, ordering),
+        page,
     )
     return total, keys

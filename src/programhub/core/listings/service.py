@@ -13,14 +13,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from programhub.core.db import insert_rows
 from programhub.core import validation as check
 from programhub.core import versions
 from programhub.core.catalogs import service as catalogs_service
 from programhub.core.clock import utcnow
+from programhub.core.db import AnyRow, insert_rows
 from programhub.core.errors import Conflict, Invalid, NotFound
 from programhub.core.ids import new_uuid, public_id, random_base36
 from programhub.core.listings.models import (
@@ -225,7 +225,9 @@ def _first_free_path(conn: Connection, catalog_id: int, kind: str, base: str) ->
     return f"{base}-{suffix}"
 
 
-def update(conn: Connection, tenant: Tenant, listing_id: int, changes: Mapping[str, Any], *, kind: str | None = None) -> None:
+def update(
+    conn: Connection, tenant: Tenant, listing_id: int, changes: Mapping[str, Any], *, kind: str | None = None
+) -> None:
     """Change only the fields named in `changes`."""
     current = get(conn, tenant, listing_id, kind=kind)
     values = checked(changes)
@@ -250,7 +252,7 @@ def touch(conn: Connection, tenant: Tenant, listing_id: int) -> None:
     )
 
 
-def get(conn: Connection, tenant: Tenant, listing_id: int, *, kind: str | None = None) -> Row[Any]:
+def get(conn: Connection, tenant: Tenant, listing_id: int, *, kind: str | None = None) -> AnyRow:
     """The full row of a live (not deleted) listing of this tenant, or NotFound."""
     query = sa.select(listings).where(
         owned_by(listings, tenant), listings.c.id == listing_id, listings.c.deleted_at.is_(None)
@@ -347,8 +349,13 @@ def set_requirements(conn: Connection, tenant: Tenant, program_id: int, requirem
             conn,
             requirements,
             [
-                {"program_id": program_id, "position": position, "requirement_id": requirement_id,
-                 "org_id": tenant.org_id, "mode": tenant.mode.value}
+                {
+                    "program_id": program_id,
+                    "position": position,
+                    "requirement_id": requirement_id,
+                    "org_id": tenant.org_id,
+                    "mode": tenant.mode.value,
+                }
                 for position, requirement_id in enumerate(ids)
             ],
         )
@@ -379,7 +386,7 @@ def _path_to(conn: Connection, tenant: Tenant, starts: list[int], target: int) -
     children: dict[int, list[int]] = {}
     for parent, _position, child in descendant_edges(conn, tenant, starts):
         children.setdefault(parent, []).append(child)
-    came_from: dict[int, int | None] = {start: None for start in starts}
+    came_from: dict[int, int | None] = dict.fromkeys(starts)
     queue = list(starts)
     while queue:
         node = queue.pop(0)
@@ -440,17 +447,26 @@ def facet_values(values: Mapping[str, Any]) -> set[tuple[str, str]]:
     return pairs
 
 
-def _write_facets(conn: Connection, tenant: Tenant, listing_id: int, values: Mapping[str, Any], *, replace: bool) -> None:
+def _write_facets(
+    conn: Connection, tenant: Tenant, listing_id: int, values: Mapping[str, Any], *, replace: bool
+) -> None:
     if replace:
-        conn.execute(sa.delete(program_facets).where(owned_by(program_facets, tenant), program_facets.c.listing_id == listing_id))
+        conn.execute(
+            sa.delete(program_facets).where(owned_by(program_facets, tenant), program_facets.c.listing_id == listing_id)
+        )
     pairs = facet_values(values)
     if pairs:
         insert_rows(
             conn,
             program_facets,
             [
-                {"listing_id": listing_id, "facet": facet, "value": value,
-                 "org_id": tenant.org_id, "mode": tenant.mode.value}
+                {
+                    "listing_id": listing_id,
+                    "facet": facet,
+                    "value": value,
+                    "org_id": tenant.org_id,
+                    "mode": tenant.mode.value,
+                }
                 for facet, value in sorted(pairs)
             ],
         )

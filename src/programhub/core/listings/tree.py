@@ -73,7 +73,11 @@ class Trees:
 
 
 def load(
-    conn: Connection, tenant: Tenant, roots: Sequence[RowMapping], columns: Columns, params: Mapping[str, Any] | None = None
+    conn: Connection,
+    tenant: Tenant,
+    roots: Sequence[RowMapping],
+    columns: Columns,
+    params: Mapping[str, Any] | None = None,
 ) -> Trees:
     """`roots` (rows selected with `columns`, which must include `listings.c.id` and
     `listings.c.credits`) and every listing below them, in one query at most. `params`
@@ -117,13 +121,19 @@ def _below(lateral: bool, columns: tuple[ColumnElement[Any], ...]) -> Select[Any
     behind an OFFSET/LIMIT fence, so that it stays an index lookup per edge. SQLite plans
     nested index lookups by itself (and has no LATERAL)."""
     edge = (requirements.c.program_id, requirements.c.position, requirements.c.requirement_id)
-    roots = sa.bindparam("tree_roots", expanding=True)
-    reach = sa.select(*edge).where(owned_by(requirements, _TENANT), requirements.c.program_id.in_(roots)).cte("reach", recursive=True)
+    roots: sa.BindParameter[Any] = sa.bindparam("tree_roots", expanding=True)
+    reach = (
+        sa.select(*edge)
+        .where(owned_by(requirements, _TENANT), requirements.c.program_id.in_(roots))
+        .cte("reach", recursive=True)
+    )
     listing = sa.select(*columns).select_from(listings.outerjoin(catalogs, catalogs.c.id == listings.c.catalog_id))
     if lateral:
         step = sa.select(*edge).where(requirements.c.program_id == reach.c.requirement_id).offset(0).lateral("step")
         reach = reach.union(sa.select(step).select_from(reach.join(step, sa.true())))
-        node = listing.where(owned_by(listings, _TENANT), listings.c.id == reach.c.requirement_id).limit(1).lateral("node")
+        node = (
+            listing.where(owned_by(listings, _TENANT), listings.c.id == reach.c.requirement_id).limit(1).lateral("node")
+        )
         return sa.select(reach.c.program_id.label(_PARENT), reach.c.position.label(_POSITION), node).select_from(
             reach.join(node, sa.true())
         )
@@ -178,8 +188,6 @@ def _ancestors(conn: Connection, tenant: Tenant, program_id: int) -> list[int]:
         .where(owned_by(requirements, tenant), requirements.c.requirement_id == program_id)
         .cte("up", recursive=True)
     )
-    up = up.union(
-        sa.select(requirements.c.program_id).join(up, requirements.c.requirement_id == up.c.program_id)
-    )
+    up = up.union(sa.select(requirements.c.program_id).join(up, requirements.c.requirement_id == up.c.program_id))
     found = set(conn.execute(sa.select(up.c.program_id)).scalars())
     return [program_id, *sorted(found - {program_id})]

@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Connection, Row, Select, Subquery
+from sqlalchemy import ColumnElement, Connection, Select, Subquery
 
+from programhub.core.db import AnyRow
 from programhub.core.listings.models import listings
 from programhub.core.listings.search import (
     Ordering,
@@ -79,7 +80,11 @@ def nomination_conditions(tenant: Tenant, wanted: NominationFilter) -> list[Colu
     conditions: list[ColumnElement[bool]] = [owned_by(nominations, tenant)]
     if wanted.program_uuids is not None:
         conditions.append(listings.c.uuid.in_(wanted.program_uuids))
-    for column, values in ((c.user_id, wanted.user_ids), (c.organisation_id, wanted.organisation_ids), (c.status, wanted.statuses)):
+    for column, values in (
+        (c.user_id, wanted.user_ids),
+        (c.organisation_id, wanted.organisation_ids),
+        (c.status, wanted.statuses),
+    ):
         if values is not None:
             conditions.append(column.in_(values))
     if wanted.role_holder is not None:
@@ -123,7 +128,7 @@ def nomination_page(
 
 def list_nominations(
     conn: Connection, tenant: Tenant, wanted: NominationFilter, page: Page, columns: Sequence[ColumnElement[Any]]
-) -> list[Row[Any]]:
+) -> list[AnyRow]:
     """One page of nominations (of programs that are not deleted), as the reference orders
     them: updatedon descending with never-changed ones (no updatedon) first, then newest first."""
     query = (
@@ -134,4 +139,4 @@ def list_nominations(
         .limit(page.limit)
         .offset(page.offset)
     )
-    return conn.execute(query).all()
+    return list(conn.execute(query).all())

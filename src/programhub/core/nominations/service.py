@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from programhub.core.db import insert_rows
 from programhub.core import validation as check
 from programhub.core.clock import utcnow
+from programhub.core.db import insert_rows
 from programhub.core.errors import Conflict, Invalid, NotFound
 from programhub.core.listings.models import listings
 from programhub.core.nominations.models import NOMINATION_STATUSES, nomination_roles, nominations
@@ -38,8 +38,10 @@ def _identifier(field: str, value: Any) -> str:
 
 def _role_mapping(field: str, value: Any) -> dict[str, list[str]]:
     mapping = check.role_mapping(field, value)
-    if any(len(role) > IDENTIFIER_MAX_LENGTH or any(len(user) > IDENTIFIER_MAX_LENGTH for user in users)
-           for role, users in mapping.items()):
+    if any(
+        len(role) > IDENTIFIER_MAX_LENGTH or any(len(user) > IDENTIFIER_MAX_LENGTH for user in users)
+        for role, users in mapping.items()
+    ):
         raise Invalid(field, f"{field} roles and user ids must be at most {IDENTIFIER_MAX_LENGTH} characters")
     return mapping
 
@@ -91,7 +93,9 @@ def add(conn: Connection, tenant: Tenant, program_id: int, fields: Mapping[str, 
     return nomination_id
 
 
-def update(conn: Connection, tenant: Tenant, program_id: int, nominee: Nominee, changes: Mapping[str, Any]) -> list[int]:
+def update(
+    conn: Connection, tenant: Tenant, program_id: int, nominee: Nominee, changes: Mapping[str, Any]
+) -> list[int]:
     """Change the nominations of `program_id` by `nominee`; returns their ids."""
     if set(changes) - set(CHANGEABLE):
         raise KeyError(f"not changeable: {sorted(set(changes) - set(CHANGEABLE))}")
@@ -115,7 +119,9 @@ def remove(conn: Connection, tenant: Tenant, program_id: int, nominee: Nominee) 
     return ids
 
 
-def matching_ids(conn: Connection, tenant: Tenant, program_id: int, nominee: Nominee, *, individual: bool = False) -> list[int]:
+def matching_ids(
+    conn: Connection, tenant: Tenant, program_id: int, nominee: Nominee, *, individual: bool = False
+) -> list[int]:
     """Ids of the nominations of `program_id` by `nominee` (only those without an
     organisation when `individual`)."""
     query = sa.select(nominations.c.id).where(
@@ -174,9 +180,17 @@ def _duplicate_as_conflict(nominee: Nominee) -> Iterator[None]:
         raise
 
 
-def _write_roles(conn: Connection, tenant: Tenant, ids: Sequence[int], rolemapping: Mapping[str, list[str]] | None) -> None:
+def _write_roles(
+    conn: Connection, tenant: Tenant, ids: Sequence[int], rolemapping: Mapping[str, list[str]] | None
+) -> None:
     rows = [
-        {"nomination_id": nomination_id, "role": role, "user_id": user, "org_id": tenant.org_id, "mode": tenant.mode.value}
+        {
+            "nomination_id": nomination_id,
+            "role": role,
+            "user_id": user,
+            "org_id": tenant.org_id,
+            "mode": tenant.mode.value,
+        }
         for nomination_id in ids
         for role, users in (rolemapping or {}).items()
         for user in sorted(set(users))

@@ -69,8 +69,10 @@ def _upsert(engine: str) -> Insert:
     table = rate_limit_windows
     insert = postgresql_insert if engine == "postgresql" else sqlite_insert
     statement = insert(table).values(
-        api_key_id=sa.bindparam("api_key_id"), scope=sa.bindparam("scope"),
-        window_start=sa.bindparam("window_start"), count=1,
+        api_key_id=sa.bindparam("api_key_id"),
+        scope=sa.bindparam("scope"),
+        window_start=sa.bindparam("window_start"),
+        count=1,
     )
     return statement.on_conflict_do_update(
         index_elements=[table.c.api_key_id, table.c.scope, table.c.window_start],
@@ -89,11 +91,12 @@ def hit(conn: Connection, api_key_id: int, scope: str, limit: int, *, now: float
     """Count one call of `api_key_id` in `scope`; the caller commits."""
     if limit < 1 or window < 1:
         raise ValueError("limit and window must be positive")
-    where = {"api_key_id": api_key_id, "scope": scope, "window_start": window_start(now, window)}
+    start = window_start(now, window)
+    where = {"api_key_id": api_key_id, "scope": scope, "window_start": start}
     used: int = conn.execute(_upsert(conn.dialect.name), {**where, "limit": limit}).scalar_one()
     if used == 1:
         conn.execute(_FORGET_OLD_WINDOWS, where)
-    return Quota(limit, used, where["window_start"] + window, now)
+    return Quota(limit, used, start + window, now)
 
 
 def count(store: Store, api_key_id: int, scope: str, limit: int, *, now: float, window: int = HOUR) -> Quota:

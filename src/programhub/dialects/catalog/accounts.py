@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row
-
 from programhub.core import validation as check
 from programhub.core.catalogs import service as catalogs_service
+from programhub.core.db import AnyRow
 from programhub.core.errors import Invalid
 from programhub.dialects.catalog import values as v
 
@@ -72,12 +71,14 @@ def _settings(raw: Any) -> dict[str, Any]:
     parsed: dict[str, Any] = {}
     for name, value in raw.items():
         if name not in SETTINGS:
-            raise Invalid(f"settings.{name}", f"settings.{name} is not a setting programhub keeps; known: {', '.join(SETTINGS)}")
+            raise Invalid(
+                f"settings.{name}", f"settings.{name} is not a setting programhub keeps; known: {', '.join(SETTINGS)}"
+            )
         parsed[name] = SETTINGS[name][1](f"settings.{name}", value)
     return parsed
 
 
-def account_json(row: Row[Any], public_url: str) -> dict[str, Any]:
+def account_json(row: AnyRow, public_url: str) -> dict[str, Any]:
     settings = {name: default for name, (default, _parse) in SETTINGS.items()}
     settings.update(row.settings or {})
     return {

@@ -39,13 +39,15 @@ def list_catalogs(
     with store.read() as conn:
         total = catalogs_service.count(conn, principal.tenant)
         rows = catalogs_service.page(conn, principal.tenant, limit=chosen.size, offset=chosen.offset)
-    return paged(JSONResponse({"catalogs": [account_json(row, settings.public_url) for row in rows]}), request, chosen, total)
+    return paged(
+        JSONResponse({"catalogs": [account_json(row, settings.public_url) for row in rows]}), request, chosen, total
+    )
 
 
 @router.post(
     "/catalogs",
     summary="Create a catalog",
-    description="An extension (Catalog has no such route): body `{\"account\": {name, url, canvas_domain, canvas_id, settings}}`.",
+    description='An extension (Catalog has no such route): body `{"account": {name, url, canvas_domain, canvas_id, settings}}`.',
     status_code=201,
     openapi_extra=CATALOG_REQUEST,
     responses={201: {"model": CatalogAccountBody}, **errors(400, 413, 415, 422)},
@@ -63,7 +65,7 @@ def create_catalog(store: StoreDep, settings: SettingsDep, principal: Authentica
     summary="Get a catalog",
     responses={200: {"model": CatalogAccountBody}, **errors(404, 422)},
 )
-def get_catalog(id: int, store: StoreDep, settings: SettingsDep, principal: Authenticated) -> Response:  # noqa: A002
+def get_catalog(id: int, store: StoreDep, settings: SettingsDep, principal: Authenticated) -> Response:
     wanted = listing_id("catalog", id)
     with store.read() as conn:
         row = catalogs_service.get(conn, principal.tenant, wanted)

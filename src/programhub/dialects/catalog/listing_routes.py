@@ -75,11 +75,18 @@ def add_routes(kind: str) -> None:
         principal: Authenticated,
         page: PageParam = None,
         per_page: PerPageParam = None,
-        description: Annotated[str | None, Query(description="Exactly this description.", json_schema_extra=TEXT)] = None,
-        listing_path: Annotated[str | None, Query(description="Exactly this listing path.", json_schema_extra=TEXT)] = None,
-        is_enrollable: Annotated[bool | None, Query(description="Open for enrollment now (open, inside its window, not full), or not.")] = None,
+        description: Annotated[
+            str | None, Query(description="Exactly this description.", json_schema_extra=TEXT)
+        ] = None,
+        listing_path: Annotated[
+            str | None, Query(description="Exactly this listing path.", json_schema_extra=TEXT)
+        ] = None,
+        is_enrollable: Annotated[
+            bool | None, Query(description="Open for enrollment now (open, inside its window, not full), or not.")
+        ] = None,
         query: Annotated[
-            str | None, Query(description="Case-insensitive text in the title, description or tags.", json_schema_extra=TEXT)
+            str | None,
+            Query(description="Case-insensitive text in the title, description or tags.", json_schema_extra=TEXT),
         ] = None,
         archived: Annotated[bool, Query(description="true: only archived listings (an extension).")] = False,
     ) -> Response:
@@ -95,13 +102,21 @@ def add_routes(kind: str) -> None:
         def render() -> Fresh[tuple[bytes, int]]:
             now = utcnow()
             with store.read() as conn:
-                trees, ids, total = queries.page_of(conn, principal.tenant, kind, filters, chosen, now, settings.public_url)
-                until = queries.next_enrollment_change(conn, principal.tenant, kind, now) if filters.is_enrollable is not None else None
+                trees, ids, total = queries.page_of(
+                    conn, principal.tenant, kind, filters, chosen, now, settings.public_url
+                )
+                until = (
+                    queries.next_enrollment_change(conn, principal.tenant, kind, now)
+                    if filters.is_enrollable is not None
+                    else None
+                )
             renderer = Renderer(trees)
             body = envelope(plural, [renderer.listing(i) for i in ids])
             return Fresh((body, total), len(body), until)
 
-        body, total = await cache.answer(principal, ("catalog.list", kind, filters, chosen, settings.public_url), render)
+        body, total = await cache.answer(
+            principal, ("catalog.list", kind, filters, chosen, settings.public_url), render
+        )
         return paged(Response(body, media_type=JSON), request, chosen, total)
 
     @router.post(
@@ -127,9 +142,15 @@ def add_routes(kind: str) -> None:
         f"{plural} of this key fail; the others are processed all the same.",
         openapi_extra=ARCHIVE_REQUEST,
         responses={
-            200: {"description": f"All {plural} were processed.", "content": {"application/json": {"schema": {"type": "object"}}}},
+            200: {
+                "description": f"All {plural} were processed.",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
             **errors(400, 413, 415, 422),
-            422: {"model": CatalogArchiveFailure, "description": "The body is not valid, or some ids failed (`failed_product_ids`)."},
+            422: {
+                "model": CatalogArchiveFailure,
+                "description": "The body is not valid, or some ids failed (`failed_product_ids`).",
+            },
         },
     )
     def archive_listings(store: StoreDep, principal: Authenticated, body: Body) -> Response:
@@ -155,8 +176,8 @@ def add_routes(kind: str) -> None:
         description=f"The {kind} with its whole requirement tree; archived {plural} too.",
         responses={200: {"model": one_model}, **errors(404, 422)},
     )
-    async def get_listing(  # noqa: A002 - the wire name
-        id: int, store: StoreDep, cache: CacheDep, settings: SettingsDep, principal: Authenticated  # noqa: A002
+    async def get_listing(
+        id: int, store: StoreDep, cache: CacheDep, settings: SettingsDep, principal: Authenticated
     ) -> Response:
         wanted = listing_id(kind, id)
 
@@ -178,7 +199,7 @@ def add_routes(kind: str) -> None:
         openapi_extra=listing_request(kind, create=False),
         responses={204: {"description": "Updated (no body)."}, **errors(400, 404, 413, 415, 422)},
     )
-    def update_listing(id: int, store: StoreDep, principal: Authenticated, body: Body) -> Response:  # noqa: A002
+    def update_listing(id: int, store: StoreDep, principal: Authenticated, body: Body) -> Response:
         wanted = listing_id(kind, id)
         with versions.writing(store, principal.tenant) as conn:
             commands.update(conn, principal.tenant, kind, wanted, body)
@@ -191,12 +212,11 @@ def add_routes(kind: str) -> None:
         status_code=204,
         responses={204: {"description": "Deleted (no body)."}, **errors(404, 409, 422)},
     )
-    def delete_listing(id: int, store: StoreDep, principal: Authenticated) -> Response:  # noqa: A002
+    def delete_listing(id: int, store: StoreDep, principal: Authenticated) -> Response:
         wanted = listing_id(kind, id)
         with versions.writing(store, principal.tenant) as conn:
             commands.delete(conn, principal.tenant, kind, wanted)
         return no_content()
-
 
 
 for _kind in (PROGRAM, COURSE):

@@ -9,9 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from programhub.core.validation import NO_NUL_PATTERN, NOT_BLANK_PATTERN
-
 from programhub.dialects.catalog.accounts import ROOT_KEYS, SETTINGS
 from programhub.dialects.catalog.schemas import COURSE, FIELDS, PROGRAM
+
 
 class Shape(BaseModel):
     """A documented shape: exactly these keys."""
@@ -74,7 +74,9 @@ class CatalogCourse(CatalogListingFields):
 class CatalogProgram(CatalogListingFields):
     type: Literal["Program"]
     sequential: bool
-    requirements: list[CatalogProgram | CatalogCourse] = Field(description="Ordered; full nested listings to any depth.")
+    requirements: list[CatalogProgram | CatalogCourse] = Field(
+        description="Ordered; full nested listings to any depth."
+    )
 
 
 class CatalogProgramBody(Shape):
@@ -158,7 +160,9 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return responses
 
 
-LINK = {"Link": {"description": "RFC 8288 links to the first, prev, next and last pages.", "schema": {"type": "string"}}}
+LINK = {
+    "Link": {"description": "RFC 8288 links to the first, prev, next and last pages.", "schema": {"type": "string"}}
+}
 
 # Request schemas say as much as a schema can: a value that fits one is accepted unless it
 # names something that does not exist (an unknown catalog or requirement id), clashes
@@ -186,15 +190,28 @@ def _whole(minimum: int, digits: str) -> dict[str, Any]:
     return {"anyOf": [{"type": "integer", "minimum": minimum, "maximum": INT32}, {"type": "string", "pattern": digits}]}
 
 
-_TRUTHY = {"anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]},
-                     {"type": "string", "enum": ["true", "false", "1", "0", "t", "f", "yes", "no", "on", "off"]}]}
+_TRUTHY = {
+    "anyOf": [
+        {"type": "boolean"},
+        {"type": "integer", "enum": [0, 1]},
+        {"type": "string", "enum": ["true", "false", "1", "0", "t", "f", "yes", "no", "on", "off"]},
+    ]
+}
 _COUNT = _whole(0, r"^\d{1,9}(\.0*)?$")
 _ID = _whole(1, r"^[1-9]\d{0,8}(\.0*)?$")
 _SIGNED = _whole(-INT32, r"^[+-]?\d{1,9}(\.0*)?$")
-_MONEY = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 99999999.99, "multipleOf": 0.01},
-                    {"type": "string", "pattern": r"^\d{1,8}(\.\d{1,2})?$"}]}
-_QUANTITY = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 99999999, "multipleOf": 0.01},
-                       {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$"}]}
+_MONEY = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 99999999.99, "multipleOf": 0.01},
+        {"type": "string", "pattern": r"^\d{1,8}(\.\d{1,2})?$"},
+    ]
+}
+_QUANTITY = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 99999999, "multipleOf": 0.01},
+        {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$"},
+    ]
+}
 _MOMENT = {
     "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}],
     "description": "ISO 8601 (2025-03-21T13:11:23Z, 2025-03-21); Catalog's own 2025/03/21 13:11:23 +0000 is accepted too.",
@@ -209,8 +226,11 @@ def _ids(*, at_least_one: bool, unique: bool = False) -> dict[str, Any]:
     return {
         "anyOf": [
             listed,
-            {"type": "string", "pattern": f"^\\s*{items}\\s*$" if at_least_one else f"^\\s*({items})?\\s*$",
-             "description": "comma-separated ids"},
+            {
+                "type": "string",
+                "pattern": f"^\\s*{items}\\s*$" if at_least_one else f"^\\s*({items})?\\s*$",
+                "description": "comma-separated ids",
+            },
         ]
     }
 
@@ -252,6 +272,7 @@ _FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
     "requirement_ids": _ids(at_least_one=False, unique=True),
 }
 
+
 def _json_body(schema: dict[str, Any], *, required: bool = True, description: str | None = None) -> dict[str, Any]:
     """openapi_extra declaring a JSON request body."""
     body: dict[str, Any] = {"required": required, "content": {"application/json": {"schema": schema}}}
@@ -270,25 +291,34 @@ def listing_request(kind: str, *, create: bool) -> dict[str, Any]:
     if create:
         inner["required"] = ["title"]
     # `{"program": {...}}`, or the fields alone at the top level (as Rails wraps them).
-    schema = {"anyOf": [{"type": "object", "properties": {kind: inner}, "required": [kind]},
-                        {**inner, "not": {"required": [kind]}}]}
+    schema = {
+        "anyOf": [
+            {"type": "object", "properties": {kind: inner}, "required": [kind]},
+            {**inner, "not": {"required": [kind]}},
+        ]
+    }
     return _json_body(schema, required=create, description=FORMS.format(kind=kind))
 
 
-ARCHIVE_REQUEST = _json_body({
-    "type": "object",
-    "required": ["product_action", "product_ids"],
-    "properties": {
-        "product_action": {"type": "string", "enum": ["archive", "reactivate"]},
-        "product_ids": _ids(at_least_one=True),
-    },
-})
+ARCHIVE_REQUEST = _json_body(
+    {
+        "type": "object",
+        "required": ["product_action", "product_ids"],
+        "properties": {
+            "product_action": {"type": "string", "enum": ["archive", "reactivate"]},
+            "product_ids": _ids(at_least_one=True),
+        },
+    }
+)
 
 _SETTING_SCHEMAS = {
     name: (
-        _TRUTHY if isinstance(default, bool)
-        else {"type": "string", "pattern": "^[A-Za-z]{3}$"} if name == "currency"
-        else _nullable(_text(255)) if default is None  # blank means null
+        _TRUTHY
+        if isinstance(default, bool)
+        else {"type": "string", "pattern": "^[A-Za-z]{3}$"}
+        if name == "currency"
+        else _nullable(_text(255))
+        if default is None  # blank means null
         else _text(255, blank=False)
     )
     for name, (default, _parse) in SETTINGS.items()
@@ -299,19 +329,35 @@ _ACCOUNT = {
     "required": ["name"],
     "properties": {
         "name": _text(255, blank=False),
-        "url": _clearable({"type": "string", "maxLength": 500,
-                           "pattern": r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$"}),
+        "url": _clearable(
+            {
+                "type": "string",
+                "maxLength": 500,
+                "pattern": r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$",
+            }
+        ),
         "canvas_domain": _nullable(_text(255)),  # blank means null
         "canvas_id": _clearable(_ID),
         "settings": _nullable({"type": "object", "properties": _SETTING_SCHEMAS, "additionalProperties": False}),
     },
 }
 # `{"account": {...}}`, `{"catalog": {...}}` or the fields alone; `account` wins over `catalog`.
-CATALOG_REQUEST = _json_body({"anyOf": [
-    {"type": "object", "required": [ROOT_KEYS[0]], "properties": {ROOT_KEYS[0]: _ACCOUNT}},
-    {"type": "object", "required": [ROOT_KEYS[1]], "properties": {ROOT_KEYS[1]: _ACCOUNT},
-     "not": {"required": [ROOT_KEYS[0]]}},
-    {**_ACCOUNT, "not": {"anyOf": [{"required": [root]} for root in ROOT_KEYS]}},
-]})
+CATALOG_REQUEST = _json_body(
+    {
+        "anyOf": [
+            {"type": "object", "required": [ROOT_KEYS[0]], "properties": {ROOT_KEYS[0]: _ACCOUNT}},
+            {
+                "type": "object",
+                "required": [ROOT_KEYS[1]],
+                "properties": {ROOT_KEYS[1]: _ACCOUNT},
+                "not": {"required": [ROOT_KEYS[0]]},
+            },
+            {**_ACCOUNT, "not": {"anyOf": [{"required": [root]} for root in ROOT_KEYS]}},
+        ]
+    }
+)
 
-KIND_MODELS = {PROGRAM: (CatalogProgramBody, CatalogProgramList), COURSE: (CatalogCourseBody, CatalogCourseList)}
+KIND_MODELS: dict[str, tuple[type[Shape], type[Shape]]] = {
+    PROGRAM: (CatalogProgramBody, CatalogProgramList),
+    COURSE: (CatalogCourseBody, CatalogCourseList),
+}

@@ -4,8 +4,8 @@ next/last; a page past the end is an empty list with first and prev links."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -22,7 +22,10 @@ PageParam = Annotated[
 ]
 PerPageParam = Annotated[
     int | None,
-    Query(ge=1, description=f"Items per page: default {DEFAULT_PER_PAGE}; more than {MAX_PER_PAGE} counts as {MAX_PER_PAGE}."),
+    Query(
+        ge=1,
+        description=f"Items per page: default {DEFAULT_PER_PAGE}; more than {MAX_PER_PAGE} counts as {MAX_PER_PAGE}.",
+    ),
 ]
 
 

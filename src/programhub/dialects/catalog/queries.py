@@ -46,7 +46,8 @@ def next_enrollment_change(conn: Connection, tenant: Tenant, kind: str, now: dat
     """The next moment an `is_enrollable` answer can change without a write: the earliest
     enrollment window edge of this tenant's listings of this kind still ahead of `now`."""
     edges = [
-        sa.select(sa.func.min(column)).where(owned_by(listings, tenant), listings.c.kind == kind, column > now)
+        sa.select(sa.func.min(column))
+        .where(owned_by(listings, tenant), listings.c.kind == kind, column > now)
         .scalar_subquery()
         for column in (listings.c.enrollment_open_from, listings.c.enrollment_open_to)
     ]
@@ -87,13 +88,19 @@ def page_of(
     first = min(page.size, max(0, ordered - page.offset))
     if first:
         segments.append(
-            _segment(mine, 0).where(listings.c.list_order.is_not(None))
-            .order_by(listings.c.list_order, listings.c.id).limit(first).offset(page.offset)
+            _segment(mine, 0)
+            .where(listings.c.list_order.is_not(None))
+            .order_by(listings.c.list_order, listings.c.id)
+            .limit(first)
+            .offset(page.offset)
         )
     if first < page.size:
         segments.append(
-            _segment(mine, 1).where(listings.c.list_order.is_(None))
-            .order_by(listings.c.id).limit(page.size - first).offset(max(0, page.offset - ordered))
+            _segment(mine, 1)
+            .where(listings.c.list_order.is_(None))
+            .order_by(listings.c.id)
+            .limit(page.size - first)
+            .offset(max(0, page.offset - ordered))
         )
     parts = [sa.select(segment.subquery()) for segment in segments]
     picked = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("page")
@@ -102,7 +109,9 @@ def page_of(
         picked, picked.c.id == listings.c.id
     )
     params = {"public_url": public_url}
-    rows = sorted(conn.execute(query, params).mappings(), key=lambda row: (row["segment"], row["list_order"] or 0, row["id"]))
+    rows = sorted(
+        conn.execute(query, params).mappings(), key=lambda row: (row["segment"], row["list_order"] or 0, row["id"])
+    )
     return tree.load(conn, tenant, rows, LISTING_COLUMNS, params), [row["id"] for row in rows], total
 
 

@@ -117,9 +117,9 @@ def wire_names() -> Iterator[None]:
 
 def check_windows(merged: Mapping[str, Any], changed: Mapping[str, Any]) -> None:
     for start, end in WINDOWS:
-        if (start in changed or end in changed) and merged.get(start) and merged.get(end):
-            if merged[start] > merged[end]:
-                raise Invalid(WIRE_NAMES[end], f"{WIRE_NAMES[end]} must not be before {WIRE_NAMES[start]}")
+        touched = start in changed or end in changed
+        if touched and merged.get(start) and merged.get(end) and merged[start] > merged[end]:
+            raise Invalid(WIRE_NAMES[end], f"{WIRE_NAMES[end]} must not be before {WIRE_NAMES[start]}")
 
 
 # The service's own URL (the default catalog's site), bound when a query runs.

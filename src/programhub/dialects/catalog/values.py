@@ -22,7 +22,7 @@ _INTEGER = re.compile(r"^[+-]?\d{1,19}(?:\.0*)?$")  # "150.0" is 150, as the num
 _PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
 WIRE_TIME = "%Y/%m/%d %H:%M:%S %z"
 MAX_MONEY = Decimal("99999999.99")
-MAX_QUANTITY = Decimal("99999999")
+MAX_QUANTITY = Decimal(99999999)
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -32,7 +32,7 @@ def timestamp(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y/%m/%d %H:%M:%S +0000")
 
 
-def number(value: float | int | None) -> float | int | None:
+def number(value: float | None) -> float | int | None:
     """9.0 -> 9, 4.5 -> 4.5: whole numbers are shown without a fraction, as in the seed."""
     if value is None:
         return None
@@ -70,7 +70,10 @@ def path(field: str, value: Any) -> str:
     """A listing path is the last part of its URL: letters, digits, `-`, `_`, `.`, `~`."""
     value = check.text(field, value, allow_empty=False, max_length=255).strip()
     if not _PATH.match(value):
-        raise Invalid(field, f"{field} may contain only letters, digits, '-', '_', '.' and '~', and must start with a letter or digit")
+        raise Invalid(
+            field,
+            f"{field} may contain only letters, digits, '-', '_', '.' and '~', and must start with a letter or digit",
+        )
     return value
 
 
@@ -138,10 +141,11 @@ def moment(field: str, value: Any) -> datetime:
         raise Invalid(field, f"{field} must be a date or a date and time")
     raw = value.strip()
     parsed: datetime | None = None
-    for attempt in (
+    attempts: tuple[Callable[[], datetime], ...] = (
         lambda: datetime.strptime(raw, WIRE_TIME),
         lambda: datetime.fromisoformat(raw),
-    ):
+    )
+    for attempt in attempts:
         try:
             parsed = attempt()
             break

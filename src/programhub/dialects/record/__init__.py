@@ -13,6 +13,9 @@ router.include_router(routes.router)
 router.include_router(pages.router)
 
 dialect = Dialect(
-    name="record", prefixes=(PREFIX,), router=router, errors=ERRORS,
+    name="record",
+    prefixes=(PREFIX,),
+    router=router,
+    errors=ERRORS,
     other_prefixes=((pages.PAGES_PREFIX, pages.PAGE_ERRORS),),
 )

@@ -96,8 +96,20 @@ def _html_content() -> dict[str, dict[str, dict[str, str]]]:
     return {"text/html": {"schema": {"type": "string"}}}
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _day(moment: datetime) -> str:

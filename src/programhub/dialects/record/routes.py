@@ -35,6 +35,7 @@ router = APIRouter(prefix=PREFIX, route_class=RecordRoute, tags=["Record"])
 _READ_ERRORS = schemas.error_responses(401, 403, 503)
 _WRITE_ERRORS = schemas.error_responses(400, 401, 403, 404, 409, 413, 503)
 
+
 def _programs(tenant: Tenant) -> Select[Any]:
     """This tenant's programs as JSON, whichever API created them; deleted ones never show."""
     return select(schemas.program_json(tenant).label("program")).where(
@@ -59,7 +60,9 @@ async def list_programs(principal: Authenticated, store: StoreDep, cache: CacheD
     def render() -> Fresh[bytes]:
         order = (listings.c.created_at.desc(), listings.c.id.desc())
         with store.read() as conn:
-            data = conn.execute(sj.array(_programs(tenant).where(listings.c.status != "retired").order_by(*order), *order))
+            data = conn.execute(
+                sj.array(_programs(tenant).where(listings.c.status != "retired").order_by(*order), *order)
+            )
             body = orjson.dumps(envelope("Programs fetched successfully", orjson.Fragment(data.scalar_one())))
         return Fresh(body, len(body))
 
@@ -96,7 +99,9 @@ def create_program(principal: Authenticated, body: JsonBody, key: IdempotencyKey
 
     def work(conn: Connection) -> tuple[int, dict[str, Any]]:
         listing_id = listings_service.create(conn, tenant, "program", fields)
-        return 201, envelope("Program created successfully", _program(conn, _programs(tenant).where(listings.c.id == listing_id)))
+        return 201, envelope(
+            "Program created successfully", _program(conn, _programs(tenant).where(listings.c.id == listing_id))
+        )
 
     return write_once(store, tenant, "record.programs", key, fields, work)
 
@@ -138,8 +143,11 @@ async def list_batches(principal: Authenticated, store: StoreDep, cache: CacheDe
     def render() -> Fresh[bytes]:
         with store.read() as conn:
             rows = credentials.list_batches(conn, tenant)
-        body = orjson.dumps(envelope("Credential batches fetched successfully",
-                                     [schemas.batch_summary_json(row, tenant) for row in rows]))
+        body = orjson.dumps(
+            envelope(
+                "Credential batches fetched successfully", [schemas.batch_summary_json(row, tenant) for row in rows]
+            )
+        )
         return Fresh(body, len(body))
 
     return Response(await cache.answer(principal, "record.batches", render), media_type="application/json")

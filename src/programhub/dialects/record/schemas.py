@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
 import sqlalchemy as sa
-from sqlalchemy import Row
+from pydantic import BaseModel, ConfigDict, Field
 
 from programhub.core.credentials import service as credentials
 from programhub.core.credentials.service import Batch, Credential, NewRecipient
+from programhub.core.db import AnyRow
 from programhub.core.errors import Invalid
 from programhub.core.listings import service as listings
 from programhub.core.listings.models import listings as listings_table
@@ -64,7 +64,9 @@ def issue_request(body: Any) -> IssueRequest:
     batch_name = credentials.checked_batch_name(_required_text(fields, "batchName", "MISSING_BATCH_NAME"))
     recipients = fields.get("recipients")
     if recipients is None or recipients == []:
-        raise Missing("MISSING_RECIPIENTS", "recipients", "recipients is required and must list at least one recipient.")
+        raise Missing(
+            "MISSING_RECIPIENTS", "recipients", "recipients is required and must list at least one recipient."
+        )
     return IssueRequest(program_id, batch_name, credentials.checked_recipients(recipients))
 
 
@@ -99,7 +101,7 @@ def credential_url(public_url: str, recipient_id: str) -> str:
     return f"{public_url}/credentials/{recipient_id}"
 
 
-def batch_summary_json(row: Row[Any], tenant: Tenant) -> dict[str, Any]:
+def batch_summary_json(row: AnyRow, tenant: Tenant) -> dict[str, Any]:
     return {
         "batchId": row.public_id,
         "programId": row.program_public_id,

@@ -74,7 +74,11 @@ async def idempotency_key(
                 "(same ids) without writing again; the same key with another body is 409 "
                 "IDEMPOTENCY_CONFLICT. Keys belong to the organisation and mode of the API key."
             ),
-            json_schema_extra={"minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH, "pattern": IDEMPOTENCY_KEY_PATTERN},
+            json_schema_extra={
+                "minLength": 1,
+                "maxLength": idempotency.MAX_KEY_LENGTH,
+                "pattern": IDEMPOTENCY_KEY_PATTERN,
+            },
         ),
     ] = None,
 ) -> str | None:

@@ -45,7 +45,11 @@ REQUEST_ERRORS: dict[str, str] = {
 }
 NOT_FOUND_ERRORS = {"program": "ERR_PROGRAM_NOT_FOUND", "nomination": "ERR_NOMINATION_NOT_FOUND"}
 # Conflicts, by the field they are about.
-CONFLICT_ERRORS = {"organisation_id": "ERR_NOMINATION_EXISTS", "user_id": "ERR_NOMINATION_EXISTS", "program_id": "ERR_PROGRAM_RETIRED"}
+CONFLICT_ERRORS = {
+    "organisation_id": "ERR_NOMINATION_EXISTS",
+    "user_id": "ERR_NOMINATION_EXISTS",
+    "program_id": "ERR_PROGRAM_RETIRED",
+}
 
 
 class SunbirdErrors(DialectErrors):
@@ -59,7 +63,12 @@ class SunbirdErrors(DialectErrors):
         if err is None and problem.kind in (ProblemKind.INVALID, ProblemKind.MALFORMED_BODY):
             err = REQUEST_ERRORS.get(api)
         body = envelope(
-            api, {}, msgid=msgid_of(request), err=err or default_err, errmsg=problem.message, response_code=response_code
+            api,
+            {},
+            msgid=msgid_of(request),
+            err=err or default_err,
+            errmsg=problem.message,
+            response_code=response_code,
         )
         return JSONResponse(body, status)
 

@@ -37,7 +37,13 @@ FACET_FILTERS = {
 EXACT_FILTERS = ("rootorg_id", "createdby", "channel")
 DATE_FILTERS = {"nomination_enddate": "nomination_open", "content_submission_enddate": "submission_open"}
 PROGRAM_FILTERS = (
-    "type", "status", "program_id", "name", *DATE_FILTERS, *FACET_FILTERS, *EXACT_FILTERS,
+    "type",
+    "status",
+    "program_id",
+    "name",
+    *DATE_FILTERS,
+    *FACET_FILTERS,
+    *EXACT_FILTERS,
 )
 FILTER_KEYS = (*PROGRAM_FILTERS, "nomination")
 NOMINATION_KEYS = ("organisation_id", "user_id", "status", "roles")
@@ -142,7 +148,9 @@ def _nominee_ids(path: str, value: Any) -> tuple[str, tuple[str, ...]]:
     return "eq", one_or_many(path, value)
 
 
-def _with_nomination(nomination: Mapping[str, Any], programs: ProgramFilter, ordering: Ordering, page: Page) -> ListQuery:
+def _with_nomination(
+    nomination: Mapping[str, Any], programs: ProgramFilter, ordering: Ordering, page: Page
+) -> ListQuery:
     known_keys("filters.nomination", nomination, NOMINATION_KEYS)
     ids = {
         key: _nominee_ids(f"filters.nomination.{key}", nomination[key])
@@ -224,7 +232,9 @@ def _ordering(sort: Any) -> Ordering:
     relevance = [key for key in sort if key in RELEVANCE_KEYS]
     if relevance:
         if len(relevance) != len(sort):
-            raise Invalid("sort", f"sort by {', '.join(RELEVANCE_KEYS)} (relevance) cannot be combined with field sorts")
+            raise Invalid(
+                "sort", f"sort by {', '.join(RELEVANCE_KEYS)} (relevance) cannot be combined with field sorts"
+            )
         return Ordering(relevance={key: _ranked_values(f"sort.{key}", sort[key]) for key in relevance})
     keys = []
     for key, direction in sort.items():

@@ -161,7 +161,13 @@ def _one_or_many(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _object(properties: dict[str, Any], required: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
-    return {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False, **extra}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+        **extra,
+    }
 
 
 def _enum(*values: str) -> dict[str, Any]:
@@ -184,8 +190,13 @@ def _json(depth: int) -> dict[str, Any]:
     if depth == 0:
         return {"anyOf": scalars}
     inner = _json(depth - 1)
-    return {"anyOf": [*scalars, {"type": "array", "items": inner},
-                      {"type": "object", "propertyNames": {"pattern": NO_NUL}, "additionalProperties": inner}]}
+    return {
+        "anyOf": [
+            *scalars,
+            {"type": "array", "items": inner},
+            {"type": "object", "propertyNames": {"pattern": NO_NUL}, "additionalProperties": inner},
+        ]
+    }
 
 
 TEXT = _text()
@@ -199,29 +210,55 @@ NOMINATION_STATUSES = ("Pending", "Approved", "Rejected", "Initiated")
 CONFIG = {
     "type": "object",
     "propertyNames": {"pattern": NO_NUL},
-    "properties": {key: _nullable({"anyOf": [FACET, {"type": "array", "items": FACET}]})
-                   for key in ("board", "medium", "gradeLevel", "subject")},
+    "properties": {
+        key: _nullable({"anyOf": [FACET, {"type": "array", "items": FACET}]})
+        for key in ("board", "medium", "gradeLevel", "subject")
+    },
     "additionalProperties": _json(5),
 }
 PROGRAM_FIELDS: dict[str, Any] = {
     "description": _nullable(_text(100_000)),
-    **{key: _nullable(DATE) for key in ("startdate", "enddate", "nomination_enddate", "shortlisting_enddate",
-                                        "content_submission_enddate")},
+    **{
+        key: _nullable(DATE)
+        for key in ("startdate", "enddate", "nomination_enddate", "shortlisting_enddate", "content_submission_enddate")
+    },
     "content_types": _nullable(_array(FACET)),
     "target_collection_category": _nullable(_array(FACET)),
     "collection_ids": _nullable(_array(TEXT)),
     "rolemapping": _nullable(_role_mapping(_text(2000, NOT_BLANK), TEXT)),
     "config": _nullable(CONFIG),
-    **{key: _nullable(TEXT) for key in ("slug", "channel", "template_id", "guidelines_url", "image", "rootorg_id",
-                                        "sourcing_org_name", "createdby", "updatedby")},
+    **{
+        key: _nullable(TEXT)
+        for key in (
+            "slug",
+            "channel",
+            "template_id",
+            "guidelines_url",
+            "image",
+            "rootorg_id",
+            "sourcing_org_name",
+            "createdby",
+            "updatedby",
+        )
+    },
 }
 CREATE = _object(
-    {"name": _text(2000, NOT_BLANK), "type": _enum(*PROGRAM_TYPES), "status": _nullable(_enum("Draft")), **PROGRAM_FIELDS},
+    {
+        "name": _text(2000, NOT_BLANK),
+        "type": _enum(*PROGRAM_TYPES),
+        "status": _nullable(_enum("Draft")),
+        **PROGRAM_FIELDS,
+    },
     ("name", "type"),
 )
 UPDATE = _object(
-    {"program_id": KEY, "name": _text(2000, NOT_BLANK), "type": _enum(*PROGRAM_TYPES), "status": _enum(*PROGRAM_STATUSES),
-     **PROGRAM_FIELDS},
+    {
+        "program_id": KEY,
+        "name": _text(2000, NOT_BLANK),
+        "type": _enum(*PROGRAM_TYPES),
+        "status": _enum(*PROGRAM_STATUSES),
+        **PROGRAM_FIELDS,
+    },
     ("program_id",),
 )
 STATUS_CHANGE = _object({"program_id": KEY, "channel": _nullable(TEXT)}, ("program_id",))
@@ -237,23 +274,37 @@ _NOMINATION_FIELDS: dict[str, Any] = {
     "updatedby": _nullable(TEXT),
 }
 NOMINATION_ADD = _object(
-    {"program_id": KEY, **_NOMINEE, "status": _enum(*NOMINATION_STATUSES), **_NOMINATION_FIELDS, "createdby": _nullable(TEXT)},
-    ("program_id", "status"), allOf=[_SOME_NOMINEE],
+    {
+        "program_id": KEY,
+        **_NOMINEE,
+        "status": _enum(*NOMINATION_STATUSES),
+        **_NOMINATION_FIELDS,
+        "createdby": _nullable(TEXT),
+    },
+    ("program_id", "status"),
+    allOf=[_SOME_NOMINEE],
 )
 _ID = _nullable({"type": "integer", "minimum": 1, "maximum": INT32_MAX})
 NOMINEE = _object({"program_id": KEY, **_NOMINEE, "id": _ID}, ("program_id",), allOf=[_SOME_NOMINEE])
 NOMINATION_CHANGE = _object(
     {"program_id": KEY, **_NOMINEE, "id": _ID, "status": _enum(*NOMINATION_STATUSES), **_NOMINATION_FIELDS},
-    ("program_id",), allOf=[_SOME_NOMINEE],
+    ("program_id",),
+    allOf=[_SOME_NOMINEE],
 )
-NOMINATION_LIST = _object({
-    "filters": _nullable(_object({
-        **{key: _nullable(_one_or_many(TEXT)) for key in ("program_id", "user_id", "organisation_id")},
-        "status": _nullable(_one_or_many(_enum(*NOMINATION_STATUSES))),
-    })),
-    "limit": _nullable(COUNT),
-    "offset": _nullable(COUNT),
-})
+NOMINATION_LIST = _object(
+    {
+        "filters": _nullable(
+            _object(
+                {
+                    **{key: _nullable(_one_or_many(TEXT)) for key in ("program_id", "user_id", "organisation_id")},
+                    "status": _nullable(_one_or_many(_enum(*NOMINATION_STATUSES))),
+                }
+            )
+        ),
+        "limit": _nullable(COUNT),
+        "offset": _nullable(COUNT),
+    }
+)
 
 # /list: the nomination filter is one of three shapes (see docs/dialects/sunbird.md).
 _EQ = _object({"eq": TEXT}, ("eq",))
@@ -267,38 +318,83 @@ def _at_least_one_of(*keys: str) -> dict[str, Any]:
     return {"anyOf": [{"required": [key], "not": {"properties": {key: NULL}, "required": [key]}} for key in keys]}
 
 
-NOMINATION_FILTER = {"anyOf": [
-    _object({"organisation_id": _nullable(_NE), "user_id": _nullable(_NE), "status": NULL, "roles": NULL},
+NOMINATION_FILTER = {
+    "anyOf": [
+        _object(
+            {"organisation_id": _nullable(_NE), "user_id": _nullable(_NE), "status": NULL, "roles": NULL},
             allOf=[_at_least_one_of("organisation_id", "user_id")],
-            description="Forms A and D: programs with no nomination by the organisation or user."),
-    _object({"organisation_id": _nullable(_IDS), "user_id": _nullable(_IDS), "status": _NOMINATION_STATUS, "roles": NULL},
+            description="Forms A and D: programs with no nomination by the organisation or user.",
+        ),
+        _object(
+            {
+                "organisation_id": _nullable(_IDS),
+                "user_id": _nullable(_IDS),
+                "status": _NOMINATION_STATUS,
+                "roles": NULL,
+            },
             allOf=[_at_least_one_of("organisation_id", "user_id")],
-            description="Forms B and E: nominations by the organisations or users, with their programs."),
-    _object({"organisation_id": _ONE_ID, "user_id": _ONE_ID, "status": _NOMINATION_STATUS,
-             "roles": _object({"or": _one_or_many(TEXT)}, ("or",))},
+            description="Forms B and E: nominations by the organisations or users, with their programs.",
+        ),
+        _object(
+            {
+                "organisation_id": _ONE_ID,
+                "user_id": _ONE_ID,
+                "status": _NOMINATION_STATUS,
+                "roles": _object({"or": _one_or_many(TEXT)}, ("or",)),
+            },
             ("organisation_id", "user_id", "roles"),
-            description="Form C: nominations of the organisation whose rolemapping lists the user under one of the roles."),
-]}
-LIST_FILTERS = _object({
-    "type": _nullable(_one_or_many(_enum(*PROGRAM_TYPES))),
-    "status": _nullable(_one_or_many(_enum(*PROGRAM_STATUSES))),
-    "program_id": _nullable(_one_or_many(TEXT)),
-    "name": _nullable(TEXT),
-    "nomination_enddate": _nullable(_enum("open", "closed")),
-    "content_submission_enddate": _nullable(_enum("open", "closed")),
-    **{key: _nullable(_one_or_many(TEXT)) for key in ("content_types", "target_collection_category", "board", "medium",
-                                                       "gradeLevel", "subject", "rootorg_id", "createdby", "channel")},
-    "nomination": _nullable(NOMINATION_FILTER),
-})
-SORT = {"anyOf": [
-    _object({key: _enum("asc", "desc", "ASC", "DESC") for key in ("name", "createdon", "updatedon", "startdate", "enddate",
-                                                                  "nomination_enddate")}),
-    _object({key: _array(TEXT) for key in ("medium", "gradeLevel", "subject", "board")}, minProperties=1,
-            description="Relevance: programs matching more of these values first, then the newest."),
-]}
+            description="Form C: nominations of the organisation whose rolemapping lists the user under one of the roles.",
+        ),
+    ]
+}
+LIST_FILTERS = _object(
+    {
+        "type": _nullable(_one_or_many(_enum(*PROGRAM_TYPES))),
+        "status": _nullable(_one_or_many(_enum(*PROGRAM_STATUSES))),
+        "program_id": _nullable(_one_or_many(TEXT)),
+        "name": _nullable(TEXT),
+        "nomination_enddate": _nullable(_enum("open", "closed")),
+        "content_submission_enddate": _nullable(_enum("open", "closed")),
+        **{
+            key: _nullable(_one_or_many(TEXT))
+            for key in (
+                "content_types",
+                "target_collection_category",
+                "board",
+                "medium",
+                "gradeLevel",
+                "subject",
+                "rootorg_id",
+                "createdby",
+                "channel",
+            )
+        },
+        "nomination": _nullable(NOMINATION_FILTER),
+    }
+)
+SORT = {
+    "anyOf": [
+        _object(
+            {
+                key: _enum("asc", "desc", "ASC", "DESC")
+                for key in ("name", "createdon", "updatedon", "startdate", "enddate", "nomination_enddate")
+            }
+        ),
+        _object(
+            {key: _array(TEXT) for key in ("medium", "gradeLevel", "subject", "board")},
+            minProperties=1,
+            description="Relevance: programs matching more of these values first, then the newest.",
+        ),
+    ]
+}
 LIST = _object(
-    {"filters": LIST_FILTERS, "sort": _nullable(SORT), "limit": _nullable(COUNT), "offset": _nullable(COUNT),
-     "fields": _nullable(_one_or_many(_enum(*LIST_ITEM_KEYS)))},
+    {
+        "filters": LIST_FILTERS,
+        "sort": _nullable(SORT),
+        "limit": _nullable(COUNT),
+        "offset": _nullable(COUNT),
+        "fields": _nullable(_one_or_many(_enum(*LIST_ITEM_KEYS))),
+    },
     ("filters",),
 )
 
@@ -332,5 +428,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def responses(result: Any, *, statuses: tuple[int, ...] = (400, 401, 403, 404, 405, 413, 500, 503)) -> dict[int | str, dict[str, Any]]:
+def responses(
+    result: Any, *, statuses: tuple[int, ...] = (400, 401, 403, 404, 405, 413, 500, 503)
+) -> dict[int | str, dict[str, Any]]:
     return {200: {"model": Envelope[result]}, **{status: ERROR_RESPONSES[status] for status in statuses}}

@@ -49,13 +49,13 @@ from programhub.dialects.sunbird.schemas import (
     wire_names,
 )
 from programhub.dialects.sunbird.values import choices, known_keys, obj, one_or_many, whole
+from programhub.store import Store
+from programhub.store import sqljson as sj
 from programhub.web.auth import Authenticated
 from programhub.web.cache import CacheDep, Fresh
 from programhub.web.deps import StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.responses import JSONResponse
-from programhub.store import Store
-from programhub.store import sqljson as sj
 
 router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Sunbird"])
 
@@ -164,9 +164,14 @@ def delete_program(request: Request, body: Body, principal: Authenticated, store
     return _change_status(request, body, principal.tenant, store, "retired")
 
 
-@router.post("/list", responses=doc.responses(doc.ListResult, statuses=(400, 401, 403, 405, 413, 500, 503)),
-             openapi_extra=doc.request_body(doc.LIST))
-async def list_programs(request: Request, body: Body, principal: Authenticated, store: StoreDep, cache: CacheDep) -> JSONResponse:
+@router.post(
+    "/list",
+    responses=doc.responses(doc.ListResult, statuses=(400, 401, 403, 405, 413, 500, 503)),
+    openapi_extra=doc.request_body(doc.LIST),
+)
+async def list_programs(
+    request: Request, body: Body, principal: Authenticated, store: StoreDep, cache: CacheDep
+) -> JSONResponse:
     """Programs, programs not nominated by someone (forms A, D), or nominations with their
     programs (forms B, C, E); `count` is the total number of matches."""
     query = parse_list(body.request())
@@ -174,6 +179,7 @@ async def list_programs(request: Request, body: Body, principal: Authenticated, 
 
     def render() -> Fresh[bytes]:
         now = utcnow()
+        items: orjson.Fragment | list[dict[str, Any]]
         with store.read() as conn:
             if query.fields is None:
                 total, items = _list_items_json(conn, tenant, query, now)
@@ -207,11 +213,19 @@ def _list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: da
     return total, orjson.Fragment(conn.execute(sj.compact_array(items)).scalar_one())
 
 
-def _selected_items(conn: Connection, tenant: Tenant, query: ListQuery, now: datetime) -> tuple[int, list[dict[str, Any]]]:
+def _selected_items(
+    conn: Connection, tenant: Tenant, query: ListQuery, now: datetime
+) -> tuple[int, list[dict[str, Any]]]:
     """Program items with only the keys `fields` names (forms A, D and plain lists)."""
     assert query.fields is not None
     total, rows = search_programs(
-        conn, tenant, query.programs, query.ordering, query.page, PROGRAM_COLUMNS, now=now,
+        conn,
+        tenant,
+        query.programs,
+        query.ordering,
+        query.page,
+        PROGRAM_COLUMNS,
+        now=now,
         extra=[not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by],
     )
     return total, [selected_program_json(row._mapping, query.fields) for row in rows]
@@ -225,7 +239,11 @@ NOMINEE_KEYS = ("program_id", "user_id", "organisation_id", "id")
 def _nominee(fields_in: dict[str, Any]) -> tuple[str, Nominee, dict[str, Any]]:
     """The program, the nominee a change applies to, and what the answer echoes."""
     program_id = _program_key(fields_in.get("program_id"))
-    ids = {key: check.text(key, fields_in[key], allow_empty=False) for key in ("user_id", "organisation_id") if fields_in.get(key) is not None}
+    ids = {
+        key: check.text(key, fields_in[key], allow_empty=False)
+        for key in ("user_id", "organisation_id")
+        if fields_in.get(key) is not None
+    }
     if not ids:
         raise Invalid("user_id", "user_id or organisation_id is required")
     nomination_id = fields_in.get("id")
@@ -234,8 +252,11 @@ def _nominee(fields_in: dict[str, Any]) -> tuple[str, Nominee, dict[str, Any]]:
     return program_id, Nominee(nomination_id=nomination_id, **ids), {"program_id": program_id, **ids}
 
 
-@router.post("/nomination/add", responses=doc.responses(doc.NominationAdded, statuses=(400, 401, 403, 404, 405, 409, 413, 500, 503)),
-             openapi_extra=doc.request_body(doc.NOMINATION_ADD))
+@router.post(
+    "/nomination/add",
+    responses=doc.responses(doc.NominationAdded, statuses=(400, 401, 403, 404, 405, 409, 413, 500, 503)),
+    openapi_extra=doc.request_body(doc.NOMINATION_ADD),
+)
 def add_nomination(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Nominate an organisation or a user to a program; once per nominee."""
     fields_in = body.request()
@@ -247,7 +268,11 @@ def add_nomination(request: Request, body: Body, principal: Authenticated, store
     return ok(request, {"program_id": program_id, "user_id": fields.get("user_id"), "id": nomination_id})
 
 
-@router.post("/nomination/update", responses=doc.responses(doc.NominationRef), openapi_extra=doc.request_body(doc.NOMINATION_CHANGE))
+@router.post(
+    "/nomination/update",
+    responses=doc.responses(doc.NominationRef),
+    openapi_extra=doc.request_body(doc.NOMINATION_CHANGE),
+)
 def update_nomination(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Change the nominations of a program by a user or an organisation."""
     fields_in = body.request()
@@ -259,7 +284,9 @@ def update_nomination(request: Request, body: Body, principal: Authenticated, st
     return ok(request, echo)
 
 
-@router.post("/nomination/remove", responses=doc.responses(doc.NominationRef), openapi_extra=doc.request_body(doc.NOMINEE))
+@router.post(
+    "/nomination/remove", responses=doc.responses(doc.NominationRef), openapi_extra=doc.request_body(doc.NOMINEE)
+)
 def remove_nomination(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Withdraw the nominations of a program by a user or an organisation."""
     fields_in = body.request()
@@ -270,8 +297,11 @@ def remove_nomination(request: Request, body: Body, principal: Authenticated, st
     return ok(request, echo)
 
 
-@router.post("/nomination/list", responses=doc.responses(list[doc.Nomination], statuses=(400, 401, 403, 405, 413, 500, 503)),
-             openapi_extra=doc.request_body(doc.NOMINATION_LIST))
+@router.post(
+    "/nomination/list",
+    responses=doc.responses(list[doc.Nomination], statuses=(400, 401, 403, 405, 413, 500, 503)),
+    openapi_extra=doc.request_body(doc.NOMINATION_LIST),
+)
 def list_nominations_route(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Nominations, most recently changed first; `result` is the list itself."""
     fields_in = body.request()
@@ -288,8 +318,10 @@ def list_nominations_route(request: Request, body: Body, principal: Authenticate
         return one_or_many(f"filters.{key}", value)
 
     wanted = NominationFilter(
-        program_uuids=given("program_id"), user_ids=given("user_id"),
-        organisation_ids=given("organisation_id"), statuses=given("status"),
+        program_uuids=given("program_id"),
+        user_ids=given("user_id"),
+        organisation_ids=given("organisation_id"),
+        statuses=given("status"),
     )
     with store.read() as conn:
         rows = list_nominations(conn, principal.tenant, wanted, parse_page(fields_in), NOMINATION_COLUMNS)

@@ -155,11 +155,32 @@ def wire_names() -> Iterator[None]:
 PROGRAM_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
     listings.c[name]
     for name in (
-        "uuid", "name", "description", "program_type", "collection_ids", "content_types",
-        "target_collection_category", "start_date", "end_date", "nomination_enddate",
-        "shortlisting_enddate", "content_submission_enddate", "image", "status", "slug", "config",
-        "rolemapping", "createdby", "updatedby", "created_at", "updated_at", "rootorg_id",
-        "sourcing_org_name", "channel", "template_id", "guidelines_url",
+        "uuid",
+        "name",
+        "description",
+        "program_type",
+        "collection_ids",
+        "content_types",
+        "target_collection_category",
+        "start_date",
+        "end_date",
+        "nomination_enddate",
+        "shortlisting_enddate",
+        "content_submission_enddate",
+        "image",
+        "status",
+        "slug",
+        "config",
+        "rolemapping",
+        "createdby",
+        "updatedby",
+        "created_at",
+        "updated_at",
+        "rootorg_id",
+        "sourcing_org_name",
+        "channel",
+        "template_id",
+        "guidelines_url",
     )
 )
 
@@ -170,14 +191,37 @@ FLATTENED = ("subject", "defaultContributeOrgReview", "framework", "board", "gra
 # What a /list request may name in `fields`: any key of a program as /read shows it, or
 # a flattened config category.
 LIST_ITEM_KEYS = (
-    "program_id", "name", "description", "type", "collection_ids", "content_types", "target_collection_category",
-    "startdate", "enddate", "nomination_enddate", "shortlisting_enddate", "content_submission_enddate", "image",
-    "status", "slug", "config", "rolemapping", "createdby", "updatedby", "createdon", "updatedon", "rootorg_id",
-    "sourcing_org_name", "channel", "template_id", "guidelines_url", *FLATTENED,
+    "program_id",
+    "name",
+    "description",
+    "type",
+    "collection_ids",
+    "content_types",
+    "target_collection_category",
+    "startdate",
+    "enddate",
+    "nomination_enddate",
+    "shortlisting_enddate",
+    "content_submission_enddate",
+    "image",
+    "status",
+    "slug",
+    "config",
+    "rolemapping",
+    "createdby",
+    "updatedby",
+    "createdon",
+    "updatedon",
+    "rootorg_id",
+    "sourcing_org_name",
+    "channel",
+    "template_id",
+    "guidelines_url",
+    *FLATTENED,
 )
 
 
-def program_json(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def program_json(row: Mapping[Any, Any], prefix: str = "") -> dict[str, Any]:
     """A program as /read shows it."""
 
     def get(name: str) -> Any:
@@ -213,7 +257,7 @@ def program_json(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     }
 
 
-def selected_program_json(row: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+def selected_program_json(row: Mapping[Any, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     """Only the keys a /list request named in `fields`, in its order."""
     program = program_json(row)
     config = program["config"]
@@ -251,8 +295,15 @@ def _jsonb_text(value: Any) -> str:
 # --- nominations ------------------------------------------------------------------------
 
 NOMINATION_FIELDS = (
-    "user_id", "organisation_id", "status", "content_types", "collection_ids", "feedback",
-    "rolemapping", "createdby", "updatedby",
+    "user_id",
+    "organisation_id",
+    "status",
+    "content_types",
+    "collection_ids",
+    "feedback",
+    "rolemapping",
+    "createdby",
+    "updatedby",
 )
 NOMINATION_COLUMNS: tuple[ColumnElement[Any], ...] = (
     nominations.c.id,
@@ -263,7 +314,7 @@ NOMINATION_COLUMNS: tuple[ColumnElement[Any], ...] = (
 )
 
 
-def nomination_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def nomination_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "program_id": row["nomination_program_uuid"],
@@ -308,7 +359,9 @@ def _config_member_text_sqlite(element: config_member_text, compiler: SQLCompile
     config, key, path = (compiler.process(clause, **kw) for clause in element.clauses)
     in_python = f"{SQLITE_CONFIG_TEXT}({config}, {key})"
     strings_only = f"NOT EXISTS (SELECT 1 FROM json_each({config}, {path}) WHERE type != 'text')"
-    joined = f"coalesce('[' || (SELECT group_concat(json_quote(value), ', ') FROM json_each({config}, {path})) || ']', '[]')"
+    joined = (
+        f"coalesce('[' || (SELECT group_concat(json_quote(value), ', ') FROM json_each({config}, {path})) || ']', '[]')"
+    )
     return (
         f"(CASE json_type({config}, {path})"
         f" WHEN 'text' THEN json_extract({config}, {path})"
@@ -329,7 +382,7 @@ def install_sqlite_functions(conn: Connection) -> None:
     if conn.dialect.name != "sqlite":
         return
     pooled = conn.connection
-    if not pooled.info.get(SQLITE_CONFIG_TEXT):
+    if not pooled.info.get(SQLITE_CONFIG_TEXT) and pooled.driver_connection is not None:
         pooled.driver_connection.create_function(SQLITE_CONFIG_TEXT, 2, _sqlite_config_text, deterministic=True)
         pooled.info[SQLITE_CONFIG_TEXT] = True
 
@@ -339,12 +392,17 @@ def _wire_status(status: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 _PROGRAM_ITEM_VALUES: tuple[tuple[str, str], ...] = (
-    ("program_id", "uuid"), ("name", "name"), ("type", "program_type"),
+    ("program_id", "uuid"),
+    ("name", "name"),
+    ("type", "program_type"),
 )
 _PROGRAM_ITEM_DOCUMENTS = ("collection_ids", "content_types", "target_collection_category")
 _PROGRAM_ITEM_DATES = (
-    ("startdate", "start_date"), ("enddate", "end_date"), ("nomination_enddate", "nomination_enddate"),
-    ("shortlisting_enddate", "shortlisting_enddate"), ("content_submission_enddate", "content_submission_enddate"),
+    ("startdate", "start_date"),
+    ("enddate", "end_date"),
+    ("nomination_enddate", "nomination_enddate"),
+    ("shortlisting_enddate", "shortlisting_enddate"),
+    ("content_submission_enddate", "content_submission_enddate"),
 )
 _PROGRAM_ITEM_TAIL = ("rootorg_id", "sourcing_org_name", "channel", "template_id", "guidelines_url")
 
@@ -382,7 +440,10 @@ def nomination_item_sql() -> sj.compact_object:
     return sj.compact_object(
         ("id", sj.compact_value(n.id)),
         ("program_id", sj.compact_value(listings.c.uuid)),
-        *((name, sj.compact_document(n[name]) if name in documents else sj.compact_value(n[name])) for name in NOMINATION_FIELDS),
+        *(
+            (name, sj.compact_document(n[name]) if name in documents else sj.compact_value(n[name]))
+            for name in NOMINATION_FIELDS
+        ),
         ("createdon", _date(n.createdon)),
         ("updatedon", _date(n.updatedon)),
         ("program", program_item_sql()),

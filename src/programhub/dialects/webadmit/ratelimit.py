@@ -15,7 +15,6 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -23,9 +22,9 @@ from programhub.core.auth import Principal
 from programhub.core.ratelimit import service as ratelimit
 from programhub.core.ratelimit.service import Quota
 from programhub.dialects.webadmit.errors import ERRORS
-from programhub.web.auth import ApiKeyScheme, BearerScheme, principal_of
 from programhub.settings import Settings
 from programhub.store import Store
+from programhub.web.auth import ApiKeyScheme, BearerScheme, principal_of
 from programhub.web.deps import SettingsDep, StoreDep
 from programhub.web.dialect import dialect_route_class
 
@@ -51,7 +50,11 @@ def count_against(request: Request, principal: Principal, store: Store, settings
 
 
 def count_call(
-    request: Request, store: StoreDep, settings: SettingsDep, _bearer: BearerScheme = None, _api_key: ApiKeyScheme = None
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    _bearer: BearerScheme = None,
+    _api_key: ApiKeyScheme = None,
 ) -> Principal:
     """Authenticate and count the call, in one thread-pool hop for both."""
     principal = principal_of(request)

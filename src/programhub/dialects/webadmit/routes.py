@@ -90,7 +90,7 @@ async def list_programs(user_identity_id: IdentityIdText, store: StoreDep, cache
     def render() -> Fresh[bytes]:
         with store.read() as conn:
             identity = identities.get(conn, tenant, identity_id)
-            programs: str = conn.execute(
+            programs = conn.execute(
                 programs_json(identity.limited, conn.dialect.name),
                 {**identities.parameters(tenant, identity.id), "organization_name": identity.organization_name(tenant)},
             ).scalar_one()
@@ -111,11 +111,12 @@ def list_organizations(user_identity_id: IdentityIdText, store: StoreDep, caller
     tenant = caller.tenant
     with store.read() as conn:
         identity = identities.get(conn, tenant, identity_id)
-    return JSONResponse({
-        "href": f"{PREFIX}/{identity_id}/organizations",
-        "organizations": [organization_json(identity, tenant)],
-    })
-
+    return JSONResponse(
+        {
+            "href": f"{PREFIX}/{identity_id}/organizations",
+            "organizations": [organization_json(identity, tenant)],
+        }
+    )
 
 
 def unrouted(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
@@ -137,5 +138,6 @@ def unrouted(request: Request, store: StoreDep, settings: SettingsDep) -> Respon
 
 
 for _path in ("", "/{rest:path}"):  # last, so that every real route matches first
-    router.add_api_route(_path, unrouted, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-                         include_in_schema=False)
+    router.add_api_route(
+        _path, unrouted, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False
+    )

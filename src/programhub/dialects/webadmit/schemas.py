@@ -85,7 +85,9 @@ class WebAdmitProgram(BaseModel):
 
 
 class WebAdmitProgramList(BaseModel):
-    href: str = Field(pattern=r"^/api/v1/user_identities/\d+/programs$", examples=["/api/v1/user_identities/1/programs"])
+    href: str = Field(
+        pattern=r"^/api/v1/user_identities/\d+/programs$", examples=["/api/v1/user_identities/1/programs"]
+    )
     programs: list[WebAdmitProgram]
 
 
@@ -143,13 +145,22 @@ def responses(success: type[BaseModel], *, with_id: bool) -> dict[int | str, dic
         200: {"model": success, "description": "OK", "headers": _rate_limit_headers()},
         401: {"description": "Missing, unknown or revoked API key (empty body)."},
         403: {"description": "The key's organisation is suspended (empty body)."},
-        429: {"model": WebAdmitSchemaErrors, "description": "Past the hourly rate limit of the key.",
-              "headers": _rate_limit_headers(refused=True)},
+        429: {
+            "model": WebAdmitSchemaErrors,
+            "description": "Past the hourly rate limit of the key.",
+            "headers": _rate_limit_headers(refused=True),
+        },
         503: {"model": WebAdmitLegacyMessage, "description": "The database is unavailable."},
     }
     if with_id:
-        documented[404] = {"model": WebAdmitSchemaErrors, "description": "No such user identity for this key.",
-                           "headers": _rate_limit_headers()}
-        documented[422] = {"model": WebAdmitSchemaErrors, "description": "The user identity id is not an integer.",
-                           "headers": _rate_limit_headers()}
+        documented[404] = {
+            "model": WebAdmitSchemaErrors,
+            "description": "No such user identity for this key.",
+            "headers": _rate_limit_headers(),
+        }
+        documented[422] = {
+            "model": WebAdmitSchemaErrors,
+            "description": "The user identity id is not an integer.",
+            "headers": _rate_limit_headers(),
+        }
     return documented

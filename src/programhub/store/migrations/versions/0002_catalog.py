@@ -66,14 +66,22 @@ $$""")
             "FOR EACH ROW EXECUTE FUNCTION listing_counts_track()"
         )
         return
-    op.execute(f"CREATE TRIGGER listing_counts_insert AFTER INSERT ON listings WHEN {_live('NEW')} "
-               f"BEGIN {_ensure_row('NEW')} {_count('NEW', '+')} END")
-    op.execute(f"CREATE TRIGGER listing_counts_delete AFTER DELETE ON listings WHEN {_live('OLD')} "
-               f"BEGIN {_count('OLD', '-')} END")
-    op.execute(f"CREATE TRIGGER listing_counts_leave AFTER UPDATE OF {COUNTED} ON listings WHEN {_live('OLD')} "
-               f"BEGIN {_count('OLD', '-')} END")
-    op.execute(f"CREATE TRIGGER listing_counts_enter AFTER UPDATE OF {COUNTED} ON listings WHEN {_live('NEW')} "
-               f"BEGIN {_ensure_row('NEW')} {_count('NEW', '+')} END")
+    op.execute(
+        f"CREATE TRIGGER listing_counts_insert AFTER INSERT ON listings WHEN {_live('NEW')} "
+        f"BEGIN {_ensure_row('NEW')} {_count('NEW', '+')} END"
+    )
+    op.execute(
+        f"CREATE TRIGGER listing_counts_delete AFTER DELETE ON listings WHEN {_live('OLD')} "
+        f"BEGIN {_count('OLD', '-')} END"
+    )
+    op.execute(
+        f"CREATE TRIGGER listing_counts_leave AFTER UPDATE OF {COUNTED} ON listings WHEN {_live('OLD')} "
+        f"BEGIN {_count('OLD', '-')} END"
+    )
+    op.execute(
+        f"CREATE TRIGGER listing_counts_enter AFTER UPDATE OF {COUNTED} ON listings WHEN {_live('NEW')} "
+        f"BEGIN {_ensure_row('NEW')} {_count('NEW', '+')} END"
+    )
 
 
 def _drop_triggers() -> None:
@@ -118,7 +126,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     _drop_triggers()
     op.drop_table("listing_counts")
-    op.drop_index("ix_listings_catalog_list", table_name="listings", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE))
+    op.drop_index(
+        "ix_listings_catalog_list", table_name="listings", sqlite_where=sa.text(LIVE), postgresql_where=sa.text(LIVE)
+    )
     with op.batch_alter_table("catalogs") as batch:
         batch.drop_column("canvas_id")
         batch.drop_column("canvas_domain")

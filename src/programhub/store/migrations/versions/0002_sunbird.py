@@ -19,7 +19,15 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 KEY = ["org_id", "mode", "kind", "id"]
-INCLUDED = ["deleted_at", "status", "program_type", "nomination_enddate", "content_submission_enddate", "created_at", "updated_at"]
+INCLUDED = [
+    "deleted_at",
+    "status",
+    "program_type",
+    "nomination_enddate",
+    "content_submission_enddate",
+    "created_at",
+    "updated_at",
+]
 
 
 def _rebuild(include: list[str]) -> None:
