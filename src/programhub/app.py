@@ -10,10 +10,11 @@ from fastapi import FastAPI
 from programhub import __version__, dialects
 from programhub.settings import Settings
 from programhub.store import Store, open_store
-from programhub.web import health
+from programhub.web import health, observability
 from programhub.web.cache import ResponseCache
 from programhub.web.errors import install_error_handlers
-from programhub.web.middleware import AccessLogMiddleware, BodyLimitMiddleware, LenientRoutingMiddleware
+from programhub.web.middleware import BodyLimitMiddleware, LenientRoutingMiddleware
+from programhub.web.observability import Metrics, ObservedMiddleware, PoolCollector
 from programhub.web.openapi import install_openapi
 
 
@@ -40,16 +41,20 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         redoc_url=None,
         redirect_slashes=False,  # LenientRoutingMiddleware ignores trailing slashes instead
     )
+    metrics = Metrics()
+    metrics.watch(PoolCollector(active_store.pools()))
     app.state.settings = settings
     app.state.store = active_store
-    app.state.cache = ResponseCache(settings.response_cache_mb * 1024 * 1024)
+    app.state.metrics = metrics
+    app.state.cache = ResponseCache(settings.response_cache_mb * 1024 * 1024, metrics.cache_lookups)
     for dialect in dialects.ALL:
         app.include_router(dialect.router)
     app.include_router(health.router)
+    app.include_router(observability.router)
     install_error_handlers(app, dialects.ALL)
     install_openapi(app)
     app.add_middleware(LenientRoutingMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, dialects=dialects.ALL)
-    if settings.log_requests:
-        app.add_middleware(AccessLogMiddleware)  # outermost: logs even refused requests
+    # Outermost: every request gets an id, a log line and its metrics, refused ones too.
+    app.add_middleware(ObservedMiddleware, metrics=metrics, dialects=dialects.ALL, log_requests=settings.log_requests)
     return app

@@ -1,8 +1,31 @@
-"""Logging for the server: access lines are JSON already; everything else is one line."""
+"""Logging for the server: every line is one JSON object. Access lines are built whole by
+web/observability.py; every other record (programhub's, uvicorn's, SQLAlchemy's) is
+rendered by structlog with its time, level, logger, the request id of the request being
+served (bound in a context variable), and any traceback."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import structlog
+
+
+def _json_formatter() -> dict[str, Any]:
+    return {
+        "()": structlog.stdlib.ProcessorFormatter,
+        "foreign_pre_chain": [
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
+        ],
+        "processors": [
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.EventRenamer("message"),
+            structlog.processors.JSONRenderer(sort_keys=False),
+        ],
+    }
 
 
 def logging_config(level: str = "INFO") -> dict[str, Any]:
@@ -11,11 +34,11 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
-            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-            "json_line": {"format": "%(message)s"},
+            "json": _json_formatter(),
+            "json_line": {"format": "%(message)s"},  # access lines are JSON already
         },
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
+            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
             "access": {"class": "logging.StreamHandler", "formatter": "json_line", "stream": "ext://sys.stderr"},
         },
         "loggers": {
@@ -23,5 +46,6 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
             "programhub": {"handlers": ["stderr"], "level": level, "propagate": False},
             "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
             "uvicorn.error": {"level": level},
+            "sqlalchemy": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
         },
     }

@@ -1,51 +1,52 @@
-"""Settings read from the environment, with documented defaults (see README)."""
+"""Settings, read from `PROGRAMHUB_*` environment variables (pydantic-settings), with the
+defaults the README documents. A bad value stops the process with the variable named."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import Annotated, Any
 
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "PROGRAMHUB_"
 DEFAULT_DATABASE_URL = "sqlite:///./var/programhub.db"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+_NOWHERE = "PROGRAMHUB_NO_VARIABLE_HAS_THIS_PREFIX_"
+
+Positive = Annotated[int, Field(gt=0)]
+NonNegative = Annotated[int, Field(ge=0)]
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="ignore", frozen=True)
+
     database_url: str = DEFAULT_DATABASE_URL
     public_url: str = DEFAULT_PUBLIC_URL
-    webadmit_rate_limit: int = 5000
-    max_body_bytes: int = 2 * 1024 * 1024
+    webadmit_rate_limit: Positive = 5000
+    max_body_bytes: Positive = 2 * 1024 * 1024
     log_requests: bool = True
-    response_cache_mb: int = 32
+    response_cache_mb: NonNegative = 32
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        return cls(
-            database_url=env.get("PROGRAMHUB_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            public_url=(env.get("PROGRAMHUB_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
-            webadmit_rate_limit=_positive_int(env, "PROGRAMHUB_WEBADMIT_RATE_LIMIT", 5000),
-            max_body_bytes=_positive_int(env, "PROGRAMHUB_MAX_BODY_BYTES", 2 * 1024 * 1024),
-            log_requests=env.get("PROGRAMHUB_LOG_REQUESTS", "1") not in ("0", "false", "no"),
-            response_cache_mb=_non_negative_int(env, "PROGRAMHUB_RESPONSE_CACHE_MB", 32),
-        )
-
-
-def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
-    value = _non_negative_int(env, name, default)
-    if value == 0:
-        raise ValueError(f"{name} must be greater than zero, not 0")
-    return value
-
-
-def _non_negative_int(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, not {value}")
-    return value
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings of `environ` (the process environment by default); ValueError
+        naming the variable when one is not valid."""
+        try:
+            if environ is None:
+                return cls()
+            values: dict[str, Any] = {
+                name.removeprefix(ENV_PREFIX).lower(): value
+                for name, value in environ.items()
+                if name.startswith(ENV_PREFIX) and value != ""
+            }
+            return cls(_env_prefix=_NOWHERE, **values)  # only `environ`, not the process's
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            variable = ENV_PREFIX + str(first["loc"][0]).upper()
+            raise ValueError(f"{variable}: {first['msg']} (given {first.get('input')!r})") from None

@@ -42,7 +42,7 @@ def test_one_access_log_line_per_request_without_secrets(
         client.get(f"/api/v1/user_identities/{tenants.a_test.key}/programs")  # a key pasted into the path
     lines = [orjson.loads(r.getMessage()) for r in caplog.records if r.name == "programhub.access"]
     assert len(lines) == 3
-    assert set(lines[0]) == {"time", "method", "path", "status", "duration_ms", "org"}
+    assert set(lines[0]) == {"time", "method", "path", "status", "duration_ms", "org", "request_id"}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", lines[0]["time"])
     assert lines[0]["path"] == "/api/external/issuance/programs"
     assert lines[0]["status"] == 200 and lines[0]["org"] == tenants.a_test.org

@@ -4,8 +4,9 @@ error (NUL bytes, out-of-range integers, lone surrogates) ever reaches it."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from datetime import datetime
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from programhub.core.errors import Invalid
@@ -52,6 +53,53 @@ def integer(field: str, value: Any, *, minimum: int | None = None, bounds: tuple
     if value < low or value > bounds[1]:
         raise Invalid(field, f"{field} must be between {low} and {bounds[1]}")
     return value
+
+
+_WHOLE_TEXT = re.compile(r"^[+-]?\d{1,19}(?:\.0*)?$")
+
+
+def whole(
+    field: str, value: Any, *, minimum: int | None = None, bounds: tuple[int, int] = INT32, from_text: bool = False
+) -> int:
+    """A whole number: JSON's `300.0` is 300, as JSON Schema has it; with `from_text`, also
+    its text (`"150"`, `"150.0"`), for platforms whose clients send numbers as text."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif from_text and isinstance(value, str) and _WHOLE_TEXT.match(value.strip()):
+        value = int(value.strip().split(".", 1)[0])
+    return integer(field, value, minimum=minimum, bounds=bounds)
+
+
+def moment_text(
+    field: str,
+    value: Any,
+    *,
+    wanted: str,
+    formats: tuple[str, ...] = (),
+    wanted_text: str | None = None,
+    out_of_range: str | None = None,
+) -> datetime:
+    """Text as an aware UTC datetime: each `strptime` format in turn, then ISO 8601 (a date
+    is its midnight; no offset is UTC). Refused as `{field} {wanted}` when it is not text,
+    `wanted_text` (default: the same) when no format reads it, and `out_of_range` (default:
+    the same) when it cannot be put in UTC."""
+    if not isinstance(value, str):
+        raise Invalid(field, f"{field} {wanted}")
+    raw = value.strip()
+    parsers: list[Callable[[str], datetime]] = [
+        *(lambda text, layout=layout: datetime.strptime(text, layout) for layout in formats),
+        datetime.fromisoformat,
+    ]
+    for read in parsers:
+        try:
+            parsed = read(raw)
+        except ValueError:
+            continue
+        try:
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise Invalid(field, f"{field} {out_of_range or wanted_text or wanted}") from None
+    raise Invalid(field, f"{field} {wanted_text or wanted}")
 
 
 def number(field: str, value: Any, *, minimum: float | None = None, maximum: float = 1e8) -> float:

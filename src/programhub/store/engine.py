@@ -7,6 +7,7 @@ busy timeout instead of failing when a read lock would have to be upgraded.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,6 +44,7 @@ class Store:
         # reading the local SQLite file costs less than the hop and never waits for writers
         # (WAL); a PostgreSQL round trip could stall the loop when the server stalls.
         self.reads_on_loop = self.is_sqlite
+        self._sqlite_writer = threading.Lock()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -77,6 +79,28 @@ class Store:
                 conn = conn.execution_options(sqlite_immediate=True)
             with conn.begin():
                 yield conn
+
+    def pools(self) -> list[tuple[str, Any]]:
+        """Each engine's connection pool, named (for metrics)."""
+        named = [("transactions", self.engine.pool)]
+        if self._lookups is not self.engine:
+            named.append(("lookups", self._lookups.pool))
+        return named
+
+    @contextmanager
+    def write_counter(self) -> Iterator[Connection]:
+        """A short write transaction on a row many requests update (a rate-limit count).
+        On PostgreSQL its commit does not wait for the WAL flush (the row lock is released
+        at once; a crash may forget the last fraction of a second of counts, never corrupt
+        them); on SQLite the threads of this process queue on a lock for the single writer
+        slot instead of polling it with SQLite's sleeping busy handler."""
+        if self.is_sqlite:
+            with self._sqlite_writer, self.write() as conn:
+                yield conn
+            return
+        with self.write() as conn:
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            yield conn
 
     def dispose(self) -> None:
         for engine in self.engines:

@@ -22,10 +22,14 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar, cast
 
 from fastapi import Depends, Request
+from prometheus_client import Counter
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from programhub.core.auth import Principal
 from programhub.core.clock import utcnow
+from programhub.store import Store
 
 T = TypeVar("T")
 _MISS = object()
@@ -42,8 +46,9 @@ class Fresh(Generic[T]):
 
 
 class ResponseCache:
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, lookups: Counter | None = None) -> None:
         self.max_bytes = max_bytes
+        self._lookups = lookups  # counted by result: hit, miss, shared
         self._entries: OrderedDict[Hashable, Fresh[Any]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -68,13 +73,16 @@ class ResponseCache:
         while True:
             found = self._hit(key)
             if found is not _MISS:
+                self._count("hit")
                 return cast(T, found)
             pending = self._computing.get(flight)
             if pending is None:
                 break
             await asyncio.wait({pending})  # not cancelled with this request
             if not pending.cancelled():
+                self._count("shared")
                 return cast(T, pending.result())
+        self._count("miss")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._computing[flight] = future
         try:
@@ -90,6 +98,28 @@ class ResponseCache:
             del self._computing[flight]
         future.set_result(self._keep(key, fresh))
         return fresh.value
+
+    async def read(
+        self,
+        principal: Principal,
+        request_key: Hashable,
+        store: Store,
+        build: Callable[[Connection], bytes | Fresh[bytes]],
+    ) -> Response:
+        """The JSON answer `build` makes from one read transaction, through the cache: what
+        a cached list route does. `build` returns the body, or a `Fresh` when the answer
+        also depends on the clock."""
+
+        def compute() -> Fresh[bytes]:
+            with store.read() as conn:
+                built = build(conn)
+            return built if isinstance(built, Fresh) else Fresh(built, len(built))
+
+        return Response(await self.answer(principal, request_key, compute), media_type="application/json")
+
+    def _count(self, result: str) -> None:
+        if self._lookups is not None:
+            self._lookups.labels(result).inc()
 
     def _key(self, principal: Principal, request_key: Hashable) -> Hashable | None:
         if principal.data_version is None or self.max_bytes <= 0:

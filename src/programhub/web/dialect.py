@@ -20,7 +20,9 @@ from starlette.routing import BaseRoute, Match
 
 from programhub.core.auth import AuthFailure
 from programhub.core.errors import Conflict, DomainError, Invalid, NotFound
+from programhub.web.body import BodyFault
 from programhub.web.problems import BodyTooLarge, Problem, ProblemKind
+from programhub.web.requests import first_invalid
 
 log = logging.getLogger("programhub.errors")
 
@@ -77,6 +79,7 @@ class DialectErrors:
 
 
 _METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+UNKNOWN_ROUTE = "unrouted"
 
 
 class MethodNotAllowed(HTTPException):
@@ -99,26 +102,26 @@ def allowed_methods(request: Request, routes: Sequence[BaseRoute] | None = None)
 
 
 def problem_from_validation(exc: RequestValidationError) -> Problem:
-    """The first validation error as one sentence naming the field."""
-    errors = exc.errors()
-    if not errors:
-        return Problem(ProblemKind.INVALID, "The request is not valid.")
-    first = errors[0]
-    if first.get("type") == "json_invalid":
+    """The first validation error (of a path, query or header parameter) as one sentence
+    naming the field."""
+    errors = [
+        {**error, "loc": tuple(part for part in error.get("loc", ()) if part not in _LOCATIONS)}
+        for error in exc.errors()
+    ]
+    if errors and errors[0].get("type") == "json_invalid":
         return Problem(ProblemKind.MALFORMED_BODY, "The request body is not valid JSON.")
-    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
-    field = ".".join(location) or None
-    message = str(first.get("msg", "is not valid"))
-    return Problem(ProblemKind.INVALID, f"{field}: {message}" if field else message, field)
+    invalid = first_invalid(errors, own_words=False)  # type: ignore[arg-type]
+    return Problem(ProblemKind.INVALID, invalid.message, invalid.field)
+
+
+_LOCATIONS = ("body", "query", "path", "header")
 
 
 def problem_from_exception(exc: Exception) -> Problem | None:
     """Failures of the machinery rather than the request (database down, body too large)."""
     if isinstance(exc, BodyTooLarge):
         return Problem(ProblemKind.PAYLOAD_TOO_LARGE, "The request body is too large.")
-    if isinstance(exc, PoolTimeout | OperationalError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    ):
+    if isinstance(exc, PoolTimeout | OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
         log.warning("database unavailable: %s", type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__)
         return Problem(ProblemKind.UNAVAILABLE, "The service is temporarily unavailable; try again shortly.")
     return None
@@ -129,6 +132,8 @@ def render_exception(errors: DialectErrors, request: Request, exc: Exception) ->
         return errors.auth_failure(request, exc)
     if isinstance(exc, RequestValidationError):
         return errors.validation_error(request, exc)
+    if isinstance(exc, BodyFault):
+        return errors.render(request, exc.problem)
     if isinstance(exc, DomainError):
         return errors.domain_error(request, exc)
     if isinstance(exc, HTTPException):
@@ -148,6 +153,8 @@ def dialect_route_class(errors: DialectErrors) -> type[APIRoute]:
             handler = super().get_route_handler()
 
             async def guarded(request: Request) -> Response:
+                # For metrics: the template of the route that matched, not the path.
+                request.state.route = getattr(request.scope.get("route"), "path_format", UNKNOWN_ROUTE)
                 try:
                     return await handler(request)
                 except Exception as exc:  # noqa: BLE001 - rendered, never re-raised

@@ -1,25 +1,17 @@
-"""Pure ASGI middleware (no per-request task overhead): lenient routing, body-size limit and
-access log."""
+"""Pure ASGI middleware (no per-request task overhead): lenient routing and the body-size
+limit (the access log, request ids and metrics are in observability.py)."""
 
 from __future__ import annotations
 
-import logging
-import re
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
-import orjson
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from programhub.core.clock import utcnow
 from programhub.web.dialect import Dialect
 from programhub.web.errors import errors_for_path
-from programhub.web.formats import iso_millis
 from programhub.web.problems import BodyTooLarge, Problem, ProblemKind
-
-access_log = logging.getLogger("programhub.access")
 
 
 class HttpMiddleware(ABC):
@@ -108,39 +100,3 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
-
-
-# A key pasted into a URL path by mistake must not reach the log either.
-_SECRET_IN_PATH = re.compile(r"(sk_(?:test|live)_)[A-Za-z0-9]+")
-
-
-class AccessLogMiddleware(HttpMiddleware):
-    """One JSON line per request: time, method, path, status, duration, organisation.
-    Never headers, query strings or bodies, and key-shaped path segments are masked, so a
-    key cannot end up in the log."""
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started_at = iso_millis(utcnow())
-        started = time.perf_counter()
-        status = 500
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, record_status)
-        finally:
-            if access_log.isEnabledFor(logging.INFO):
-                state = scope.get("state") or {}
-                line = {
-                    "time": started_at,
-                    "method": scope["method"],
-                    "path": _SECRET_IN_PATH.sub(r"\1…", scope["path"]),
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "org": state.get("org"),
-                }
-                access_log.info(orjson.dumps(line).decode())

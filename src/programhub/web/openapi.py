@@ -12,6 +12,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from programhub.web.requests import definitions
+
 _DEFAULT_ERROR = "#/components/schemas/HTTPValidationError"
 _DEFAULT_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
@@ -34,13 +36,22 @@ def without_fastapi_defaults(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def with_request_definitions(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with the definitions the request models refer to (web/requests.py)."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in definitions().items():
+        schemas.setdefault(name, schema)
+    return document
+
+
 def install_openapi(app: FastAPI) -> None:
-    """Serve the document without FastAPI's defaults (built once, on first request)."""
+    """Serve the document without FastAPI's defaults and with the request models'
+    definitions (built once, on first request)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = without_fastapi_defaults(build())
+            app.openapi_schema = with_request_definitions(without_fastapi_defaults(build()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

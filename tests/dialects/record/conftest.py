@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from programhub.store import Store
-from tests.dialects.record.helpers import make_program
+from tests.dialects.record.support import make_program
 from tests.support import Tenants, serve_in_thread
 
 

@@ -11,9 +11,9 @@ from sqlalchemy.exc import OperationalError
 
 from programhub.core.credentials import service as credentials_service
 from programhub.core.orgs import service as orgs
-from programhub.dialects.record.accept import wants_json
+from programhub.web.negotiation import wants_json
 from programhub.store import Store
-from tests.dialects.record.helpers import BASE, PUBLIC_URL, delete, error, issue_body, make_program, retire
+from tests.dialects.record.support import BASE, PUBLIC_URL, delete, error, issue_body, make_program, retire
 from tests.support import TenantKey, Tenants, count_queries
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from programhub.core.credentials import service as credentials_service
 from programhub.core.credentials.models import credential_batches, credential_recipients
 from programhub.core.idempotency.models import idempotency_keys
-from programhub.dialects.record import schemas
+from programhub.dialects.record.routes import credentials as credential_routes
 from programhub.store import Store
-from tests.dialects.record.helpers import (
+from tests.dialects.record.support import (
     BASE,
     PUBLIC_URL,
     check_id,
@@ -360,7 +360,7 @@ def test_a_failure_after_writing_leaves_no_partial_batch(
         raise RuntimeError("boom")
 
     with monkeypatch.context() as patch:
-        patch.setattr(schemas, "batch_json", broken)
+        patch.setattr(credential_routes, "batch_json", broken)
         response = client.post(f"{BASE}/credentials", json=body, headers=headers)
     assert response.status_code == 500
     assert response.json() == error("INTERNAL_ERROR", "An internal error occurred.")

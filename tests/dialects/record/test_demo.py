@@ -9,7 +9,7 @@ from programhub.core.tenancy import Mode
 from programhub.demo import ensure_demo
 from programhub.demo.record import DEMO_BATCH
 from programhub.store import Store
-from tests.dialects.record.helpers import BASE
+from tests.dialects.record.support import BASE
 
 
 def test_the_demo_shows_the_seed_programmes_and_a_batch_with_working_pages(client: TestClient, store: Store) -> None:

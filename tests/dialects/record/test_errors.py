@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from programhub.core.keys import service as keys
 from programhub.core.orgs import service as orgs
 from programhub.store import Store
-from tests.dialects.record.helpers import BASE, error
+from tests.dialects.record.support import BASE, error
 from tests.support import Tenants
 
 ROUTES = [

@@ -12,7 +12,7 @@ from programhub.core.credentials.models import credential_batches, credential_re
 from programhub.core.idempotency.models import idempotency_keys
 from programhub.core.listings.models import listings
 from programhub.store import Store
-from tests.dialects.record.helpers import BASE, count_rows, error, issue_body, make_program, people
+from tests.dialects.record.support import BASE, count_rows, error, issue_body, make_program, people
 from tests.support import Tenants, at_once
 
 CONFLICT = error(

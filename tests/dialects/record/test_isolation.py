@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from programhub.core.credentials.models import credential_batches
 from programhub.store import Store
-from tests.dialects.record.helpers import BASE, count_rows, error, issue_body, make_program
+from tests.dialects.record.support import BASE, count_rows, error, issue_body, make_program
 from tests.support import TenantKey, Tenants
 
 

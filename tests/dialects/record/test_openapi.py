@@ -7,8 +7,8 @@ from typing import Any
 import httpx2
 from fastapi.testclient import TestClient
 
-from programhub.dialects.record import schemas
-from tests.dialects.record.helpers import BASE, issue_body
+from programhub.dialects.record import docs as schemas
+from tests.dialects.record.support import BASE, issue_body
 from tests.support import Tenants
 
 

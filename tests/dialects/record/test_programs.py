@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from programhub.core.listings.models import listings
 from programhub.store import Store
-from tests.dialects.record.helpers import (
+from tests.dialects.record.support import (
     BASE,
     check_id,
     check_timestamp,

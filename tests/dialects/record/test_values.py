@@ -25,7 +25,7 @@ def _accepted_by_email_validator(email: str) -> bool:
 
 def _accepted_by_us(email: str) -> bool:
     try:
-        credentials._email("email", email)
+        credentials.checked_email("email", email)
     except Invalid:
         return False
     return True

@@ -4,7 +4,6 @@ is documented without content, and the documented headers are present."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -46,7 +45,7 @@ def test_every_answer_is_documented(
                   make_identity(store, a.tenant, organization="Hogwarts", program_ids=[program])]
     with store.write() as conn:
         orgs.set_state(conn, tenants.b_test.org, "suspended")
-    app = create_app(replace(settings, webadmit_rate_limit=12), store=store)
+    app = create_app(settings.model_copy(update={"webadmit_rate_limit": 12}), store=store)
     seen: set[tuple[str, int]] = set()
     with TestClient(app, raise_server_exceptions=False) as client:
         document = client.get("/openapi.json").json()

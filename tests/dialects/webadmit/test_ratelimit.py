@@ -12,7 +12,6 @@ import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -35,7 +34,7 @@ REFUSED = {"errors": {"schema": [
 @pytest.fixture
 def limited(settings: Settings, store: Store) -> Iterator[TestClient]:
     """A client of an app allowing LIMIT calls per key per hour."""
-    app = create_app(replace(settings, webadmit_rate_limit=LIMIT), store=store)
+    app = create_app(settings.model_copy(update={"webadmit_rate_limit": LIMIT}), store=store)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -24,6 +24,7 @@ from programhub.core.credentials.models import credential_batches, credential_re
 from programhub.core.db import AnyRow, insert_rows
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.ids import public_id, public_ids
+from programhub.core.listings import service as listings_service
 from programhub.core.listings.models import listings
 from programhub.core.orgs.models import organisations
 from programhub.core.tenancy import Tenant, owned_by
@@ -59,44 +60,19 @@ class Batch:
     recipients: tuple[Recipient, ...]
 
 
-def checked_batch_name(value: Any) -> str:
-    return check.text("batchName", value, allow_empty=False)
-
-
-def checked_recipients(value: Any) -> list[NewRecipient]:
-    """A non-empty list of at most MAX_RECIPIENTS `{name, email}` objects (other keys are
-    ignored), with valid emails, no two alike once case is ignored."""
-    if not isinstance(value, list):
-        raise Invalid("recipients", "recipients must be an array of {name, email} objects")
-    if not value:
-        raise Invalid("recipients", "recipients must hold at least one recipient")
-    if len(value) > MAX_RECIPIENTS:
-        raise Invalid("recipients", f"recipients must hold at most {MAX_RECIPIENTS} recipients, not {len(value)}")
+def check_distinct_emails(emails: Sequence[str]) -> None:
+    """No two recipients of a batch share an email, once case is ignored."""
     first_seen: dict[str, int] = {}
-    checked: list[NewRecipient] = []
-    for position, item in enumerate(value):
-        field = f"recipients[{position}]"
-        if not isinstance(item, dict):
-            raise Invalid(field, f"{field} must be an object with name and email")
-        name = check.text(f"{field}.name", _present(item, field, "name"), allow_empty=False)
-        email = _email(f"{field}.email", _present(item, field, "email"))
+    for position, email in enumerate(emails):
         folded = email.casefold()
         if folded in first_seen:
+            field = f"recipients[{position}].email"
             raise Invalid(
-                f"{field}.email",
-                f"{field}.email repeats the email of recipients[{first_seen[folded]}]; "
+                field,
+                f"{field} repeats the email of recipients[{first_seen[folded]}]; "
                 "each recipient of a batch needs a different email",
             )
         first_seen[folded] = position
-        checked.append(NewRecipient(name, email))
-    return checked
-
-
-def _present(item: dict[str, Any], field: str, key: str) -> Any:
-    value = item.get(key)
-    if value is None:
-        raise Invalid(f"{field}.{key}", f"{field}.{key} is required")
-    return value
 
 
 # The common address: an ASCII dot-atom before the @ (email-validator's own rule for it) and
@@ -107,7 +83,7 @@ _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/
 _HOST_NAME = re.compile(r"[A-Za-z0-9.-]+")
 
 
-def _email(field: str, value: Any) -> str:
+def checked_email(field: str, value: Any) -> str:
     """The address as given, once it is known to be well formed (deliverability is not
     checked: no DNS lookups while issuing)."""
     email = check.text(field, value, allow_empty=False, max_length=MAX_EMAIL_LENGTH)
@@ -134,7 +110,7 @@ def issue(
     conn: Connection, tenant: Tenant, program_public_id: str, name: str, recipients: Sequence[NewRecipient]
 ) -> Batch:
     """Issue a batch for a program of this tenant (any status but deleted)."""
-    listing_id = _program_id(conn, tenant, program_public_id)
+    listing_id = listings_service.id_for(conn, tenant, public_id=program_public_id)
     now = utcnow()
     for attempt in range(_ID_ATTEMPTS):
         batch_public_id = public_id("batch", now)
@@ -155,20 +131,6 @@ def issue(
         recipient_count=len(recipients),
         recipients=tuple(Recipient(rid, r.name, r.email) for rid, r in zip(recipient_ids, recipients, strict=True)),
     )
-
-
-def _program_id(conn: Connection, tenant: Tenant, program_public_id: str) -> int:
-    found = conn.execute(
-        select(listings.c.id).where(
-            owned_by(listings, tenant),
-            listings.c.public_id == program_public_id,
-            listings.c.kind == "program",
-            listings.c.deleted_at.is_(None),
-        )
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound("program", program_public_id)
-    return found
 
 
 def _insert(

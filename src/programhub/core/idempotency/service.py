@@ -22,12 +22,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from programhub.core.clock import utcnow
 from programhub.core.errors import Conflict
 from programhub.core.idempotency.models import idempotency_keys
 from programhub.core.tenancy import Tenant, owned_by
+from programhub.store.sql import upsert
 
 MAX_KEY_LENGTH = 255
 
@@ -56,9 +56,8 @@ def fingerprint(request: Any) -> str:
 def claim(conn: Connection, tenant: Tenant, scope: str, key: str, request_hash: str) -> StoredResponse | None:
     """Take the key for this request (None: go ahead and do the work), or return the
     response of the request that took it before. A different request raises KeyReused."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     claimed = conn.execute(
-        insert(idempotency_keys)
+        upsert(conn, idempotency_keys)
         .values(
             org_id=tenant.org_id,
             mode=tenant.mode.value,

@@ -20,7 +20,10 @@ from programhub.core.orgs.models import organisations
 from programhub.core.tenancy import Mode
 
 SECRET_LENGTH = 40
-KEY_PATTERN = re.compile(r"^sk_(test|live)_[0-9A-Za-z]{32,128}$")
+# A key is its mode's prefix and 32 to 128 base62 characters; KEY_SHAPE also finds a key
+# (or a key's start) inside other text, to mask it there.
+KEY_SHAPE = r"(sk_(?:test|live)_)[0-9A-Za-z]"
+KEY_PATTERN = re.compile(rf"^{KEY_SHAPE}{{32,128}}$")
 
 
 @dataclass(frozen=True, slots=True)

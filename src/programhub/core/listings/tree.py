@@ -24,6 +24,7 @@ from programhub.core.errors import Invalid
 from programhub.core.listings.models import listings, requirements
 from programhub.core.listings.service import descendant_edges
 from programhub.core.tenancy import Tenant, owned_by
+from programhub.store.sql import fenced_recursion
 
 # A tree deeper than this (requirement levels below its root) or expanding to more
 # listings than this is refused when requirements are set.
@@ -87,7 +88,7 @@ def load(
     children: dict[int, list[int]] = {}
     if not rows:
         return Trees(rows, children)
-    query = _below(conn.dialect.name == "postgresql", tuple(columns))
+    query = _below(fenced_recursion(conn), tuple(columns))
     bound = {**(params or {}), "tree_org_id": tenant.org_id, "tree_mode": tenant.mode.value, "tree_roots": list(rows)}
     edges: dict[int, list[tuple[int, int]]] = {}
     for row in conn.execute(query, bound).mappings():

@@ -20,20 +20,17 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
 
 from programhub.core.ratelimit.models import rate_limit_windows
 from programhub.store import Store
+from programhub.store.sql import upsert_for
 
 HOUR = 3600
-_SQLITE_WRITER = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +64,7 @@ def window_start(now: float, window: int = HOUR) -> int:
 def _upsert(engine: str) -> Insert:
     """The counting statement, built once per engine (bind: key, scope, window, limit)."""
     table = rate_limit_windows
-    insert = postgresql_insert if engine == "postgresql" else sqlite_insert
-    statement = insert(table).values(
+    statement = upsert_for(engine, table).values(
         api_key_id=sa.bindparam("api_key_id"),
         scope=sa.bindparam("scope"),
         window_start=sa.bindparam("window_start"),
@@ -101,9 +97,5 @@ def hit(conn: Connection, api_key_id: int, scope: str, limit: int, *, now: float
 
 def count(store: Store, api_key_id: int, scope: str, limit: int, *, now: float, window: int = HOUR) -> Quota:
     """Count one call in a transaction of its own, committed before the call is served."""
-    if store.is_sqlite:
-        with _SQLITE_WRITER, store.write() as conn:
-            return hit(conn, api_key_id, scope, limit, now=now, window=window)
-    with store.write() as conn:
-        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+    with store.write_counter() as conn:
         return hit(conn, api_key_id, scope, limit, now=now, window=window)

@@ -1,14 +1,19 @@
-"""Record's error body: `{"success": false, "code": "<CODE>", "message": "<sentence>"}`."""
+"""Record's error body, `{"success": false, "code": "<CODE>", "message": "<sentence>"}`, and
+the credential page's errors: Record's JSON when JSON was asked for, else an HTML page."""
 
 from __future__ import annotations
 
 from fastapi import Request
 from starlette.responses import Response
 
-from programhub.core.errors import DomainError, Invalid, NotFound
+from programhub.core.errors import DomainError, NotFound
 from programhub.core.idempotency.service import KeyReused
+from programhub.dialects.record.requests import MISSING
 from programhub.web.dialect import DialectErrors
+from programhub.web.negotiation import wants_json
+from programhub.web.pages import page
 from programhub.web.problems import Problem, ProblemKind
+from programhub.web.requests import RequestInvalid
 from programhub.web.responses import JSONResponse
 
 CODES: dict[ProblemKind, tuple[int, str]] = {
@@ -29,20 +34,9 @@ CODES: dict[ProblemKind, tuple[int, str]] = {
 # Every code a Record route can answer with (documented in the OpenAPI error schema).
 ALL_CODES = (
     *sorted({code for _status, code in CODES.values()}),
-    "MISSING_PROGRAM_ID",
-    "MISSING_BATCH_NAME",
-    "MISSING_RECIPIENTS",
+    *(code for code, _message in MISSING.values()),
     "IDEMPOTENCY_CONFLICT",
 )
-
-
-class Missing(Invalid):
-    """A required field of an issue request is absent (or null, blank, an empty array):
-    Record answers with a code of its own, `MISSING_<FIELD>`."""
-
-    def __init__(self, code: str, field: str, message: str) -> None:
-        super().__init__(field, message)
-        self.code = code
 
 
 def sentence(message: str) -> str:
@@ -65,8 +59,8 @@ class RecordErrors(DialectErrors):
         return error_response(status, code, problem.message)
 
     def domain_error(self, request: Request, exc: DomainError) -> Response:
-        if isinstance(exc, Missing):
-            return error_response(400, exc.code, exc.message)
+        if isinstance(exc, RequestInvalid) and exc.kind == "missing" and exc.field in MISSING:
+            return error_response(400, *MISSING[exc.field])
         if isinstance(exc, KeyReused):
             return error_response(409, "IDEMPOTENCY_CONFLICT", exc.message)
         if isinstance(exc, NotFound):
@@ -75,3 +69,42 @@ class RecordErrors(DialectErrors):
 
 
 ERRORS = RecordErrors()
+
+# The credential page: never cached by a browser or proxy for someone else; the URL is the
+# permission, so it is kept out of Referer (pages.SECURITY_HEADERS).
+PAGE_HEADERS = {"Vary": "Accept", "Cache-Control": "private, no-cache"}
+_TITLES = {
+    ProblemKind.NOT_FOUND: "Credential not found",
+    ProblemKind.UNAVAILABLE: "Temporarily unavailable",
+}
+NOT_FOUND_TEXT = "There is no credential at this address. Check that the link was copied completely."
+
+
+def message_page(status: int, title: str, message: str) -> Response:
+    return page("message.html", status=status, headers=PAGE_HEADERS, title=title, message=message)
+
+
+def with_page_headers(response: Response) -> Response:
+    response.headers.update({**PAGE_HEADERS, "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"})
+    return response
+
+
+class PageErrors(DialectErrors):
+    """Failures on the credential page."""
+
+    def render(self, request: Request, problem: Problem) -> Response:
+        if wants_json(request.headers.get("accept")):
+            return with_page_headers(ERRORS.render(request, problem))
+        status, _code = CODES[problem.kind]
+        message = NOT_FOUND_TEXT if problem.kind is ProblemKind.NOT_FOUND else problem.message
+        return message_page(status, _TITLES.get(problem.kind, "Something went wrong"), message)
+
+    def domain_error(self, request: Request, exc: DomainError) -> Response:
+        if wants_json(request.headers.get("accept")):
+            return with_page_headers(ERRORS.domain_error(request, exc))
+        if isinstance(exc, NotFound):
+            return message_page(404, _TITLES[ProblemKind.NOT_FOUND], NOT_FOUND_TEXT)
+        return super().domain_error(request, exc)
+
+
+PAGE_ERRORS = PageErrors()

@@ -1,0 +1,78 @@
+"""The page behind every `credentialUrl`: PUBLIC_URL/credentials/<recipientId>.
+
+No key is needed: whoever holds the link may see the credential. People get HTML; a client
+that asks for `Accept: application/json` gets the same facts in Record's envelope.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+from starlette.responses import Response
+
+from programhub.core.credentials import service as credentials
+from programhub.dialects.record import docs
+from programhub.dialects.record.errors import PAGE_ERRORS, PAGE_HEADERS, with_page_headers
+from programhub.dialects.record.responses import PAGES_PREFIX, credential_json, envelope
+from programhub.web.deps import SettingsDep, StoreDep
+from programhub.web.dialect import dialect_route_class
+from programhub.web.ids import possible_id
+from programhub.web.negotiation import wants_json
+from programhub.web.pages import page
+from programhub.web.responses import JSONResponse
+
+# Every path under PAGES_PREFIX, routed or not, answers as a page (see __init__.py).
+router = APIRouter(route_class=dialect_route_class(PAGE_ERRORS), tags=["Record credential page"])
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _day(moment: datetime) -> str:
+    """`19 May 2025`, whatever the process locale."""
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def _html_content() -> dict[str, dict[str, dict[str, str]]]:
+    """A fresh dict per use: FastAPI merges response models into what it is given."""
+    return {"text/html": {"schema": {"type": "string"}}}
+
+
+@router.get(
+    PAGES_PREFIX + "/{recipientId}",
+    summary="A credential's public page",
+    description=(
+        "The page each `credentialUrl` points at; no key needed. HTML by default, Record's JSON "
+        "envelope with `Accept: application/json`."
+    ),
+    responses={
+        200: {"model": docs.RecordCredentialResponse, "content": _html_content(), "description": "The credential"},
+        404: {"model": docs.RecordError, "content": _html_content(), "description": "No credential has this id"},
+        503: {"model": docs.RecordError, "content": _html_content(), "description": "The database is unreachable"},
+    },
+)
+def show_credential(
+    recipientId: str,  # noqa: N803 - the wire name
+    store: StoreDep,
+    settings: SettingsDep,
+    accept: Annotated[str | None, Header(description="`application/json` for JSON; HTML otherwise")] = None,
+) -> Response:
+    possible_id("credential", recipientId)
+    with store.read() as conn:
+        credential = credentials.find_credential(conn, recipientId)
+    if wants_json(accept):
+        data = credential_json(credential, settings.public_url)
+        return with_page_headers(JSONResponse(envelope("Credential fetched successfully", data)))
+    return page(
+        "credential.html",
+        headers=PAGE_HEADERS,
+        title=f"{credential.recipient_name} — {credential.program_name}",
+        credential=credential,
+        issued_at=f"{credential.issued_at:%Y-%m-%dT%H:%M:%SZ}",
+        issued_at_text=f"{credential.issued_at:%Y-%m-%d %H:%M} UTC",
+        issued_on=_day(credential.issued_at),
+    )

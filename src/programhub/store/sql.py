@@ -1,0 +1,27 @@
+"""What differs between the engines in the SQL the core writes, behind names that say
+what is wanted rather than which engine is in use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def upsert(conn: Connection, table: Table) -> Any:
+    """`INSERT` with `ON CONFLICT` clauses (`on_conflict_do_nothing`, `..._do_update`), in
+    the connection's engine's own construct (both take the same arguments)."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def upsert_for(engine_name: str, table: Table) -> Any:
+    """`upsert` for a statement built once per engine (cache it by `conn.dialect.name`)."""
+    return (postgresql.insert if engine_name == "postgresql" else sqlite.insert)(table)
+
+
+def fenced_recursion(conn: Connection) -> bool:
+    """Whether a recursive walk should step by LATERAL subqueries behind an OFFSET fence
+    (PostgreSQL's planner otherwise hashes whole tables for a recursive query of unknown
+    size); SQLite plans nested index lookups by itself and has no LATERAL."""
+    return conn.dialect.name == "postgresql"
