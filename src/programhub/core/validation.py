@@ -102,6 +102,14 @@ def moment_text(
     raise Invalid(field, f"{field} {wanted_text or wanted}")
 
 
+def currency(field: str, value: Any) -> str:
+    """A three-letter currency code, upper-cased (`usd` is USD)."""
+    value = text(field, value).strip()
+    if len(value) != 3 or not value.isalpha():
+        raise Invalid(field, f"{field} must be a three-letter currency code")
+    return value.upper()
+
+
 def number(field: str, value: Any, *, minimum: float | None = None, maximum: float = 1e8) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise Invalid(field, f"{field} must be a number")

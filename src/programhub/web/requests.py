@@ -15,7 +15,8 @@ used both to validate it and to document it in the OpenAPI document.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -24,7 +25,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError, core_schema
 
 from programhub.core import validation as check
-from programhub.core.errors import Invalid
+from programhub.core.errors import Conflict, Invalid
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -113,6 +114,24 @@ def text(*, max_length: int = check.SHORT_TEXT, blank: bool = True, nullable: bo
 def refuse(message: str, kind: str = RULE) -> PydanticCustomError:
     """For model validators: a failure whose `message` may name the field as `{field}`."""
     return PydanticCustomError(kind, message)
+
+
+@contextmanager
+def wire_names(names: Mapping[str, str]) -> Iterator[None]:
+    """Core failures about a field, reported under the name the request used for it (the
+    core's `listing_path` is Catalog's `path`): the field renamed, and its first mention in
+    the message too."""
+    try:
+        yield
+    except (Invalid, Conflict) as exc:
+        core = exc.field or ""
+        wire = names.get(core)
+        if wire is None or wire == core:
+            raise
+        message = exc.message.replace(core, wire, 1)
+        if isinstance(exc, Conflict):
+            raise Conflict(message, field=wire, related=exc.related) from None
+        raise Invalid(wire, message) from None
 
 
 def parse(model: type[M], data: Any, *, at: Sequence[str | int] = ()) -> M:

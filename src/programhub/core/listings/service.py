@@ -51,13 +51,6 @@ def _non_negative(field: str, value: Any) -> int:
     return check.integer(field, value, minimum=0)
 
 
-def _currency(field: str, value: Any) -> str:
-    value = check.text(field, value)
-    if len(value) != 3 or not value.isalpha():
-        raise Invalid(field, f"{field} must be a three-letter currency code")
-    return value.upper()
-
-
 FIELDS: dict[str, Checker] = {
     "name": lambda f, v: check.text(f, v, allow_empty=False),
     "description": _nullable(_long_text),
@@ -78,7 +71,7 @@ FIELDS: dict[str, Checker] = {
     "waitlist": check.boolean,
     "waitlist_cap": _nullable(_non_negative),
     "enrollment_fee_cents": lambda f, v: check.integer(f, v, minimum=0, bounds=check.INT64),
-    "currency": _currency,
+    "currency": check.currency,
     "credits": _nullable(lambda f, v: check.number(f, v, minimum=0, maximum=99_999_999)),
     "measurement": lambda f, v: check.text(f, v, allow_empty=False, max_length=16),
     "list_order": _nullable(check.integer),
