@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from programhub import __version__, dialects
+from programhub.core.jobs.runner import JobRunner
 from programhub.settings import Settings
 from programhub.store import Store, open_store
 from programhub.web import health, observability
@@ -26,9 +27,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     owns_store = store is None
     active_store = store or open_store(settings.database_url)
 
+    jobs = JobRunner(active_store, poll_seconds=settings.jobs_poll_seconds)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.run_jobs:
+            jobs.start()
         yield
+        jobs.stop()
         if owns_store:
             active_store.dispose()
 
@@ -46,6 +52,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.settings = settings
     app.state.store = active_store
     app.state.metrics = metrics
+    app.state.jobs = jobs
     app.state.cache = ResponseCache(settings.response_cache_mb * 1024 * 1024, metrics.cache_lookups)
     for dialect in dialects.ALL:
         app.include_router(dialect.router)

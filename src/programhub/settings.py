@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     max_body_bytes: Positive = 2 * 1024 * 1024
     log_requests: bool = True
     response_cache_mb: NonNegative = 32
+    # Background jobs (bulk enrollments, exports) run in every server process.
+    run_jobs: bool = True
+    jobs_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
 
     @field_validator("public_url")
     @classmethod

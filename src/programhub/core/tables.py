@@ -5,6 +5,7 @@ from programhub.core.credentials.models import credential_batches, credential_re
 from programhub.core.db import metadata
 from programhub.core.idempotency.models import idempotency_keys
 from programhub.core.identities.models import identities, identity_programs
+from programhub.core.jobs.models import jobs
 from programhub.core.keys.models import api_keys
 from programhub.core.listings.models import listings, program_facets, requirements
 from programhub.core.nominations.models import nomination_roles, nominations
@@ -20,6 +21,7 @@ __all__ = [
     "idempotency_keys",
     "identities",
     "identity_programs",
+    "jobs",
     "listings",
     "metadata",
     "nomination_roles",

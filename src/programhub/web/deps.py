@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from programhub.core.jobs.runner import JobRunner
 from programhub.settings import Settings
 from programhub.store import Store
 
@@ -26,5 +27,10 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+async def get_jobs(request: Request) -> JobRunner:
+    return request.app.state.jobs
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
