@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
+import rich.progress
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -22,6 +23,7 @@ from programhub.core.errors import DomainError
 from programhub.core.identities import service as identities
 from programhub.core.keys import service as keys
 from programhub.core.orgs import service as orgs
+from programhub.core.renderings import service as renderings
 from programhub.core.tenancy import Mode
 from programhub.settings import Settings
 from programhub.store import Store, open_store
@@ -92,6 +94,24 @@ def transaction(*, write: bool) -> Iterator[Connection]:
 # --- serve and db -----------------------------------------------------------------------
 
 
+def bring_up_to_date(store: Store) -> int:
+    """Migrate, then render every row the current renderers have not (render on write keeps
+    them current from then on); returns how many were rendered."""
+    import programhub.dialects  # noqa: F401 - the dialects register their renderers
+
+    upgrade(store)
+    with rich.progress.Progress(
+        rich.progress.TextColumn("rendering"),
+        rich.progress.BarColumn(),
+        rich.progress.MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("rendering", total=None)
+        return renderings.backfill(store, lambda count: bar.advance(task, count))
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -105,7 +125,7 @@ def serve(
 
     store = open_configured_store()
     try:
-        upgrade(store)
+        bring_up_to_date(store)
     finally:
         store.dispose()
     uvicorn.run(
@@ -121,13 +141,13 @@ def serve(
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply every pending migration."""
+    """Apply every pending migration, and render what the renderers have not yet."""
     store = open_configured_store()
     try:
-        upgrade(store)
+        rendered = bring_up_to_date(store)
     finally:
         store.dispose()
-    console.print("database schema is up to date")
+    console.print("database schema is up to date" + (f"; {rendered:,} renderings written" if rendered else ""))
 
 
 # --- organisations ----------------------------------------------------------------------
@@ -369,7 +389,7 @@ def demo(as_json: JsonFlag = False) -> None:
 
     store = open_configured_store()
     try:
-        upgrade(store)
+        bring_up_to_date(store)
         with store.write() as conn:
             result = ensure_demo(conn)
             issued = keys.create(conn, result.org.public_id, Mode.TEST, "demo")

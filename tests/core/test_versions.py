@@ -13,7 +13,7 @@ from programhub.store import Store
 from tests.support import Tenants
 
 # Tenant tables that are bookkeeping, not data an answer is made of.
-NOT_DATA = {"api_keys", "idempotency_keys", "jobs", "listing_counts", "tenant_versions"}
+NOT_DATA = {"api_keys", "idempotency_keys", "jobs", "listing_counts", "renderings", "tenant_versions"}
 
 
 def version(store: Store, tenant) -> int:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from programhub.core.listings.models import listings, program_facets, requiremen
 from programhub.core.nominations.models import nomination_roles, nominations
 from programhub.core.orgs.models import organisations
 from programhub.core.ratelimit.models import rate_limit_windows
+from programhub.core.renderings.models import renderings
 from programhub.core.versions import tenant_versions
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "organisations",
     "program_facets",
     "rate_limit_windows",
+    "renderings",
     "requirements",
     "tenant_versions",
 ]

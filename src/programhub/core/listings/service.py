@@ -32,6 +32,7 @@ from programhub.core.listings.models import (
     program_facets,
     requirements,
 )
+from programhub.core.renderings import service as renderings
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.core.text import fold, search_text
 
@@ -167,6 +168,7 @@ def create(conn: Connection, tenant: Tenant, kind: str, fields: Mapping[str, Any
     else:
         listing_id = _insert_with_generated_path(conn, values)
     _write_facets(conn, tenant, listing_id, values, replace=False)
+    renderings.refresh(conn, listings, [listing_id])
     return listing_id
 
 
@@ -237,12 +239,33 @@ def update(
         conn.execute(sa.update(listings).where(owned_by(listings, tenant), listings.c.id == listing_id).values(values))
     if any(name in values for name in _FACETED):
         _write_facets(conn, tenant, listing_id, merged, replace=True)
+    renderings.refresh(conn, listings, [listing_id])
 
 
 def touch(conn: Connection, tenant: Tenant, listing_id: int) -> None:
     conn.execute(
         sa.update(listings).where(owned_by(listings, tenant), listings.c.id == listing_id).values(updated_at=utcnow())
     )
+    renderings.refresh(conn, listings, [listing_id])
+
+
+def set_status(conn: Connection, tenant: Tenant, kind: str, ids: Iterable[int], status: str) -> list[int]:
+    """Give live listings of this kind among `ids` the core status (Catalog's archive is
+    `retired`, reactivate `live`); returns the ids that are not such listings."""
+    check.one_of("status", status, STATUSES)
+    wanted = list(dict.fromkeys(ids))
+    mine = (owned_by(listings, tenant), listings.c.kind == kind, listings.c.deleted_at.is_(None))
+    found = set(conn.execute(sa.select(listings.c.id).where(*mine, listings.c.id.in_(wanted))).scalars())
+    changed = list(
+        conn.execute(
+            sa.update(listings)
+            .where(*mine, listings.c.id.in_(found), listings.c.status != status)
+            .values(status=status, updated_at=utcnow())
+            .returning(listings.c.id)
+        ).scalars()
+    )
+    renderings.refresh(conn, listings, changed)
+    return [listing_id for listing_id in wanted if listing_id not in found]
 
 
 def get(conn: Connection, tenant: Tenant, listing_id: int, *, kind: str | None = None) -> AnyRow:
@@ -293,6 +316,7 @@ def delete_listing(conn: Connection, tenant: Tenant, listing_id: int, *, kind: s
         .where(owned_by(listings, tenant), listings.c.id == listing_id)
         .values(deleted_at=now, updated_at=now)
     )
+    renderings.refresh(conn, listings, [listing_id])
 
 
 def required_by_programs(conn: Connection, tenant: Tenant, listing_id: int) -> list[int]:

@@ -19,6 +19,7 @@ from programhub.core.errors import Conflict, Invalid, NotFound
 from programhub.core.listings.models import listings
 from programhub.core.nominations.models import NOMINATION_STATUSES, nomination_roles, nominations
 from programhub.core.nominations.queries import Nominee
+from programhub.core.renderings import service as renderings
 from programhub.core.tenancy import Tenant, owned_by
 
 Checker = Callable[[str, Any], Any]
@@ -90,6 +91,7 @@ def add(conn: Connection, tenant: Tenant, program_id: int, fields: Mapping[str, 
     with _duplicate_as_conflict(nominee):
         nomination_id: int = conn.execute(sa.insert(nominations).values(row).returning(nominations.c.id)).scalar_one()
     _write_roles(conn, tenant, [nomination_id], values.get("rolemapping"))
+    renderings.refresh(conn, nominations, [nomination_id])
     return nomination_id
 
 
@@ -108,6 +110,7 @@ def update(
     if "rolemapping" in values:
         _delete_roles(conn, tenant, ids)
         _write_roles(conn, tenant, ids, values["rolemapping"])
+    renderings.refresh(conn, nominations, ids)
     return ids
 
 
@@ -116,6 +119,7 @@ def remove(conn: Connection, tenant: Tenant, program_id: int, nominee: Nominee) 
     ids = _existing(conn, tenant, program_id, nominee)
     _delete_roles(conn, tenant, ids)
     conn.execute(sa.delete(nominations).where(owned_by(nominations, tenant), nominations.c.id.in_(ids)))
+    renderings.forget(conn, nominations, ids)
     return ids
 
 

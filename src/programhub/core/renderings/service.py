@@ -1,0 +1,197 @@
+"""Render on write: each object's wire form for each face that shows it is stored when the
+object is written, in the same transaction, so a read selects a page's ids and splices
+stored text instead of building JSON for every object on every request.
+
+A face (`Face`) is registered by the dialect that owns the wire shape: the SQL that
+renders it (one to three text pieces over the source table), which rows have it, and the
+joins it needs. The core's write paths call `refresh(conn, table, ids)` for the rows they
+touch; nothing else re-renders (a nomination write re-renders that nomination, a listing
+edit that listing, never a whole tree). `backfill` renders what is missing or was written
+by another version of a renderer (at `db upgrade` and `serve`); `stale` lists rows whose
+stored form differs from a fresh rendering (the tests' check).
+
+Readers join `renderings` with `joined(face, ...)`, which falls back to rendering on the
+spot for a row that has no stored form, so a forgotten refresh can never hide a row; a
+stale one is a test failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Connection, Dialect, FromClause, Table
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+from programhub.core.renderings.models import renderings
+from programhub.store import Store
+from programhub.store.sql import upsert
+
+PIECES = ("body", "middle", "tail")
+CHUNK = 1000
+
+
+def _as_is(source: FromClause) -> FromClause:
+    return source
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Face:
+    """How one face renders rows of `source`: `pieces()` gives one to three SQL text
+    expressions over `source` (and what `joins` adds to it), for rows where `where()`."""
+
+    name: str
+    source: Table
+    pieces: Callable[[], Sequence[ColumnElement[Any]]]
+    where: Callable[[], ColumnElement[bool]] | None = None
+    joins: Callable[[FromClause], FromClause] = _as_is
+
+    def select(self, version: str) -> sa.Select[Any]:
+        pieces = list(self.pieces())
+        if not 1 <= len(pieces) <= len(PIECES):
+            raise ValueError(f"a face renders one to three pieces, not {len(pieces)}")
+        pieces += [sa.null()] * (len(PIECES) - len(pieces))
+        source = self.source
+        query = sa.select(
+            sa.literal(source.name, sa.String()).label("source"),
+            sa.literal(self.name, sa.String()).label("face"),
+            source.c.id.label("source_id"),
+            source.c.org_id,
+            source.c.mode,
+            sa.literal(version, sa.String()).label("version"),
+            *(sa.cast(piece, sa.Text()).label(name) for piece, name in zip(pieces, PIECES, strict=True)),
+        ).select_from(self.joins(source))
+        return query if self.where is None else query.where(self.where())
+
+
+_FACES: dict[str, Face] = {}
+_DIALECTS: dict[str, Dialect] = {
+    "postgresql": PGDialect_psycopg(),  # type: ignore[no-untyped-call]
+    "sqlite": SQLiteDialect_pysqlite(),
+}
+
+
+def register(face: Face) -> Face:
+    """Add a face (a dialect does it once, at import); its name is unique."""
+    known = _FACES.get(face.name)
+    if known is not None and known is not face:
+        raise ValueError(f"face {face.name!r} is registered already")
+    _FACES[face.name] = face
+    version.cache_clear()
+    return face
+
+
+def faces(source: Table | None = None) -> list[Face]:
+    return [face for face in _FACES.values() if source is None or face.source is source]
+
+
+@cache
+def version(face: Face, engine: str) -> str:
+    """The renderer's version: a digest of the SQL it runs on this engine."""
+    compiled = str(face.select("").compile(dialect=_DIALECTS[engine], compile_kwargs={"literal_binds": False}))
+    return hashlib.sha256(compiled.encode()).hexdigest()[:16]
+
+
+def _upsert(conn: Connection, face: Face, rows: ColumnElement[bool]) -> None:
+    query = face.select(version(face, conn.dialect.name)).where(rows)
+    statement = upsert(conn, renderings).from_select(
+        ["source", "face", "source_id", "org_id", "mode", "version", *PIECES], query
+    )
+    excluded = statement.excluded
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[renderings.c.source, renderings.c.face, renderings.c.source_id],
+            set_={name: excluded[name] for name in ("org_id", "mode", "version", *PIECES)},
+        )
+    )
+
+
+def refresh(conn: Connection, source: Table, ids: Iterable[int]) -> None:
+    """Render the rows `ids` of `source` for every face that shows them, in the caller's
+    transaction (one statement per face and chunk of ids)."""
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        for face in faces(source):
+            _upsert(conn, face, source.c.id.in_(chunk))
+
+
+def forget(conn: Connection, source: Table, ids: Iterable[int]) -> None:
+    """Drop the renderings of rows deleted for good."""
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), CHUNK):
+        conn.execute(
+            sa.delete(renderings).where(
+                renderings.c.source == source.name, renderings.c.source_id.in_(wanted[start : start + CHUNK])
+            )
+        )
+
+
+def backfill(store: Store, progress: Callable[[int], None] | None = None) -> int:
+    """Render every row that has no stored form, or one another renderer version wrote;
+    returns how many were rendered. Runs at `db upgrade` and before `serve`."""
+    rendered = 0
+    for face in faces():
+        while True:
+            with store.write() as conn:
+                current = version(face, conn.dialect.name)
+                stored = sa.select(renderings.c.source_id).where(
+                    renderings.c.source == face.source.name,
+                    renderings.c.face == face.name,
+                    renderings.c.source_id == face.source.c.id,
+                    renderings.c.version == current,
+                )
+                missing = sa.select(face.source.c.id).where(~stored.exists())
+                if face.where is not None:
+                    missing = missing.where(face.where())
+                ids = list(conn.execute(missing.order_by(face.source.c.id).limit(CHUNK)).scalars())
+                if not ids:
+                    break
+                _upsert(conn, face, face.source.c.id.in_(ids))
+            rendered += len(ids)
+            if progress is not None:
+                progress(len(ids))
+    return rendered
+
+
+def stale(conn: Connection) -> list[tuple[str, int]]:
+    """(face, row id) of every stored rendering that differs from a fresh one, or is
+    missing: empty when render on write kept up with every write."""
+    found: list[tuple[str, int]] = []
+    for face in faces():
+        fresh = face.select("").subquery("fresh")
+        stored = sa.select(renderings).where(renderings.c.face == face.name).subquery("stored")
+        differs = sa.or_(
+            stored.c.source_id.is_(None), *(stored.c[name].is_distinct_from(fresh.c[name]) for name in PIECES)
+        )
+        query = (
+            sa.select(fresh.c.source_id)
+            .select_from(fresh.outerjoin(stored, stored.c.source_id == fresh.c.source_id))
+            .where(differs)
+        )
+        found += [(face.name, source_id) for source_id in conn.execute(query).scalars()]
+    return found
+
+
+def joined(face: Face) -> tuple[FromClause, tuple[ColumnElement[Any], ...]]:
+    """The face's table (with its joins) outer-joined to its stored renderings, and the
+    pieces to select: the stored text, or for a row that has none, rendered on the spot
+    (a row is never hidden by a missing rendering)."""
+    stored = renderings.alias(f"rendered_{face.name.replace('.', '_')}")
+    joined_from = face.joins(face.source).outerjoin(
+        stored,
+        sa.and_(
+            stored.c.source == face.source.name, stored.c.face == face.name, stored.c.source_id == face.source.c.id
+        ),
+    )
+    live = list(face.pieces())
+    pieces = tuple(
+        sa.func.coalesce(stored.c[name], sa.cast(piece, sa.Text())).label(name)
+        for name, piece in zip(PIECES, live, strict=False)
+    )
+    return joined_from, pieces
