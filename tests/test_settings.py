@@ -9,7 +9,7 @@ def test_defaults_are_the_documented_ones() -> None:
     settings = Settings.from_env({})
     assert settings.database_url == "sqlite:///./var/programhub.db"
     assert settings.public_url == "http://127.0.0.1:8000"
-    assert settings.webadmit_rate_limit == 5000
+    assert settings.webadmit_rate_limit == 1000  # WebAdMIT's v1.md (issue 19; 5,000 was an earlier reading)
 
 
 def test_environment_overrides_and_trailing_slash() -> None:

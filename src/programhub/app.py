@@ -11,7 +11,7 @@ from programhub import __version__, dialects
 from programhub.core.jobs.runner import JobRunner
 from programhub.settings import Settings
 from programhub.store import Store, open_store
-from programhub.web import health, observability
+from programhub.web import docs, health, observability
 from programhub.web.cache import ResponseCache
 from programhub.web.errors import install_error_handlers
 from programhub.web.middleware import BodyLimitMiddleware, LenientRoutingMiddleware
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         version=__version__,
         summary="Education programs served through the Record, Canvas Catalog, Sunbird and WebAdMIT APIs.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # web/docs.py serves the documentation from the package
         redoc_url=None,
         redirect_slashes=False,  # LenientRoutingMiddleware ignores trailing slashes instead
     )
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.include_router(dialect.router)
     app.include_router(health.router)
     app.include_router(observability.router)
+    app.include_router(docs.router)
     install_error_handlers(app, dialects.ALL)
     install_openapi(app)
     app.add_middleware(LenientRoutingMiddleware)

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     public_url: str = DEFAULT_PUBLIC_URL
-    webadmit_rate_limit: Positive = 5000
+    webadmit_rate_limit: Positive = 1000  # WebAdMIT's documented limit (its v1.md)
     max_body_bytes: Positive = 2 * 1024 * 1024
     log_requests: bool = True
     response_cache_mb: NonNegative = 32

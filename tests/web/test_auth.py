@@ -27,6 +27,8 @@ def _headers_forms(key: str) -> list[dict[str, str]]:
         {"Authorization": f'Token token = "{key}"'},
         {"Authorization": f"Token token='{key}'"},
         {"Authorization": f'Token token="{key}", nonce="abc"'},
+        {"Authorization": f"Token {key}"},  # Rails takes a bare first value as the token
+        {"Authorization": f'Token {key}, nonce="abc"'},
     ]
 
 
@@ -47,6 +49,8 @@ def test_every_accepted_header_form_authenticates(client: TestClient, tenants: T
         ({"Authorization": 'Token token=""'}, "malformed"),
         ({"Authorization": 'Token token="sk_test_aaa\''}, "malformed"),
         ({"Authorization": 'Token nonce="x"'}, "malformed"),
+        ({"Authorization": "Token"}, "malformed"),
+        ({"Authorization": "Token not-a-key"}, "malformed"),
         ({"X-Api-Key": "sk_test_short"}, "malformed"),
         ({"X-Api-Key": "sk_prod_" + "a" * 40}, "malformed"),
         ({"X-Api-Key": "sk_test_" + "a" * 40}, "unknown"),
@@ -97,3 +101,14 @@ def test_authorization_header_wins_over_x_api_key(client: TestClient, tenants: T
     assert client.get(PROTECTED, headers=headers).status_code == 200
     headers = {"Authorization": "Basic abc", "X-Api-Key": tenants.a_test.key}
     assert client.get(PROTECTED, headers=headers).status_code == 200
+
+
+def test_the_openapi_document_declares_every_accepted_form(client: TestClient) -> None:
+    schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert schemes["CatalogToken"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": 'Canvas Catalog\'s form: `Authorization: Token token="<key>"` (or `Token <key>`).',
+    }
+    assert schemes["HTTPBearer"]["scheme"] == "bearer" and schemes["APIKeyHeader"]["name"] == "X-Api-Key"

@@ -1,7 +1,8 @@
 """The one authentication dependency every dialect uses.
 
 Accepted forms: `Authorization: Bearer <key>`, `Authorization: Token token="<key>"` (quotes
-optional, single or double; options after a comma ignored) and `X-Api-Key: <key>` (header
+optional, single or double; options after a comma ignored), `Authorization: Token <key>`
+(Rails' token parser takes a bare first value as the token) and `X-Api-Key: <key>` (header
 names are case-insensitive in HTTP).
 """
 
@@ -21,10 +22,18 @@ from programhub.web.deps import store_of
 # `token="k"`, `token=k` or `token='k'`, optionally followed by `, name="value"` options
 # (Rails' token parser allows them, e.g. a nonce; programhub ignores them).
 _TOKEN_CREDENTIALS = re.compile(r"""^token\s*=\s*(["']?)([^"',\s]*)\1\s*(?:,.*)?$""", re.IGNORECASE | re.DOTALL)
+# `Token <key>`, optionally followed by `, name="value"` options.
+_BARE_TOKEN = re.compile(r"""^([^"',=\s]+)\s*(?:,.*)?$""", re.DOTALL)
 
 # Declared for the OpenAPI document; the header parsing below is what decides.
 _bearer_scheme = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
 _api_key_scheme = APIKeyHeader(name="X-Api-Key", auto_error=False, description="`X-Api-Key: <key>`")
+_token_scheme = APIKeyHeader(
+    name="Authorization",
+    scheme_name="CatalogToken",
+    auto_error=False,
+    description='Canvas Catalog\'s form: `Authorization: Token token="<key>"` (or `Token <key>`).',
+)
 
 
 def key_from_headers(headers: Headers) -> str:
@@ -39,6 +48,9 @@ def key_from_headers(headers: Headers) -> str:
             match = _TOKEN_CREDENTIALS.match(credentials)
             if match and match.group(2):
                 return match.group(2)
+            bare = _BARE_TOKEN.match(credentials)
+            if bare:
+                return bare.group(1)
         if not headers.get("x-api-key"):
             raise AuthFailure(AuthFailureReason.MALFORMED)
     api_key = (headers.get("x-api-key") or "").strip()
@@ -69,9 +81,12 @@ def principal_of(request: Request) -> Principal:
 # The accepted headers, declared for the OpenAPI document of routes that authenticate.
 BearerScheme = Annotated[object, Security(_bearer_scheme)]
 ApiKeyScheme = Annotated[object, Security(_api_key_scheme)]
+TokenScheme = Annotated[object, Security(_token_scheme)]
 
 
-async def require_principal(request: Request, _bearer: BearerScheme = None, _api_key: ApiKeyScheme = None) -> Principal:
+async def require_principal(
+    request: Request, _bearer: BearerScheme = None, _api_key: ApiKeyScheme = None, _token: TokenScheme = None
+) -> Principal:
     """The key lookup runs on the event loop where the store allows it (`reads_on_loop`),
     otherwise on the thread pool; the occasional last-use write always on the pool."""
     store = store_of(request)

@@ -115,8 +115,9 @@ def test_401_answers_are_not_counted(limited: TestClient, tenants: Tenants, cloc
     assert _quota(limited.get(BASE, headers=tenants.a_test.x_api_key)) == ("3", "2", None)
 
 
-def test_the_default_limit_is_5000_an_hour(client: TestClient, tenants: Tenants, clock: Clock) -> None:
-    assert _quota(client.get(BASE, headers=tenants.a_test.x_api_key)) == ("5000", "4999", None)
+def test_the_default_limit_is_1000_an_hour(client: TestClient, tenants: Tenants, clock: Clock) -> None:
+    """WebAdMIT's documented limit (its v1.md); issue 19 moved the default from 5,000."""
+    assert _quota(client.get(BASE, headers=tenants.a_test.x_api_key)) == ("1000", "999", None)
 
 
 def test_the_count_stops_at_limit_plus_one(store: Store, tenants: Tenants) -> None:
