@@ -105,3 +105,23 @@ def test_demo_is_created_once_and_prints_a_working_key(capsys: pytest.CaptureFix
     names = {p["name"] for p in response.json()["data"]}
     assert {"Cyber Security", "MongoDB", "GG", "Potions", "Program 21", "Program 22", "Program 23"} <= names
     assert run(capsys, "orgs", "list", "--json")[1].count('"Demo University"') == 1
+
+
+def test_help_shows_no_type_after_flags(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flags take no value; typer's `<bool>` after them read as if they did."""
+    monkeypatch.setenv("COLUMNS", "120")
+    code, out, _err = run(capsys, "identities", "create", "--help")
+    assert code == 0
+    assert "<bool>" not in out
+    assert re.search(r"--json\s+Print one JSON object", out)
+    assert "<str>" in out  # options that take a value still say so
+
+
+def test_tables_keep_timestamps_whole_when_piped(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without a terminal rich wraps at 80 columns; ids and times must stay copyable."""
+    _code, out, _err = run(capsys, "orgs", "create", "A School With A Rather Long Name Indeed", "--json")
+    org = orjson.loads(out)["id"]
+    run(capsys, "keys", "create", "--org", org, "--mode", "test", "--label", "a label that is long enough to matter")
+    code, out, _err = run(capsys, "keys", "list", "--org", org)
+    assert code == 0
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", out), out

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperOption
 
 from programhub.core.errors import DomainError
 from programhub.core.identities import service as identities
@@ -44,7 +45,18 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(identities_app, name="identities")
 
-console = Console()
+# Piped into a file or another program, a table keeps ids and timestamps on one line (rich
+# would wrap them at 80 columns).
+console = Console(width=None if sys.stdout.isatty() else 200)
+
+
+def _flags_take_no_value(self: TyperOption, ctx: Any) -> str | None:
+    """typer shows `<bool>` after a flag in help, as if it took a value; flags take none."""
+    return None if self.is_flag else _type_in_help(self, ctx)
+
+
+_type_in_help = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flags_take_no_value  # type: ignore[method-assign]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
 
 
