@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -81,6 +82,25 @@ def test_arrays_keep_order_limit_and_offset_and_can_be_empty(store: Store, tenan
         empty = conn.execute(sj.array(page.where(sa.false()), *order)).scalar_one()
     expected = sorted((f"P{n:02d}" for n in range(30)), key=lambda name: -((int(name[1:]) * 7) % 30))[5:15]
     assert names == expected
+    assert orjson.loads(empty) == []
+
+
+def test_arrays_of_items_built_where_aggregated_keep_order_and_can_be_empty(store: Store, tenants: Tenants) -> None:
+    tenant = tenants.a_test.tenant
+    with store.write() as conn:
+        for n in range(30):
+            listings.create(conn, tenant, "program", {"name": f"P{n:02d}", "list_order": (n * 7) % 30})
+    t = listings_table
+    rows = sa.select(t.c.name, t.c.list_order, t.c.enrollment_open).where(t.c.org_id == tenant.org_id)
+
+    def item(row: Any) -> sj.json_object:
+        return sj.json_object(("name", row.name), ("open", sj.boolean(row.enrollment_open)))
+
+    with store.read() as conn:
+        rendered = conn.execute(sj.array_of(rows, item, "list_order")).scalar_one()
+        empty = conn.execute(sj.array_of(rows.where(sa.false()), item, "list_order")).scalar_one()
+    expected = sorted((f"P{n:02d}" for n in range(30)), key=lambda name: (int(name[1:]) * 7) % 30)
+    assert orjson.loads(rendered) == [{"name": name, "open": True} for name in expected]
     assert orjson.loads(empty) == []
 
 

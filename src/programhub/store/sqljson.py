@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Text, func, literal, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -142,6 +143,26 @@ def array(rows: Select[Any], *order_by: ColumnElement[Any]) -> Select[tuple[str]
     numbered = rows.add_columns(func.row_number().over(order_by=list(order_by)).label("position")).subquery("rows")
     ordered = select(numbered.c[item.name], numbered.c.position).order_by(numbered.c.position).subquery("ordered")
     return select(as_text(_array_agg(ordered.c[item.name], ordered.c.position)))
+
+
+@_per_engine("coalesce(json_agg({0} ORDER BY {1}), '[]'::json)", "coalesce(json_group_array({0}), '[]')")
+class _built_array_agg(_JSONExpr):
+    inherit_cache = True
+    name = "json_built_array_agg"
+
+
+def array_of(
+    rows: Select[Any], item: Callable[[ReadOnlyColumnCollection[str, Any]], ColumnElement[Any]], order_by: str
+) -> Select[tuple[str]]:
+    """One row, one column: the JSON array of `item(columns)` for each of `rows` (a select
+    of plain columns), in the order of its column named `order_by`.
+
+    Unlike `array`, each item is built where it is aggregated, from the subquery's
+    columns, so SQLite need not parse it again (a JSON value loses its subtype through a
+    subquery): WebAdMIT's list of 3,000 programs takes 2 ms there instead of 6. SQLite
+    aggregates the ordered subquery in its order (see `array`)."""
+    ordered = rows.order_by(rows.selected_columns[order_by]).subquery("rows")
+    return select(as_text(_built_array_agg(item(ordered.c), ordered.c[order_by])))
 
 
 # --- compact JSON, byte for byte as orjson.dumps renders the same values ------------------

@@ -5,7 +5,7 @@ routes escapes unrendered: every failure leaves in that dialect's own envelope."
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match
+from starlette.routing import Match
 
 from programhub.core.auth import AuthFailure
 from programhub.core.errors import Conflict, DomainError, Invalid, NotFound
@@ -50,7 +50,9 @@ class DialectErrors:
 
     async def before_unrouted(self, request: Request) -> None:
         """Called before a failure no route saw (an unknown path, a wrong method) is
-        rendered: the place for async work a dialect needs first (reading the body)."""
+        rendered: the place for async work a dialect needs first (reading the body,
+        counting the call). What it raises (a refusal, the database down) is rendered
+        instead of the routing failure."""
 
     def auth_failure(self, request: Request, failure: AuthFailure) -> Response:
         kind = ProblemKind.FORBIDDEN if failure.reason.forbidden else ProblemKind.UNAUTHORIZED
@@ -73,7 +75,7 @@ class DialectErrors:
         detail = exc.detail if isinstance(exc.detail, str) else kind.value.replace("_", " ")
         response = self.render(request, Problem(kind, detail))
         response.headers.update(exc.headers or {})
-        if exc.status_code == 405 and not isinstance(exc, MethodNotAllowed):
+        if exc.status_code == 405:
             response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
 
@@ -82,22 +84,13 @@ _METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 UNKNOWN_ROUTE = "unrouted"
 
 
-class MethodNotAllowed(HTTPException):
-    """A 405 whose `Allow` the raiser already knows (a route answering for others)."""
-
-    def __init__(self, allowed: Sequence[str]) -> None:
-        super().__init__(405, headers={"Allow": ", ".join(allowed)})
-
-
-def allowed_methods(request: Request, routes: Sequence[BaseRoute] | None = None) -> list[str]:
-    """Every method some route (of the app, or of `routes`) answers on this path. RFC 9110
-    wants them all in a 405's `Allow`; Starlette names only those of the first route whose
-    path matched."""
-    routes = request.app.routes if routes is None else routes
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on this path. RFC 9110 wants them all in
+    a 405's `Allow`; Starlette names only those of the first route whose path matched."""
     return [
         method
         for method in _METHODS
-        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.routes)
     ]
 
 

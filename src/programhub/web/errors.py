@@ -38,7 +38,10 @@ def install_error_handlers(app: FastAPI, dialects: Sequence[Dialect]) -> None:
     async def handle(request: Request, exc: Exception) -> Response:
         errors = errors_for_path(dialects, request.url.path)
         if isinstance(exc, HTTPException):  # raised by routing: no route read the request
-            await errors.before_unrouted(request)
+            try:
+                await errors.before_unrouted(request)
+            except Exception as refused:  # noqa: BLE001 - the dialect's refusal is the answer
+                exc = refused
         return render_exception(errors, request, exc)
 
     app.add_exception_handler(HTTPException, handle)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from programhub.app import create_app
 from programhub.core.orgs import service as orgs
-from programhub.dialects.webadmit import schemas
+from programhub.dialects.webadmit import docs
 from programhub.settings import Settings
 from programhub.store import Store
 from tests.dialects.webadmit.conftest import Clock
@@ -32,7 +32,7 @@ def check_documented(document: dict[str, Any], template: str, response: Any) -> 
         return
     assert response.headers["content-type"] == "application/json"
     reference = documented["content"]["application/json"]["schema"]["$ref"]
-    model = getattr(schemas, reference.rsplit("/", 1)[1])
+    model = getattr(docs, reference.rsplit("/", 1)[1])
     model.model_validate(response.json(), strict=True)
 
 

@@ -1,13 +1,17 @@
 """WebAdMIT's errors: 401/403 with an empty body; `{"errors": {"schema": [...]}}` for a
 resource named in the request that is missing (404) or invalid (422); the legacy
-`{"message": "Not Found"}` for an unknown path."""
+`{"message": "Not Found"}` for an unknown path. Calls no route answers (unknown paths,
+wrong methods) are counted against the key's rate limit like every other call."""
 
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from programhub.core.errors import DomainError, NotFound
+from programhub.dialects.webadmit.ratelimit import count_if_authenticated, with_quota_headers
 from programhub.web.dialect import DialectErrors
 from programhub.web.problems import Problem, ProblemKind
 from programhub.web.responses import JSONResponse
@@ -27,6 +31,15 @@ def schema_errors(status: int, *messages: str) -> JSONResponse:
 
 
 class WebAdmitErrors(DialectErrors):
+    async def before_unrouted(self, request: Request) -> None:
+        """Count an unknown path or a wrong method when its key is valid, so that guessing
+        paths is rate-limited too (past the limit the 429 is answered instead)."""
+        await run_in_threadpool(count_if_authenticated, request)
+
+    def http_error(self, request: Request, exc: HTTPException) -> Response:
+        """Routing's 404 and 405, and the 429, carry the quota of a counted call."""
+        return with_quota_headers(request, super().http_error(request, exc))
+
     def render(self, request: Request, problem: Problem) -> Response:
         if problem.kind in (ProblemKind.UNAUTHORIZED, ProblemKind.FORBIDDEN):
             return Response(status_code=problem.status)

@@ -5,28 +5,26 @@ answered past the limit with 429, `Retry-After` and WebAdMIT's error body.
 
 Requests refused before the key is known (401) or for a suspended organisation (403)
 are neither counted nor given the headers: there is no valid key to count them against.
-Unknown paths and wrong methods under the prefix are counted too (routes.unrouted).
+Routes count through `Caller`; unknown paths and wrong methods under the prefix are
+counted too, when their key is valid (`count_if_authenticated`, from errors.py).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from programhub.core.auth import Principal
+from programhub.core.auth import AuthFailure, Principal
 from programhub.core.ratelimit import service as ratelimit
 from programhub.core.ratelimit.service import Quota
-from programhub.dialects.webadmit.errors import ERRORS
 from programhub.settings import Settings
 from programhub.store import Store
 from programhub.web.auth import ApiKeyScheme, BearerScheme, principal_of
-from programhub.web.deps import SettingsDep, StoreDep
-from programhub.web.dialect import dialect_route_class
+from programhub.web.deps import SettingsDep, StoreDep, store_of
 
 SCOPE = "webadmit"
 _STATE = "webadmit_quota"
@@ -73,18 +71,19 @@ def quota_headers(quota: Quota) -> dict[str, str]:
     return headers
 
 
-class WebAdmitRoute(dialect_route_class(ERRORS)):  # type: ignore[misc]
-    """A WebAdMIT route: every failure in WebAdMIT's envelope, and the rate-limit headers
-    on whatever the route answers once the call was counted."""
+def with_quota_headers(request: Request, response: Response) -> Response:
+    """`response` with the quota of the call, once it was counted."""
+    quota = getattr(request.state, _STATE, None)
+    if quota is not None:
+        response.headers.update(quota_headers(quota))
+    return response
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
 
-        async def with_quota_headers(request: Request) -> Response:
-            response = await handler(request)
-            quota = getattr(request.state, _STATE, None)
-            if quota is not None:
-                response.headers.update(quota_headers(quota))
-            return response
-
-        return with_quota_headers
+def count_if_authenticated(request: Request) -> None:
+    """Count a call no route answers (an unknown path, a wrong method) when its key is
+    valid; without one it is answered all the same, uncounted, since it reveals nothing."""
+    try:
+        principal = principal_of(request)
+    except AuthFailure:
+        return  # no valid key to count against
+    count_against(request, principal, store_of(request), request.app.state.settings)

@@ -1,67 +1,14 @@
-"""WebAdMIT's wire shapes: the dicts the routes answer with, and the models that describe
-them (and the errors) in the OpenAPI document. Responses are built as plain dicts; the
-models are never used to validate at run time."""
+"""How WebAdMIT's routes describe their answers in the OpenAPI document (the path ids are
+in requests.py). Handlers build dicts and JSON; these models only document the shapes,
+and are never used to validate at run time."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Literal
 
-import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.dialects.postgresql import aggregate_order_by
-
-from programhub.core.identities import service as identities
-from programhub.core.identities.service import Identity
-from programhub.core.listings.models import listings
-from programhub.core.tenancy import Tenant
-from programhub.store import sqljson as sj
 
 IdentityType = Literal["Admissions User", "Association User", "Institution User"]
-
-
-def identity_json(identity: Identity, tenant: Tenant) -> dict[str, Any]:
-    return {
-        "id": identity.id,
-        "type": identity.type,
-        "association": identity.association,
-        "institution": identity.institution,
-        "organization": identity.organization_name(tenant),
-        "cycle": identity.cycle,
-    }
-
-
-@functools.cache
-def programs_json(limited: bool, engine: str) -> sa.Select[tuple[str]]:
-    """One row, one column: the JSON array of an identity's programs, by id, built by the
-    database from a subquery of plain columns (a list of a thousand programs never becomes
-    Python objects, and each object is built once, where it is aggregated). Built once per
-    kind of identity and engine; bound with `identities.parameters(...)` and
-    `organization_name`."""
-    ordered = identities.visible_programs(limited, listings.c.id, listings.c.name)
-    if engine != "postgresql":  # SQLite aggregates an ordered subquery in its order
-        ordered = ordered.order_by(listings.c.id)
-    rows = ordered.subquery("programs")
-    organization_name = sa.cast(sa.bindparam("organization_name", type_=sa.Text()), sa.Text())
-    program = sj.json_object(("id", rows.c.id), ("name", rows.c.name), ("organization_name", organization_name))
-    if engine == "postgresql":
-        array = sa.func.json_agg(aggregate_order_by(program, rows.c.id))
-        return sa.select(sa.cast(sa.func.coalesce(array, sa.literal_column("'[]'::json")), sa.Text()))
-    return sa.select(sa.func.coalesce(sa.func.json_group_array(program), "[]"))
-
-
-def organization_json(identity: Identity, tenant: Tenant) -> dict[str, Any]:
-    return {
-        "id": tenant.org_id,
-        "name": identity.organization_name(tenant),
-        "cycle_name": identity.cycle,
-        "association_name": identity.association,
-        "cas3": True,
-        "config_portal_identifier": str(tenant.org_id),
-    }
-
-
-# --- OpenAPI descriptions -----------------------------------------------------------------
 
 
 class WebAdmitUserIdentity(BaseModel):
@@ -139,8 +86,9 @@ def _rate_limit_headers(*, refused: bool = False) -> dict[str, Any]:
     return headers
 
 
-def responses(success: type[BaseModel], *, with_id: bool) -> dict[int | str, dict[str, Any]]:
-    """The documented answers of a WebAdMIT route (fresh dicts: FastAPI edits them)."""
+def answers(success: type[BaseModel], *, names_identity: bool) -> dict[int | str, dict[str, Any]]:
+    """The documented answers of a WebAdMIT route, `success` its 200's model; a route whose
+    path `names_identity` also answers 404 and 422 (fresh dicts: FastAPI edits them)."""
     documented: dict[int | str, dict[str, Any]] = {
         200: {"model": success, "description": "OK", "headers": _rate_limit_headers()},
         401: {"description": "Missing, unknown or revoked API key (empty body)."},
@@ -152,7 +100,7 @@ def responses(success: type[BaseModel], *, with_id: bool) -> dict[int | str, dic
         },
         503: {"model": WebAdmitLegacyMessage, "description": "The database is unavailable."},
     }
-    if with_id:
+    if names_identity:
         documented[404] = {
             "model": WebAdmitSchemaErrors,
             "description": "No such user identity for this key.",

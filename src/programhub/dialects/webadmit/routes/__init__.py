@@ -1,0 +1,11 @@
+"""WebAdMIT's routes: user identities, and the programs and organizations each one sees,
+one module per resource. Every call is counted against the key's hourly rate limit."""
+
+from fastapi import APIRouter
+
+from programhub.dialects.webadmit.routes import identities, organizations, programs
+
+router = APIRouter()
+router.include_router(identities.router)
+router.include_router(programs.router)
+router.include_router(organizations.router)
