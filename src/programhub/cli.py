@@ -315,7 +315,13 @@ def identities_create(
     ],
     cycle: Annotated[str, typer.Option("--cycle", help="Admissions cycle, e.g. '2025 - 2026'.")],
     association: Annotated[str | None, typer.Option("--association", help="Association name, e.g. SOPHAS.")] = None,
-    institution: Annotated[str | None, typer.Option("--institution", help="Institution name.")] = None,
+    institution: Annotated[
+        str | None,
+        typer.Option(
+            "--institution",
+            help="Institution name shown by WebAdMIT (default: the organisation's name, but none for an Association User).",
+        ),
+    ] = None,
     organization: Annotated[
         str | None,
         typer.Option("--organization", help="Organization name shown by WebAdMIT (default: the organisation's name)."),

@@ -42,7 +42,7 @@ def test_every_read_shows_each_key_its_own_tenant_only(client: TestClient, store
         org_name = me.tenant.org_name
         listed = client.get(BASE, headers=me.x_api_key).json()
         assert listed == {"href": BASE, "user_identities": [
-            {"id": mine[kind], "type": "Admissions User", "association": "SOPHAS", "institution": None,
+            {"id": mine[kind], "type": "Admissions User", "association": "SOPHAS", "institution": org_name,
              "organization": org_name, "cycle": CYCLE} for kind in ("all", "limited")]}
         assert client.get(f"{BASE}/{mine['all']}/programs", headers=me.x_api_key).json() == programs_body(
             mine["all"], [(mine["shared"], "Shared Name"), (mine["second"], "Second")], org_name)

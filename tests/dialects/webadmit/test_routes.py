@@ -46,7 +46,7 @@ def test_user_identities_lists_the_keys_own_identities_in_full(client: TestClien
         "user_identities": [
             {"id": first, "type": "Association User", "association": "SOPHAS", "institution": "Demo University",
              "organization": "Demo University School of Public Health", "cycle": "2014 - 2015"},
-            {"id": second, "type": "Institution User", "association": None, "institution": None,
+            {"id": second, "type": "Institution User", "association": None, "institution": "Organisation A",
              "organization": "Organisation A", "cycle": CYCLE},
         ],
     }

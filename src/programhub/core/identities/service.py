@@ -46,6 +46,13 @@ class Identity:
         """The organization an identity acts for: its own label, else its organisation's name."""
         return self.organization or tenant.org_name
 
+    def institution_name(self, tenant: Tenant) -> str | None:
+        """Its institution: its own label, else, as for the organization, its organisation's
+        name; an Association User acts for an association, not an institution."""
+        if self.institution is not None or self.type == "Association User":
+            return self.institution
+        return tenant.org_name
+
 
 _COLUMNS = (
     identities.c.id,

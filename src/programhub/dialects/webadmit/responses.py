@@ -26,7 +26,7 @@ def identity_json(identity: Identity, tenant: Tenant) -> dict[str, Any]:
         "id": identity.id,
         "type": identity.type,
         "association": identity.association,
-        "institution": identity.institution,
+        "institution": identity.institution_name(tenant),
         "organization": identity.organization_name(tenant),
         "cycle": identity.cycle,
     }
