@@ -28,6 +28,7 @@ from programhub.core.keys import service as keys
 from programhub.core.listings.models import listings, program_facets, requirements
 from programhub.core.listings.service import facet_values
 from programhub.core.nominations.models import nomination_roles, nominations
+from programhub.core.renderings import service as renderings
 from programhub.core.orgs import service as orgs
 from programhub.core.catalogs import service as catalogs
 from programhub.core.tenancy import Mode, Tenant
@@ -64,6 +65,11 @@ class Dataset:
     identity_limited: int = 0
     hot_org: str = HOT_ORG
     hot_user: str = HOT_USER
+    # For the mixed scenarios' writes: (program uuid, organisation) of some nominations of
+    # the measured organisation, and some of its program ids.
+    nomination_writes: list[list[str]] = field(default_factory=list)
+    program_writes: list[int] = field(default_factory=list)
+    record_program_writes: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -304,5 +310,20 @@ def generate(store: Store, programs: int, *, nominations_per_program: int = 10, 
         dataset.identity_all = _identity(conn, record_test, None)
         dataset.identity_limited = _identity(conn, record_test, record_ids[:100])
         _credentials(conn, record_test, record_ids, batches=100, per_batch=20)
+        main_test = tenants["main"][0]
+        sample = conn.execute(
+            sa.select(listings.c.uuid, nominations.c.organisation_id)
+            .join(listings, listings.c.id == nominations.c.program_id)
+            .where(nominations.c.org_id == main_test.org_id, nominations.c.mode == main_test.mode.value,
+                   nominations.c.organisation_id.is_not(None), listings.c.status.in_(("live", "unlisted", "draft")))
+            .order_by(nominations.c.id).limit(200)
+        ).all()
+        dataset.nomination_writes = [[uuid, organisation] for uuid, organisation in sample]
+        dataset.program_writes = made["main"].program_ids[:200]
+        dataset.record_program_writes = record_ids[:100]
+    # The data went in through the tables, not the services: render it as writes would have.
+    import programhub.dialects  # noqa: F401 - the dialects register their renderers
+
+    renderings.backfill(store)
     _analyze(store, vacuum=True)
     return dataset

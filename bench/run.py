@@ -154,7 +154,7 @@ def measure_floor(dataset: Dataset, scenarios: list[Scenario], probes: dict[str,
     routes, seen = [], set()
     for scenario in scenarios:
         found = probes[scenario.name]
-        if found["ok"] and (scenario.method, scenario.route) not in seen:
+        if found["ok"] and not scenario.mixed and (scenario.method, scenario.route) not in seen:
             seen.add((scenario.method, scenario.route))
             routes.append({"method": scenario.method, "route": scenario.route, "status": found["status"],
                            "body": found["body"], "headers": found["headers"]})
@@ -164,7 +164,7 @@ def measure_floor(dataset: Dataset, scenarios: list[Scenario], probes: dict[str,
     port = free_port()
     with running([sys.executable, "-m", "bench.floor", str(spec_path), str(port)], {}, port, log):
         for scenario in scenarios:
-            if probes[scenario.name]["ok"]:
+            if probes[scenario.name]["ok"] and not scenario.mixed:
                 floors[scenario.name] = load(port, scenario, dataset, duration, warmup)["rps"]
     return floors
 

@@ -21,6 +21,7 @@ class Scenario:
     concurrency: int = 32
     read: bool = True  # targets apply to reads; writes run at lower concurrency
     growth: bool = False  # also measured at every growth scale
+    mixed: bool = False  # reads of many users with 10% writes among them (no floor: mixed methods)
 
 
 def _token(key: str) -> dict[str, str]:
@@ -42,6 +43,63 @@ def _catalog_list(per_page: int) -> Requests:
         {"method": "GET", "path": f"/api/v1/programs?per_page={per_page}&page={page}", "headers": _token(d.keys["main"])}
         for page in range(1, 6)
     ]
+
+
+def _mixed(reads: list[dict[str, Any]], writes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Nine reads, then a write, and again: 10% writes spread through the cycle."""
+    mixed: list[dict[str, Any]] = []
+    for index, read in enumerate(reads):
+        mixed.append(read)
+        if index % 9 == 8 and writes:
+            mixed.append(writes[(index // 9) % len(writes)])
+    return mixed
+
+
+def _sunbird_mixed(d: Dataset) -> list[dict[str, Any]]:
+    """Forms C and E for 200 contributor organisations' users; nomination updates between them."""
+    headers = _bearer(d.keys["main"])
+    reads = []
+    for org in range(200):
+        for filters in (
+            {"nomination": {"user_id": {"eq": f"cuser-{org}-0"}}},
+            {"nomination": {"user_id": {"eq": f"cuser-{org}-1"}, "organisation_id": {"eq": f"corg-{org}"},
+                            "status": ["Approved"], "roles": {"or": ["REVIEWER", "CONTRIBUTOR"]}}},
+        ):
+            body = json.dumps({"request": {"filters": filters, "limit": 300}})
+            reads.append({"method": "POST", "path": "/program/v1/list", "headers": headers, "body": body})
+    writes = [
+        {"method": "POST", "path": "/program/v1/nomination/update", "headers": headers,
+         "body": json.dumps({"request": {"program_id": uuid, "organisation_id": organisation,
+                                         "status": "Approved" if n % 2 else "Pending"}})}
+        for n, (uuid, organisation) in enumerate(d.nomination_writes)
+    ]
+    return _mixed(reads, writes)
+
+
+def _catalog_mixed(d: Dataset) -> list[dict[str, Any]]:
+    """Many different pages and searches; listing edits between them."""
+    headers = _token(d.keys["main"])
+    reads = [{"method": "GET", "path": f"/api/v1/programs?per_page=20&page={page}", "headers": headers}
+             for page in range(1, 101)]
+    reads += [{"method": "GET", "path": f"/api/v1/programs/{program}", "headers": headers} for program in d.program_writes[:100]]
+    writes = [
+        {"method": "PUT", "path": f"/api/v1/programs/{program}", "headers": headers,
+         "body": json.dumps({"program": {"description": f"edited {n}"}})}
+        for n, program in enumerate(d.program_writes)
+    ]
+    return _mixed(reads, writes)
+
+
+def _webadmit_mixed(d: Dataset) -> list[dict[str, Any]]:
+    """Both identities' program lists; renames of their programs through Catalog between them."""
+    reads = [{"method": "GET", "path": f"/api/v1/user_identities/{identity}/programs", "headers": {"x-api-key": d.keys["record"]}}
+             for identity in (d.identity_all, d.identity_limited)] * 45
+    writes = [
+        {"method": "PUT", "path": f"/api/v1/programs/{program}", "headers": _token(d.keys["record"]),
+         "body": json.dumps({"program": {"title": f"Renamed {n}"}})}
+        for n, program in enumerate(d.record_program_writes)
+    ]
+    return _mixed(reads, writes)
 
 
 def _issue_batch(d: Dataset) -> list[dict[str, Any]]:
@@ -70,6 +128,10 @@ SCENARIOS: list[Scenario] = [
                                       "status": ["Approved"], "roles": {"or": ["REVIEWER", "CONTRIBUTOR"]}}}), growth=True),
     Scenario("sunbird list form E", "POST", "/program/v1/list",
              _sunbird({"nomination": {"user_id": {"eq": "HOT_USER"}}}), growth=True),
+    Scenario("sunbird mixed: 200 users, 10% writes", "POST", "/program/v1/list", _sunbird_mixed, mixed=True),
+    Scenario("catalog mixed: many pages, 10% writes", "GET", "/api/v1/programs", _catalog_mixed, mixed=True),
+    Scenario("webadmit mixed: 10% writes", "GET", "/api/v1/user_identities/{identity_id}/programs", _webadmit_mixed,
+             mixed=True),
     Scenario(
         "webadmit identity programs (1,000)", "GET", "/api/v1/user_identities/{identity_id}/programs",
         lambda d: [{"method": "GET", "path": f"/api/v1/user_identities/{d.identity_all}/programs",
