@@ -1,11 +1,9 @@
-"""Programs and courses on Catalog's wire: request fields translated to the core's names,
-and listing rows rendered key for key as the seed shows them."""
+"""Catalog's wire shapes out: the base path, listings (programs and courses) rendered key
+for key as the seed shows them, by the database, and the `account` object of a catalog."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -13,113 +11,43 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, RowMapping
 
 from programhub.core.catalogs.models import catalogs
-from programhub.core.errors import Conflict, Invalid
-from programhub.core.listings import service as listings_service
+from programhub.core.db import AnyRow
 from programhub.core.listings.models import listings
 from programhub.core.listings.tree import Trees
-from programhub.dialects.catalog import values as v
 from programhub.store import sqljson as sj
 
+PREFIX = "/api/v1"
 PROGRAM, COURSE = "program", "course"
-BOTH = frozenset({PROGRAM, COURSE})
 TYPES = {PROGRAM: "Program", COURSE: "Course"}
-VISIBILITIES = ("listed", "unlisted")
 
-
-@dataclass(frozen=True, slots=True)
-class WireField:
-    core: str | None  # None: not a listing column (requirement_ids)
-    parse: v.Parser
-    kinds: frozenset[str] = BOTH
-
-
-# Request fields: Catalog's names (the seed's create/update body, plus the response fields
-# a client can sensibly write back), their core columns and their parsers.
-FIELDS: dict[str, WireField] = {
-    "title": WireField("name", v.title),
-    "description": WireField("description", v.nullable_text),
-    "path": WireField("listing_path", v.path),
-    "teaser": WireField("short_description", v.nullable_text),
-    "enrollment_open": WireField("enrollment_open", v.boolean),
-    "enrollment_open_from": WireField("enrollment_open_from", v.nullable(v.moment)),
-    "enrollment_open_to": WireField("enrollment_open_to", v.nullable(v.moment)),
-    "visibility": WireField("visibility", v.choice(*VISIBILITIES)),
-    "enrollment_cap": WireField("enrollment_cap", v.nullable(v.non_negative)),
-    "enrollment_fee": WireField("enrollment_fee_cents", v.cents),
-    "allowed_payment_types": WireField("allowed_payment_types", v.string_list),
-    "days_to_complete": WireField("days_to_complete", v.nullable(v.non_negative)),
-    "account_id": WireField("catalog_id", v.integer),
-    "list_order": WireField("list_order", v.nullable(v.integer)),
-    "waitlist": WireField("waitlist", v.boolean),
-    "waitlist_cap": WireField("waitlist_cap", v.nullable(v.non_negative)),
-    "listing_image": WireField("image", v.nullable(v.text)),
-    "image_alt_text": WireField("image_alt_text", v.nullable(v.text)),
-    "tag_names": WireField("tag_names", v.string_list),
-    "show_free_banner": WireField("show_free_banner", v.boolean),
-    "associated_account_ids": WireField("associated_account_ids", v.id_list),
-    "start_date": WireField("start_date", v.nullable(v.moment)),
-    "end_date": WireField("end_date", v.nullable(v.moment)),
-    "credits": WireField("credits", v.nullable(v.quantity)),
-    "currency": WireField("currency", v.text),
-    "measurement": WireField("measurement", v.text),
-    "sku": WireField("sku", v.nullable(v.text)),
-    "canvas_section_id": WireField("canvas_section_id", v.nullable(v.integer)),
-    "canvas_course_id": WireField("canvas_course_id", v.nullable(v.integer), frozenset({COURSE})),
-    "sequential": WireField("sequential", v.boolean, frozenset({PROGRAM})),
-    "requirement_ids": WireField(None, v.id_list, frozenset({PROGRAM})),
+# The settings a catalog shows, with what each shows while it has not been set.
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "privacy_policy_url": None,
+    "terms_url": None,
+    "currency": "USD",
+    "supported_payment_types": "standard",
+    "time_zone": None,
+    "country": None,
+    "measurement": "credit",
+    "allow_user_registration": True,
+    "private_catalog": False,
+    "show_listings_in_parent": True,
 }
-WIRE_NAMES = {spec.core: name for name, spec in FIELDS.items() if spec.core}
-
-# Pairs that must stay in order: (earlier, later).
-WINDOWS = (("enrollment_open_from", "enrollment_open_to"), ("start_date", "end_date"))
 
 
-@dataclass(slots=True)
-class ListingInput:
-    """A request body in core terms."""
-
-    fields: dict[str, Any] = field(default_factory=dict)
-    requirement_ids: list[int] | None = None
-
-
-def listing_input(kind: str, body: Mapping[str, Any]) -> ListingInput:
-    """Translate and check the fields of a create or update body; unknown keys are
-    ignored (as Catalog does), a field of the other kind is refused."""
-    result = ListingInput()
-    for name, raw in body.items():
-        spec = FIELDS.get(name)
-        if spec is None:
-            continue
-        if kind not in spec.kinds:
-            other = "programs" if kind == COURSE else "courses"
-            raise Invalid(name, f"{name} applies only to {other}")
-        value = spec.parse(name, raw)
-        if spec.core is None:
-            result.requirement_ids = value
-        else:
-            # The core's own checks, reported with the wire name.
-            result.fields[spec.core] = listings_service.FIELDS[spec.core](name, value)
-    return result
+def timestamp(moment: datetime | None) -> str | None:
+    """`2025/03/28 13:11:23 +0000`."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y/%m/%d %H:%M:%S +0000")
 
 
-@contextmanager
-def wire_names() -> Iterator[None]:
-    """Report the core's field errors under the names the request used
-    (`listing_path` -> `path`, `name` -> `title`)."""
-    try:
-        yield
-    except (Invalid, Conflict) as exc:
-        wire = WIRE_NAMES.get(exc.field or "")
-        if wire is None or wire == exc.field:
-            raise
-        raise Invalid(wire, exc.message.replace(exc.field or "", wire, 1)) from None
-
-
-def check_windows(merged: Mapping[str, Any], changed: Mapping[str, Any]) -> None:
-    for start, end in WINDOWS:
-        touched = start in changed or end in changed
-        if touched and merged.get(start) and merged.get(end) and merged[start] > merged[end]:
-            raise Invalid(WIRE_NAMES[end], f"{WIRE_NAMES[end]} must not be before {WIRE_NAMES[start]}")
+def number(value: float | None) -> float | int | None:
+    """9.0 -> 9, 4.5 -> 4.5: whole numbers are shown without a fraction, as in the seed."""
+    if value is None:
+        return None
+    value = round(float(value), 2)
+    return int(value) if value.is_integer() else value
 
 
 # The service's own URL (the default catalog's site), bound when a query runs.
@@ -197,7 +125,7 @@ class Renderer:
         return built
 
     def _build(self, row: RowMapping) -> str:
-        credits = orjson.dumps(v.number(self.trees.credits(row["id"]))).decode()
+        credits = orjson.dumps(number(self.trees.credits(row["id"]))).decode()
         middle = f'{row["head"][:-1]},"credits":{credits},{row["tail"][1:-1]}'
         if row["kind"] == PROGRAM:
             children = ",".join(self.listing(child) for child in self.trees.requirements(row["id"]))
@@ -209,9 +137,27 @@ class Renderer:
 
 
 def envelope(root: str, items: list[str]) -> bytes:
-    """`{"<root>": item}` for one JSON text, `{"<root>s": [...]}` for a list."""
+    """`{"<root>": [...]}` for a list of JSON texts (`root` is plural: `programs`)."""
     return f'{{"{root}":[{",".join(items)}]}}'.encode()
 
 
 def single(root: str, item: str) -> bytes:
+    """`{"<root>": item}` for one JSON text."""
     return f'{{"{root}":{item}}}'.encode()
+
+
+def account_json(row: AnyRow, public_url: str) -> dict[str, Any]:
+    """A catalog as Catalog's `account` (a faithful subset of Catalog's)."""
+    settings = {**DEFAULT_SETTINGS, **(row.settings or {})}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "parent": None,
+        "created_at": timestamp(row.created_at),
+        "updated_at": timestamp(row.updated_at),
+        "canvas_domain": row.canvas_domain,
+        "canvas_id": row.canvas_id,
+        "settings": settings,
+        "url": row.url or public_url,
+        "measurement": settings["measurement"],
+    }

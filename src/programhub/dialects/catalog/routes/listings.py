@@ -5,45 +5,39 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy import Connection
 from starlette.responses import Response
 
-from programhub.core import validation as check
 from programhub.core import versions
 from programhub.core.clock import utcnow
-from programhub.core.errors import NotFound
-from programhub.dialects.catalog import commands, queries
-from programhub.dialects.catalog.body import Body
+from programhub.core.listings import service as listings
+from programhub.core.listings import tree
+from programhub.core.tenancy import Tenant
+from programhub.dialects.catalog import docs, queries
 from programhub.dialects.catalog.errors import ERRORS
-from programhub.dialects.catalog.openapi import (
-    ARCHIVE_REQUEST,
-    KIND_MODELS,
-    LINK,
-    NO_NUL,
-    CatalogArchiveFailure,
-    errors,
+from programhub.dialects.catalog.paging import paged
+from programhub.dialects.catalog.requests import (
+    LISTING_REQUESTS,
+    WIRE_NAMES,
+    ArchiveRequest,
+    Body,
+    ListingQuery,
+    documented,
     listing_request,
+    path_id,
 )
-from programhub.dialects.catalog.paging import Page, PageParam, PerPageParam, paged
-from programhub.dialects.catalog.schemas import COURSE, PROGRAM, Renderer, envelope, single
+from programhub.dialects.catalog.responses import COURSE, PREFIX, PROGRAM, Renderer, envelope, single
 from programhub.web.auth import Authenticated
 from programhub.web.cache import CacheDep, Fresh
 from programhub.web.deps import SettingsDep, StoreDep
 from programhub.web.dialect import dialect_route_class
+from programhub.web.requests import parse, request_body, wire_names
 from programhub.web.responses import JSONResponse
 
-router = APIRouter(route_class=dialect_route_class(ERRORS))
+router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Canvas Catalog"])
 
-MAX_ID = 2**31 - 1
-TEXT = {"pattern": NO_NUL, "maxLength": check.SHORT_TEXT}
 JSON = "application/json"
-
-
-def listing_id(kind: str, raw: int) -> int:
-    """A path id (routes match digits only, so other paths are unknown: 404); one out of
-    range cannot be ours either."""
-    if 0 < raw <= MAX_ID:
-        return raw
-    raise NotFound(kind, raw)
+FORMS = "A URL-encoded form with Rails names (`{kind}[title]=...&{kind}[tag_names][]=...`) is accepted too."
 
 
 def no_content() -> Response:
@@ -52,71 +46,49 @@ def no_content() -> Response:
     return Response(status_code=204)
 
 
-def _filter_text(name: str, value: str | None) -> str | None:
-    return None if value is None else check.text(name, value, max_length=check.SHORT_TEXT)
+def _write_requirements(conn: Connection, tenant: Tenant, program_id: int, requirement_ids: list[int] | None) -> None:
+    """Replace the program's requirements when the request names them (its trees then
+    checked whole: depth and size)."""
+    if requirement_ids is None:
+        return
+    listings.set_requirements(conn, tenant, program_id, requirement_ids)
+    tree.check_shape(conn, tenant, program_id)
 
 
 def add_routes(kind: str) -> None:
     plural = f"{kind}s"
-    one_model, list_model = KIND_MODELS[kind]
+    one_model, list_model = docs.KIND_MODELS[kind]
+    new_model, change_model = LISTING_REQUESTS[kind]
 
     @router.get(
         f"/{plural}",
         name=f"list_{plural}",
         summary=f"List {plural}",
         description=f"Live {plural} (not archived unless `archived=true`), ordered by list_order then id, each with its whole requirement tree.",
-        responses={200: {"model": list_model, "headers": LINK}, **errors(422)},
+        responses={200: {"model": list_model, "headers": docs.LINK}, **docs.errors(422)},
     )
     async def list_listings(
         request: Request,
+        query: Annotated[ListingQuery, Query()],
         store: StoreDep,
         cache: CacheDep,
         settings: SettingsDep,
         principal: Authenticated,
-        page: PageParam = None,
-        per_page: PerPageParam = None,
-        description: Annotated[
-            str | None, Query(description="Exactly this description.", json_schema_extra=TEXT)
-        ] = None,
-        listing_path: Annotated[
-            str | None, Query(description="Exactly this listing path.", json_schema_extra=TEXT)
-        ] = None,
-        is_enrollable: Annotated[
-            bool | None, Query(description="Open for enrollment now (open, inside its window, not full), or not.")
-        ] = None,
-        query: Annotated[
-            str | None,
-            Query(description="Case-insensitive text in the title, description or tags.", json_schema_extra=TEXT),
-        ] = None,
-        archived: Annotated[bool, Query(description="true: only archived listings (an extension).")] = False,
     ) -> Response:
-        filters = queries.Filters(
-            description=_filter_text("description", description),
-            listing_path=_filter_text("listing_path", listing_path),
-            is_enrollable=is_enrollable,
-            query=_filter_text("query", query),
-            archived=archived,
-        )
-        chosen = Page.of(page, per_page)
+        tenant, filters, chosen = principal.tenant, query.filters(), query.chosen()
 
-        def render() -> Fresh[tuple[bytes, int]]:
+        def build(conn: Connection) -> Fresh[tuple[bytes, int]]:
             now = utcnow()
-            with store.read() as conn:
-                trees, ids, total = queries.page_of(
-                    conn, principal.tenant, kind, filters, chosen, now, settings.public_url
-                )
-                until = (
-                    queries.next_enrollment_change(conn, principal.tenant, kind, now)
-                    if filters.is_enrollable is not None
-                    else None
-                )
+            trees, ids, total = queries.page_of(conn, tenant, kind, filters, chosen, now, settings.public_url)
+            enrollable_until = (
+                queries.next_enrollment_change(conn, tenant, kind, now) if filters.is_enrollable is not None else None
+            )
             renderer = Renderer(trees)
             body = envelope(plural, [renderer.listing(i) for i in ids])
-            return Fresh((body, total), len(body), until)
+            return Fresh((body, total), len(body), enrollable_until)
 
-        body, total = await cache.answer(
-            principal, ("catalog.list", kind, filters, chosen, settings.public_url), render
-        )
+        key = ("catalog.list", kind, filters, chosen, settings.public_url)
+        body, total = await cache.value(principal, key, store, build)
         return paged(Response(body, media_type=JSON), request, chosen, total)
 
     @router.post(
@@ -124,13 +96,17 @@ def add_routes(kind: str) -> None:
         name=f"create_{kind}",
         summary=f"Create a {kind}",
         status_code=201,
-        openapi_extra=listing_request(kind, create=True),
-        responses={201: {"model": one_model, "description": f"The new {kind}."}, **errors(400, 413, 415, 422)},
+        openapi_extra=documented(new_model, (kind,), description=FORMS.format(kind=kind)),
+        responses={201: {"model": one_model, "description": f"The new {kind}."}, **docs.errors(400, 413, 415, 422)},
     )
     def create_listing(store: StoreDep, settings: SettingsDep, principal: Authenticated, body: Body) -> Response:
         tenant = principal.tenant
+        wanted = listing_request(kind, body, new=True)
         with versions.writing(store, tenant) as conn:
-            new_id = commands.create(conn, tenant, kind, body)
+            wanted.check_against(conn, tenant, {})
+            with wire_names(WIRE_NAMES):
+                new_id = listings.create(conn, tenant, kind, wanted.core_fields())
+            _write_requirements(conn, tenant, new_id, wanted.requirement_ids or None)  # none yet to clear
             trees = queries.one(conn, tenant, kind, new_id, settings.public_url)
         return Response(single(kind, Renderer(trees).listing(new_id)), 201, media_type=JSON)
 
@@ -140,31 +116,32 @@ def add_routes(kind: str) -> None:
         summary=f"Archive or reactivate {plural}",
         description="`product_action` archive or reactivate, `product_ids` the ids. Ids that are not "
         f"{plural} of this key fail; the others are processed all the same.",
-        openapi_extra=ARCHIVE_REQUEST,
+        openapi_extra=request_body(ArchiveRequest),
         responses={
             200: {
                 "description": f"All {plural} were processed.",
                 "content": {"application/json": {"schema": {"type": "object"}}},
             },
-            **errors(400, 413, 415, 422),
+            **docs.errors(400, 413, 415, 422),
             422: {
-                "model": CatalogArchiveFailure,
+                "model": docs.CatalogArchiveFailure,
                 "description": "The body is not valid, or some ids failed (`failed_product_ids`).",
             },
         },
     )
     def archive_listings(store: StoreDep, principal: Authenticated, body: Body) -> Response:
+        action = parse(ArchiveRequest, body)
         with versions.writing(store, principal.tenant) as conn:
-            result = commands.act(conn, principal.tenant, kind, body)
-        if not result.failed:
+            failed = listings.set_status(conn, principal.tenant, kind, action.product_ids, action.status())
+        if not failed:
             return JSONResponse({})
         return JSONResponse(
             {
                 "errors": [
-                    {"message": f"{kind} {failed} does not exist and was not processed", "field": "product_ids"}
-                    for failed in result.failed
+                    {"message": f"{kind} {failed_id} does not exist and was not processed", "field": "product_ids"}
+                    for failed_id in failed
                 ],
-                "failed_product_ids": result.failed,
+                "failed_product_ids": failed,
             },
             422,
         )
@@ -174,35 +151,40 @@ def add_routes(kind: str) -> None:
         name=f"get_{kind}",
         summary=f"Get a {kind}",
         description=f"The {kind} with its whole requirement tree; archived {plural} too.",
-        responses={200: {"model": one_model}, **errors(404, 422)},
+        responses={200: {"model": one_model}, **docs.errors(404, 422)},
     )
     async def get_listing(
         id: int, store: StoreDep, cache: CacheDep, settings: SettingsDep, principal: Authenticated
     ) -> Response:
-        wanted = listing_id(kind, id)
+        wanted = path_id(kind, id)
 
-        def render() -> Fresh[bytes]:
-            with store.read() as conn:
-                trees = queries.one(conn, principal.tenant, kind, wanted, settings.public_url)
-            body = single(kind, Renderer(trees).listing(wanted))
-            return Fresh(body, len(body))
+        def build(conn: Connection) -> bytes:
+            trees = queries.one(conn, principal.tenant, kind, wanted, settings.public_url)
+            return single(kind, Renderer(trees).listing(wanted))
 
-        body = await cache.answer(principal, ("catalog.get", kind, wanted, settings.public_url), render)
-        return Response(body, media_type=JSON)
+        return await cache.read(principal, ("catalog.get", kind, wanted, settings.public_url), store, build)
 
     @router.put(
         f"/{plural}/{{id:int}}",
         name=f"update_{kind}",
         summary=f"Update a {kind}",
-        description="Changes only the fields named; `requirement_ids` replaces the ordered list.",
+        description="Changes only the fields named (an empty body changes nothing); `requirement_ids` replaces the ordered list.",
         status_code=204,
-        openapi_extra=listing_request(kind, create=False),
-        responses={204: {"description": "Updated (no body)."}, **errors(400, 404, 413, 415, 422)},
+        openapi_extra=documented(change_model, (kind,), required=False, description=FORMS.format(kind=kind)),
+        responses={204: {"description": "Updated (no body)."}, **docs.errors(400, 404, 413, 415, 422)},
     )
     def update_listing(id: int, store: StoreDep, principal: Authenticated, body: Body) -> Response:
-        wanted = listing_id(kind, id)
-        with versions.writing(store, principal.tenant) as conn:
-            commands.update(conn, principal.tenant, kind, wanted, body)
+        tenant = principal.tenant
+        listing_id = path_id(kind, id)
+        with versions.writing(store, tenant) as conn:
+            current = listings.get(conn, tenant, listing_id, kind=kind)  # 404 before the fields are judged
+            wanted = listing_request(kind, body, new=False)
+            wanted.check_against(conn, tenant, dict(current._mapping))
+            changes = wanted.core_fields()
+            if changes:
+                with wire_names(WIRE_NAMES):
+                    listings.update(conn, tenant, listing_id, changes, kind=kind)
+            _write_requirements(conn, tenant, listing_id, wanted.requirement_ids)
         return no_content()
 
     @router.delete(
@@ -210,12 +192,12 @@ def add_routes(kind: str) -> None:
         name=f"delete_{kind}",
         summary=f"Delete a {kind}",
         status_code=204,
-        responses={204: {"description": "Deleted (no body)."}, **errors(404, 409, 422)},
+        responses={204: {"description": "Deleted (no body)."}, **docs.errors(404, 409, 422)},
     )
     def delete_listing(id: int, store: StoreDep, principal: Authenticated) -> Response:
-        wanted = listing_id(kind, id)
+        listing_id = path_id(kind, id)
         with versions.writing(store, principal.tenant) as conn:
-            commands.delete(conn, principal.tenant, kind, wanted)
+            listings.delete_listing(conn, principal.tenant, listing_id, kind=kind)
         return no_content()
 
 
