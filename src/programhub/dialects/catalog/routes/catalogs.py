@@ -38,12 +38,12 @@ router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=
 )
 def list_catalogs(
     request: Request,
-    query: Annotated[PageQuery, Query()],
+    params: Annotated[PageQuery, Query()],
     store: StoreDep,
     settings: SettingsDep,
     principal: Authenticated,
 ) -> Response:
-    chosen = query.chosen()
+    chosen = params.chosen()
     with store.read() as conn:
         total = catalogs.count(conn, principal.tenant)
         rows = catalogs.page(conn, principal.tenant, limit=chosen.size, offset=chosen.offset)

@@ -69,13 +69,13 @@ def add_routes(kind: str) -> None:
     )
     async def list_listings(
         request: Request,
-        query: Annotated[ListingQuery, Query()],
+        params: Annotated[ListingQuery, Query()],
         store: StoreDep,
         cache: CacheDep,
         settings: SettingsDep,
         principal: Authenticated,
     ) -> Response:
-        tenant, filters, chosen = principal.tenant, query.filters(), query.chosen()
+        tenant, filters, chosen = principal.tenant, params.filters(), params.chosen()
 
         def build(conn: Connection) -> Fresh[tuple[bytes, int]]:
             now = utcnow()
