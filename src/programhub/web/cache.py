@@ -110,12 +110,23 @@ class ResponseCache:
         a cached list route does. `build` returns the body, or a `Fresh` when the answer
         also depends on the clock."""
 
-        def compute() -> Fresh[bytes]:
-            with store.read() as conn:
-                built = build(conn)
+        def fresh(conn: Connection) -> Fresh[bytes]:
+            built = build(conn)
             return built if isinstance(built, Fresh) else Fresh(built, len(built))
 
-        return Response(await self.answer(principal, request_key, compute), media_type="application/json")
+        return Response(await self.value(principal, request_key, store, fresh), media_type="application/json")
+
+    async def value(
+        self, principal: Principal, request_key: Hashable, store: Store, build: Callable[[Connection], Fresh[T]]
+    ) -> T:
+        """What `build` makes from one read transaction, through the cache: for an answer
+        that is more than its body (a page and the total its Link header counts)."""
+
+        def compute() -> Fresh[T]:
+            with store.read() as conn:
+                return build(conn)
+
+        return await self.answer(principal, request_key, compute)
 
     def _count(self, result: str) -> None:
         if self._lookups is not None:

@@ -97,10 +97,7 @@ def allowed_methods(request: Request) -> list[str]:
 def problem_from_validation(exc: RequestValidationError) -> Problem:
     """The first validation error (of a path, query or header parameter) as one sentence
     naming the field."""
-    errors = [
-        {**error, "loc": tuple(part for part in error.get("loc", ()) if part not in _LOCATIONS)}
-        for error in exc.errors()
-    ]
+    errors = [{**error, "loc": _without_location(tuple(error.get("loc", ())))} for error in exc.errors()]
     if errors and errors[0].get("type") == "json_invalid":
         return Problem(ProblemKind.MALFORMED_BODY, "The request body is not valid JSON.")
     invalid = first_invalid(errors, own_words=False)  # type: ignore[arg-type]
@@ -108,6 +105,12 @@ def problem_from_validation(exc: RequestValidationError) -> Problem:
 
 
 _LOCATIONS = ("body", "query", "path", "header")
+
+
+def _without_location(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`("query", "page")` -> `("page",)`: the parameter's place goes, its name stays (a
+    parameter may be called `query`)."""
+    return loc[1:] if loc and loc[0] in _LOCATIONS else loc
 
 
 def problem_from_exception(exc: Exception) -> Problem | None:

@@ -15,6 +15,7 @@ used both to validate it and to document it in the OpenAPI document.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,7 +52,9 @@ class Rule:
     """Annotation metadata that checks a field with `parse(field, value)` before pydantic's
     own type check, and adds `schema` to its JSON Schema: the parser and the documented
     limits side by side. Null is refused as missing (`missing` is the failure's kind)
-    unless `nullable`; with `blank_is_missing`, blank text is missing too."""
+    unless `nullable`; with `blank_is_missing`, blank text is missing too. With `as_sent`
+    the parser reads every value as sent, null included, and `schema` is the whole of what
+    may be sent (Catalog sends `"true"` and `"150.0"`: the wire's types are not the value's)."""
 
     parse: Callable[[str, Any], Any]
     schema: Mapping[str, Any] = field(default_factory=dict)
@@ -59,9 +62,11 @@ class Rule:
     missing: str = "missing"
     missing_message: str = "{field} is required"
     blank_is_missing: bool = False
+    as_sent: bool = False
 
     def validate(self, value: Any) -> Any:
-        if value is None or (self.blank_is_missing and isinstance(value, str) and not value.strip()):
+        blank = self.blank_is_missing and isinstance(value, str) and not value.strip()
+        if not self.as_sent and (value is None or blank):
             if self.nullable and value is None:
                 return None
             raise PydanticCustomError(self.missing, self.missing_message)
@@ -74,16 +79,19 @@ class Rule:
         return core_schema.no_info_before_validator_function(self.validate, handler(source))
 
     def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        if self.as_sent:
+            return copy.deepcopy(dict(self.schema))  # a fresh copy: documents are changed in place
         documented = handler(schema)
         documented.update(self.schema)
         return documented
 
 
-def rule(parse: Callable[[str, Any], Any], **schema: Any) -> Rule:
+def rule(parse: Callable[[str, Any], Any], *, as_sent: bool = False, **schema: Any) -> Rule:
     """A field checked by a dialect or core parser `parse(field, value)`, which may raise
     the core's `Invalid` naming `field`; null passes as None. `schema`: JSON Schema keywords
-    that document what the parser allows."""
-    return Rule(parse, schema)
+    that document what the parser allows. With `as_sent`, null goes to the parser too and
+    `schema` replaces the type's own (see `Rule`)."""
+    return Rule(parse, schema, as_sent=as_sent)
 
 
 def required(

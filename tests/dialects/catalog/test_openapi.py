@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from programhub.dialects.catalog import openapi as doc
+from programhub.dialects.catalog import docs as doc
 from tests.dialects.catalog.support import API, create
 from tests.support import Tenants
 

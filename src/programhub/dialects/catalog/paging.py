@@ -6,27 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import Query, Request
+from fastapi import Request
+from pydantic import BaseModel
 from starlette.responses import Response
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 2**31 - 1
-
-PageParam = Annotated[
-    int | None,
-    Query(ge=1, le=MAX_PAGE, description="The page to return, from 1."),
-]
-PerPageParam = Annotated[
-    int | None,
-    Query(
-        ge=1,
-        description=f"Items per page: default {DEFAULT_PER_PAGE}; more than {MAX_PER_PAGE} counts as {MAX_PER_PAGE}.",
-    ),
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +61,12 @@ def _read_parameters(request: Request) -> frozenset[str] | None:
 
 
 def _query_names(dependant: Any) -> Iterator[str]:
-    yield from (param.alias for param in dependant.query_params)
+    for param in dependant.query_params:
+        model = param.field_info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):  # parameters read as one model
+            yield from (field.alias or name for name, field in model.model_fields.items())
+        else:
+            yield param.alias
     for sub in dependant.dependencies:
         yield from _query_names(sub)
 

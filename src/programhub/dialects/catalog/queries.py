@@ -18,7 +18,7 @@ from programhub.core.listings.models import listing_counts, listings
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.core.text import contains
 from programhub.dialects.catalog.paging import Page
-from programhub.dialects.catalog.schemas import LISTING_COLUMNS
+from programhub.dialects.catalog.responses import LISTING_COLUMNS
 
 RETIRED = "retired"  # the core status Catalog calls "archived"
 

@@ -1,0 +1,163 @@
+"""Catalog's wire shapes out: the base path, listings (programs and courses) rendered key
+for key as the seed shows them, by the database, and the `account` object of a catalog."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, RowMapping
+
+from programhub.core.catalogs.models import catalogs
+from programhub.core.db import AnyRow
+from programhub.core.listings.models import listings
+from programhub.core.listings.tree import Trees
+from programhub.store import sqljson as sj
+
+PREFIX = "/api/v1"
+PROGRAM, COURSE = "program", "course"
+TYPES = {PROGRAM: "Program", COURSE: "Course"}
+
+# The settings a catalog shows, with what each shows while it has not been set.
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "privacy_policy_url": None,
+    "terms_url": None,
+    "currency": "USD",
+    "supported_payment_types": "standard",
+    "time_zone": None,
+    "country": None,
+    "measurement": "credit",
+    "allow_user_registration": True,
+    "private_catalog": False,
+    "show_listings_in_parent": True,
+}
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """`2025/03/28 13:11:23 +0000`."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y/%m/%d %H:%M:%S +0000")
+
+
+def number(value: float | None) -> float | int | None:
+    """9.0 -> 9, 4.5 -> 4.5: whole numbers are shown without a fraction, as in the seed."""
+    if value is None:
+        return None
+    value = round(float(value), 2)
+    return int(value) if value.is_integer() else value
+
+
+# The service's own URL (the default catalog's site), bound when a query runs.
+PUBLIC_URL = sa.bindparam("public_url", type_=sa.Text())
+
+
+def _listing_columns() -> tuple[ColumnElement[Any], ...]:
+    """What a listing is rendered from: the database builds its JSON in two fragments,
+    `head` (id .. created_at) and `tail` (measurement .. associated_account_ids), so the
+    derived credits go between them and the kind's own keys after, in the seed's order.
+    Built once: queries that select them pass `{"public_url": ...}` when they run."""
+    t, c = listings.c, catalogs.c
+    head = sj.json_object(
+        ("id", t.id),
+        ("visibility", t.visibility),
+        ("enrollment_open", sj.boolean(t.enrollment_open)),
+        ("enrollment_open_from", sj.slash_time(t.enrollment_open_from)),
+        ("enrollment_open_to", sj.slash_time(t.enrollment_open_to)),
+        ("enrollment_cap", t.enrollment_cap),
+        ("description", t.description),
+        ("enrollment_fee", sj.cents(t.enrollment_fee_cents)),
+        ("created_at", sj.slash_time(t.created_at)),
+    )
+    tail = sj.json_object(
+        ("measurement", t.measurement),
+        ("updated_at", sj.slash_time(t.updated_at)),
+        ("short_description", t.short_description),
+        ("listing_path", t.listing_path),
+        ("listing_image", t.image),
+        ("currency", t.currency),
+        ("catalog", sj.json_object(("id", t.catalog_id), ("name", c.name))),
+        ("type", sa.case((t.kind == PROGRAM, TYPES[PROGRAM]), else_=TYPES[COURSE])),
+        ("title", t.name),
+        ("list_order", t.list_order),
+        ("waitlist", sj.boolean(t.waitlist)),
+        ("waitlist_cap", t.waitlist_cap),
+        ("sku", t.sku),
+        ("show_free_banner", sj.boolean(t.show_free_banner)),
+        ("image_alt_text", t.image_alt_text),
+        ("allowed_payment_types", sj.document(t.allowed_payment_types)),
+        ("tag_names", sj.document(t.tag_names)),
+        ("listing_url", sa.func.coalesce(c.url, PUBLIC_URL) + "/" + t.kind + "s/" + t.listing_path),
+        ("start_date", sj.slash_time(t.start_date)),
+        ("end_date", sj.slash_time(t.end_date)),
+        ("canvas_section_id", t.canvas_section_id),
+        ("associated_account_ids", sj.document(t.associated_account_ids)),
+    )
+    return (
+        t.id,
+        t.kind,
+        t.credits,
+        t.sequential,
+        t.canvas_course_id,
+        sj.as_text(head).label("head"),
+        sj.as_text(tail).label("tail"),
+    )
+
+
+LISTING_COLUMNS = _listing_columns()
+
+
+class Renderer:
+    """Listing objects as JSON text, nested from a Trees; a listing reached twice is
+    built once."""
+
+    def __init__(self, trees: Trees) -> None:
+        self.trees = trees
+        self._built: dict[int, str] = {}
+
+    def listing(self, listing_id: int) -> str:
+        built = self._built.get(listing_id)
+        if built is None:
+            built = self._build(self.trees.rows[listing_id])
+            self._built[listing_id] = built
+        return built
+
+    def _build(self, row: RowMapping) -> str:
+        credits = orjson.dumps(number(self.trees.credits(row["id"]))).decode()
+        middle = f'{row["head"][:-1]},"credits":{credits},{row["tail"][1:-1]}'
+        if row["kind"] == PROGRAM:
+            children = ",".join(self.listing(child) for child in self.trees.requirements(row["id"]))
+            sequential = "true" if row["sequential"] else "false"
+            return f'{middle},"sequential":{sequential},"requirements":[{children}]}}'
+        course_id = row["canvas_course_id"]
+        canvas_course = "null" if course_id is None else f'{{"id":{course_id}}}'
+        return f'{middle},"canvas_course":{canvas_course}}}'
+
+
+def envelope(root: str, items: list[str]) -> bytes:
+    """`{"<root>": [...]}` for a list of JSON texts (`root` is plural: `programs`)."""
+    return f'{{"{root}":[{",".join(items)}]}}'.encode()
+
+
+def single(root: str, item: str) -> bytes:
+    """`{"<root>": item}` for one JSON text."""
+    return f'{{"{root}":{item}}}'.encode()
+
+
+def account_json(row: AnyRow, public_url: str) -> dict[str, Any]:
+    """A catalog as Catalog's `account` (a faithful subset of Catalog's)."""
+    settings = {**DEFAULT_SETTINGS, **(row.settings or {})}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "parent": None,
+        "created_at": timestamp(row.created_at),
+        "updated_at": timestamp(row.updated_at),
+        "canvas_domain": row.canvas_domain,
+        "canvas_id": row.canvas_id,
+        "settings": settings,
+        "url": row.url or public_url,
+        "measurement": settings["measurement"],
+    }
