@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import event
 
+from programhub.core.jobs.runner import JOB_RUNNER_THREAD
 from programhub.core.keys import service as keys
 from programhub.core.orgs import service as orgs
 from programhub.core.tenancy import Mode, Tenant
@@ -85,10 +86,13 @@ def make_tenants(store: Store) -> Tenants:
 
 @contextmanager
 def count_queries(store: Store) -> Iterator[list[str]]:
-    """The SQL statements run on `store` inside the block (transaction control excluded)."""
+    """The SQL statements requests run on `store` inside the block (transaction control
+    excluded, and the background job runner's polls, which are no request's)."""
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.current_thread().name == JOB_RUNNER_THREAD:
+            return
         if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
             statements.append(statement)
 

@@ -25,6 +25,8 @@ from programhub.store import Store
 
 log = logging.getLogger("programhub.jobs")
 
+JOB_RUNNER_THREAD = "programhub-jobs"
+
 # The modules whose import registers handlers (core only: jobs know nothing of HTTP).
 HANDLER_MODULES: tuple[str, ...] = ()
 
@@ -72,7 +74,7 @@ class JobRunner:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="programhub-jobs", daemon=True)
+            self._thread = threading.Thread(target=self._loop, name=JOB_RUNNER_THREAD, daemon=True)
             self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -319,23 +319,6 @@ def delete_listing(conn: Connection, tenant: Tenant, listing_id: int, *, kind: s
     renderings.refresh(conn, listings, [listing_id])
 
 
-def set_status(conn: Connection, tenant: Tenant, kind: str, listing_ids: Iterable[int], status: str) -> list[int]:
-    """Give each listing of `kind` named this status (one that has it already is left as
-    it is); returns the ids that name no listing of this kind, in the order given, which
-    leaves the others changed all the same."""
-    check.one_of("status", status, STATUSES)
-    wanted = list(dict.fromkeys(listing_ids))
-    mine = (owned_by(listings, tenant), listings.c.kind == kind, listings.c.deleted_at.is_(None))
-    found = set(conn.execute(sa.select(listings.c.id).where(*mine, listings.c.id.in_(wanted))).scalars())
-    if found:
-        conn.execute(
-            sa.update(listings)
-            .where(*mine, listings.c.id.in_(found), listings.c.status != status)
-            .values(status=status, updated_at=utcnow())
-        )
-    return [listing_id for listing_id in wanted if listing_id not in found]
-
-
 def required_by_programs(conn: Connection, tenant: Tenant, listing_id: int) -> list[int]:
     return list(
         conn.execute(
