@@ -68,7 +68,7 @@ def test_a_write_behind_the_services_back_is_stale_until_refreshed(
         program = listings_service.create(conn, me, "program", {"name": "P"})
         conn.execute(sa.update(listings).where(listings.c.id == program).values(name="Q"))
     with store.read() as conn:
-        assert renderings.stale(conn) == [("test.name", program)]
+        assert renderings.stale(conn, ["test.name"]) == [("test.name", program)]
     with store.write() as conn:
         renderings.refresh(conn, listings, [program])
     with store.read() as conn:
@@ -82,8 +82,9 @@ def test_readers_splice_stored_text_and_render_what_is_missing(
     with store.write() as conn:
         stored = listings_service.create(conn, me, "program", {"name": "Stored"})
         missing = listings_service.create(conn, me, "program", {"name": "Missing"})
-        conn.execute(sa.delete(renderings_table).where(renderings_table.c.source_id == missing))
-        conn.execute(sa.update(renderings_table).values(body="<from the store>"))
+        mine = renderings_table.c.face == "test.name"
+        conn.execute(sa.delete(renderings_table).where(mine, renderings_table.c.source_id == missing))
+        conn.execute(sa.update(renderings_table).where(mine).values(body="<from the store>"))
     source, pieces = renderings.joined(face)
     with store.read() as conn:
         query = sa.select(listings.c.id, pieces[0]).select_from(source).where(listings.c.kind == "program")
@@ -97,8 +98,9 @@ def test_backfill_renders_what_is_missing_or_was_rendered_by_another_version(
     me = tenants.a_test.tenant
     with store.write() as conn:
         ids = [listings_service.create(conn, me, "program", {"name": f"P{n}"}) for n in range(5)]
-        conn.execute(sa.delete(renderings_table).where(renderings_table.c.source_id.in_(ids[:2])))
-        conn.execute(sa.update(renderings_table).where(renderings_table.c.source_id == ids[2]).values(version="old"))
+        mine = renderings_table.c.face == "test.name"
+        conn.execute(sa.delete(renderings_table).where(mine, renderings_table.c.source_id.in_(ids[:2])))
+        conn.execute(sa.update(renderings_table).where(mine, renderings_table.c.source_id == ids[2]).values(version="old"))
     seen: list[int] = []
     assert renderings.backfill(store, seen.append) == 3
     assert sum(seen) == 3 and set(_stored(store)) == set(ids)

@@ -252,3 +252,21 @@ def compact_array(items: Select[Any]) -> Select[tuple[str]]:
     item, position = items.selected_columns
     ordered = items.order_by(position).subquery("items")
     return select(_compact_agg(ordered.c[item.name], ordered.c[position.name]))
+
+
+@_per_engine(
+    "coalesce('[' || string_agg({0}, ',' ORDER BY {1}) || ']', '[]')",
+    "coalesce('[' || group_concat({0}, ',') || ']', '[]')",
+)
+class _text_agg(_JSONExpr):
+    inherit_cache = True
+    name = "json_text_agg"
+
+
+def text_array(items: Select[Any]) -> Select[tuple[str]]:
+    """One row, one column: the JSON array of `items`, a select of two columns, each item's
+    JSON text (stored, so nothing parses it again) and its position. SQLite concatenates
+    over a subquery ordered by position (see `array`)."""
+    item, position = items.selected_columns
+    ordered = items.order_by(position).subquery("items")
+    return select(_text_agg(ordered.c[item.name], ordered.c[position.name]))

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from programhub.core.listings.models import listings
+from programhub.core.renderings import service as renderings
 from programhub.store import Store
 from tests.dialects.record.support import (
     BASE,
@@ -70,8 +71,10 @@ def test_the_list_cuts_sub_millisecond_digits_as_a_read_does(client: TestClient,
     me = tenants.a_test
     program = make_program(store, me, "Edge", "Edge Program")
     with store.write() as conn:
-        conn.execute(listings.update().where(listings.c.public_id == program)
-                     .values(created_at=datetime(2031, 5, 6, 7, 8, 9, 999_999, tzinfo=UTC)))
+        changed = conn.execute(listings.update().where(listings.c.public_id == program)
+                               .values(created_at=datetime(2031, 5, 6, 7, 8, 9, 999_999, tzinfo=UTC))
+                               .returning(listings.c.id)).scalars().all()
+        renderings.refresh(conn, listings, changed)  # written behind the services' back
     listed = client.get(f"{BASE}/programs", headers=me.bearer).json()["data"]
     assert [p["createdAt"] for p in listed] == ["2031-05-06T07:08:09.999Z"]
     assert listed == [expected_program(store, me, program)]

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Connection, RowMapping, Select
+from sqlalchemy import ColumnElement, CompoundSelect, Connection, FromClause, RowMapping
 
 from programhub.core.catalogs.models import catalogs
 from programhub.core.errors import Invalid
@@ -37,13 +37,9 @@ _POSITION = "requirement_position"
 Columns = Sequence[ColumnElement[Any]]
 
 
-def select_listings(tenant: Tenant, columns: Columns) -> Select[Any]:
-    """Live (not deleted) listings of `tenant`; `columns` may include `catalogs` columns."""
-    return (
-        sa.select(*columns)
-        .select_from(listings.outerjoin(catalogs, catalogs.c.id == listings.c.catalog_id))
-        .where(owned_by(listings, tenant), listings.c.deleted_at.is_(None))
-    )
+def listings_with_catalogs() -> FromClause:
+    """Listings with their catalogs (what a listing's shape may show of its catalog)."""
+    return listings.outerjoin(catalogs, catalogs.c.id == listings.c.catalog_id)
 
 
 class Trees:
@@ -76,27 +72,38 @@ class Trees:
 def load(
     conn: Connection,
     tenant: Tenant,
-    roots: Sequence[RowMapping],
+    root_ids: Sequence[int],
     columns: Columns,
     params: Mapping[str, Any] | None = None,
+    source: FromClause | None = None,
 ) -> Trees:
-    """`roots` (rows selected with `columns`, which must include `listings.c.id` and
-    `listings.c.credits`) and every listing below them, in one query at most. `params`
-    binds any parameters the columns leave open. `columns` should be one tuple built
-    once: the query is built once per tuple and engine kind, and only bound after."""
-    rows: dict[int, RowMapping] = {row["id"]: row for row in roots}
+    """The live listings `root_ids` of `tenant` and every listing below them, to any depth,
+    in one query: rows of `columns` (which must include `listings.c.id` and
+    `listings.c.credits`) selected from `source` (listings with their catalogs by default;
+    any join that keeps `listings`). `params` binds what the columns leave open.
+    `columns` and `source` should be built once: the statement is built once for them
+    and the engine kind, and only bound after."""
+    rows: dict[int, RowMapping] = {}
     children: dict[int, list[int]] = {}
-    if not rows:
+    if not root_ids:
         return Trees(rows, children)
-    query = _below(fenced_recursion(conn), tuple(columns))
-    bound = {**(params or {}), "tree_org_id": tenant.org_id, "tree_mode": tenant.mode.value, "tree_roots": list(rows)}
+    query = _roots_and_below(fenced_recursion(conn), tuple(columns), source)
+    bound = {
+        **(params or {}),
+        "tree_org_id": tenant.org_id,
+        "tree_mode": tenant.mode.value,
+        "tree_roots": list(dict.fromkeys(root_ids)),
+    }
     edges: dict[int, list[tuple[int, int]]] = {}
     for row in conn.execute(query, bound).mappings():
-        child = row["id"]
-        rows.setdefault(child, row)
-        edges.setdefault(row[_PARENT], []).append((row[_POSITION], child))
+        listing_id = row["id"]
+        rows.setdefault(listing_id, row)
+        parent = row[_PARENT]
+        if parent is not None:
+            edges.setdefault(parent, []).append((row[_POSITION], listing_id))
     for parent, positioned in edges.items():
-        children[parent] = [child for _position, child in sorted(positioned)]
+        positioned.sort()
+        children[parent] = [child for _position, child in positioned]
     return Trees(rows, children)
 
 
@@ -115,9 +122,11 @@ _TENANT = cast(Tenant, _BoundTenant)
 
 
 @lru_cache(maxsize=32)
-def _below(lateral: bool, columns: tuple[ColumnElement[Any], ...]) -> Select[Any]:
-    """Every requirement edge below the roots (`tree_roots`), each with the columns of the
-    listing it reaches. A recursive query's size is unknown to the planner, which then
+def _roots_and_below(
+    lateral: bool, columns: tuple[ColumnElement[Any], ...], source: FromClause | None
+) -> CompoundSelect[Any]:
+    """The roots (`tree_roots`: live listings of the tenant, without a parent) and every
+    requirement edge below them, each row with the columns of the listing it reaches. A recursive query's size is unknown to the planner, which then
     likes to hash whole tables; on PostgreSQL each step is therefore a LATERAL subquery
     behind an OFFSET/LIMIT fence, so that it stays an index lookup per edge. SQLite plans
     nested index lookups by itself (and has no LATERAL)."""
@@ -128,22 +137,27 @@ def _below(lateral: bool, columns: tuple[ColumnElement[Any], ...]) -> Select[Any
         .where(owned_by(requirements, _TENANT), requirements.c.program_id.in_(roots))
         .cte("reach", recursive=True)
     )
-    listing = sa.select(*columns).select_from(listings.outerjoin(catalogs, catalogs.c.id == listings.c.catalog_id))
+    listing = sa.select(*columns).select_from(listings_with_catalogs() if source is None else source)
+    top = listing.add_columns(sa.null().label(_PARENT), sa.null().label(_POSITION)).where(
+        owned_by(listings, _TENANT), listings.c.id.in_(roots), listings.c.deleted_at.is_(None)
+    )
     if lateral:
         step = sa.select(*edge).where(requirements.c.program_id == reach.c.requirement_id).offset(0).lateral("step")
         reach = reach.union(sa.select(step).select_from(reach.join(step, sa.true())))
         node = (
             listing.where(owned_by(listings, _TENANT), listings.c.id == reach.c.requirement_id).limit(1).lateral("node")
         )
-        return sa.select(reach.c.program_id.label(_PARENT), reach.c.position.label(_POSITION), node).select_from(
+        below = sa.select(*node.c, reach.c.program_id.label(_PARENT), reach.c.position.label(_POSITION)).select_from(
             reach.join(node, sa.true())
         )
+        return sa.union_all(top, below)
     reach = reach.union(sa.select(*edge).join(reach, requirements.c.program_id == reach.c.requirement_id))
-    return (
+    below = (
         listing.add_columns(reach.c.program_id.label(_PARENT), reach.c.position.label(_POSITION))
         .join(reach, listings.c.id == reach.c.requirement_id)
         .where(owned_by(listings, _TENANT))
     )
+    return sa.union_all(top, below)
 
 
 def check_shape(conn: Connection, tenant: Tenant, program_id: int) -> None:

@@ -159,11 +159,14 @@ def backfill(store: Store, progress: Callable[[int], None] | None = None) -> int
     return rendered
 
 
-def stale(conn: Connection) -> list[tuple[str, int]]:
-    """(face, row id) of every stored rendering that differs from a fresh one, or is
-    missing: empty when render on write kept up with every write."""
+def stale(conn: Connection, names: Iterable[str] | None = None) -> list[tuple[str, int]]:
+    """(face, row id) of every stored rendering (of the faces `names`, or all) that differs
+    from a fresh one, or is missing: empty when render on write kept up with every write."""
     found: list[tuple[str, int]] = []
+    wanted = None if names is None else set(names)
     for face in faces():
+        if wanted is not None and face.name not in wanted:
+            continue
         fresh = face.select("").subquery("fresh")
         stored = sa.select(renderings).where(renderings.c.face == face.name).subquery("stored")
         differs = sa.or_(

@@ -18,7 +18,7 @@ from programhub.core.listings.models import listing_counts, listings
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.core.text import contains
 from programhub.dialects.catalog.paging import Page
-from programhub.dialects.catalog.responses import LISTING_COLUMNS
+from programhub.dialects.catalog.responses import LISTING_COLUMNS, LISTING_SOURCE
 
 RETIRED = "retired"  # the core status Catalog calls "archived"
 
@@ -74,9 +74,10 @@ def _conditions(kind: str, filters: Filters, now: datetime) -> list[ColumnElemen
 
 
 def page_of(
-    conn: Connection, tenant: Tenant, kind: str, filters: Filters, page: Page, now: datetime, public_url: str
+    conn: Connection, tenant: Tenant, kind: str, filters: Filters, page: Page, now: datetime
 ) -> tuple[tree.Trees, list[int], int]:
-    """The trees of one page, the page's ids in order, and the total of matching listings.
+    """The trees of one page, the page's ids in order, and the total of matching listings
+    (three queries: count, the page's ids, the trees with their stored renderings).
 
     The order is list_order (listings without one last), then id. Listings with a
     list_order and those without are two ranges of one index, each in order, so the page
@@ -88,7 +89,7 @@ def page_of(
     first = min(page.size, max(0, ordered - page.offset))
     if first:
         segments.append(
-            _segment(mine, 0)
+            _segment(mine)
             .where(listings.c.list_order.is_not(None))
             .order_by(listings.c.list_order, listings.c.id)
             .limit(first)
@@ -96,23 +97,17 @@ def page_of(
         )
     if first < page.size:
         segments.append(
-            _segment(mine, 1)
+            _segment(mine)
             .where(listings.c.list_order.is_(None))
             .order_by(listings.c.id)
             .limit(page.size - first)
             .offset(max(0, page.offset - ordered))
         )
-    parts = [sa.select(segment.subquery()) for segment in segments]
-    picked = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("page")
-    # The page's ids first, then their JSON: rows skipped by OFFSET are never rendered.
-    query = tree.select_listings(tenant, (*LISTING_COLUMNS, listings.c.list_order, picked.c.segment)).join(
-        picked, picked.c.id == listings.c.id
-    )
-    params = {"public_url": public_url}
-    rows = sorted(
-        conn.execute(query, params).mappings(), key=lambda row: (row["segment"], row["list_order"] or 0, row["id"])
-    )
-    return tree.load(conn, tenant, rows, LISTING_COLUMNS, params), [row["id"] for row in rows], total
+    ids: list[int] = []
+    if segments:
+        parts = [sa.select(segment.subquery()) for segment in segments]
+        ids = list(conn.execute(parts[0] if len(parts) == 1 else sa.union_all(*parts)).scalars())
+    return tree.load(conn, tenant, ids, LISTING_COLUMNS, source=LISTING_SOURCE), ids, total
 
 
 def _counts(
@@ -135,15 +130,14 @@ def _counts(
     return counted[0], counted[1]
 
 
-def _segment(where: Iterable[ColumnElement[bool]], number: int) -> Select[Any]:
-    return sa.select(listings.c.id, sa.literal(number).label("segment")).where(*where)
+def _segment(where: Iterable[ColumnElement[bool]]) -> Select[Any]:
+    return sa.select(listings.c.id).where(*where)
 
 
-def one(conn: Connection, tenant: Tenant, kind: str, listing_id: int, public_url: str) -> tree.Trees:
-    """A listing of this kind (archived ones too) with its tree, or NotFound."""
-    params = {"public_url": public_url}
-    query = tree.select_listings(tenant, LISTING_COLUMNS).where(listings.c.kind == kind, listings.c.id == listing_id)
-    row = conn.execute(query, params).mappings().one_or_none()
-    if row is None:
+def one(conn: Connection, tenant: Tenant, kind: str, listing_id: int) -> tree.Trees:
+    """A listing of this kind (archived ones too) with its tree, or NotFound (one query)."""
+    trees = tree.load(conn, tenant, [listing_id], LISTING_COLUMNS, source=LISTING_SOURCE)
+    root = trees.rows.get(listing_id)
+    if root is None or root["kind"] != kind:
         raise NotFound(kind, listing_id)
-    return tree.load(conn, tenant, [row], LISTING_COLUMNS, params)
+    return trees

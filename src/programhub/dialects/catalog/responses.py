@@ -12,8 +12,10 @@ from sqlalchemy import ColumnElement, RowMapping
 
 from programhub.core.catalogs.models import catalogs
 from programhub.core.db import AnyRow
+from programhub.core.listings import tree
 from programhub.core.listings.models import listings
 from programhub.core.listings.tree import Trees
+from programhub.core.renderings import service as renderings
 from programhub.store import sqljson as sj
 
 PREFIX = "/api/v1"
@@ -50,15 +52,12 @@ def number(value: float | None) -> float | int | None:
     return int(value) if value.is_integer() else value
 
 
-# The service's own URL (the default catalog's site), bound when a query runs.
-PUBLIC_URL = sa.bindparam("public_url", type_=sa.Text())
-
-
-def _listing_columns() -> tuple[ColumnElement[Any], ...]:
-    """What a listing is rendered from: the database builds its JSON in two fragments,
-    `head` (id .. created_at) and `tail` (measurement .. associated_account_ids), so the
-    derived credits go between them and the kind's own keys after, in the seed's order.
-    Built once: queries that select them pass `{"public_url": ...}` when they run."""
+def _listing_pieces() -> tuple[ColumnElement[Any], ...]:
+    """A listing as Catalog shows it, in three pieces the database renders when the
+    listing is written (render on write, core/renderings): `body` (id .. created_at),
+    `middle` (measurement .. tag_names) and `tail` (start_date .. associated_account_ids).
+    Between them a read puts what only it knows: the credits derived from the tree, and
+    the `listing_url`, whose base may be the service's own public URL."""
     t, c = listings.c, catalogs.c
     head = sj.json_object(
         ("id", t.id),
@@ -71,7 +70,7 @@ def _listing_columns() -> tuple[ColumnElement[Any], ...]:
         ("enrollment_fee", sj.cents(t.enrollment_fee_cents)),
         ("created_at", sj.slash_time(t.created_at)),
     )
-    tail = sj.json_object(
+    middle = sj.json_object(
         ("measurement", t.measurement),
         ("updated_at", sj.slash_time(t.updated_at)),
         ("short_description", t.short_description),
@@ -89,32 +88,41 @@ def _listing_columns() -> tuple[ColumnElement[Any], ...]:
         ("image_alt_text", t.image_alt_text),
         ("allowed_payment_types", sj.document(t.allowed_payment_types)),
         ("tag_names", sj.document(t.tag_names)),
-        ("listing_url", sa.func.coalesce(c.url, PUBLIC_URL) + "/" + t.kind + "s/" + t.listing_path),
+    )
+    tail = sj.json_object(
         ("start_date", sj.slash_time(t.start_date)),
         ("end_date", sj.slash_time(t.end_date)),
         ("canvas_section_id", t.canvas_section_id),
         ("associated_account_ids", sj.document(t.associated_account_ids)),
     )
-    return (
-        t.id,
-        t.kind,
-        t.credits,
-        t.sequential,
-        t.canvas_course_id,
-        sj.as_text(head).label("head"),
-        sj.as_text(tail).label("tail"),
-    )
+    return (sj.as_text(head), sj.as_text(middle), sj.as_text(tail))
 
 
-LISTING_COLUMNS = _listing_columns()
+LISTING = renderings.register(
+    renderings.Face("catalog.listing", listings, _listing_pieces, joins=lambda source: tree.listings_with_catalogs())
+)
+_SOURCE, _PIECES = renderings.joined(LISTING)
+# What a listing is read with: its stored pieces, and what a read splices between them.
+LISTING_SOURCE = _SOURCE
+LISTING_COLUMNS: tuple[ColumnElement[Any], ...] = (
+    listings.c.id,
+    listings.c.kind,
+    listings.c.credits,
+    listings.c.sequential,
+    listings.c.canvas_course_id,
+    listings.c.listing_path,
+    catalogs.c.url.label("catalog_url"),
+    *_PIECES,
+)
 
 
 class Renderer:
     """Listing objects as JSON text, nested from a Trees; a listing reached twice is
-    built once."""
+    built once. `public_url` is the base of the listings of catalogs without a URL."""
 
-    def __init__(self, trees: Trees) -> None:
+    def __init__(self, trees: Trees, public_url: str) -> None:
         self.trees = trees
+        self.public_url = public_url
         self._built: dict[int, str] = {}
 
     def listing(self, listing_id: int) -> str:
@@ -126,8 +134,10 @@ class Renderer:
 
     def _build(self, row: RowMapping) -> str:
         credits = orjson.dumps(number(self.trees.credits(row["id"]))).decode()
-        middle = f'{row["head"][:-1]},"credits":{credits},{row["tail"][1:-1]}'
-        if row["kind"] == PROGRAM:
+        kind = row["kind"]
+        url = orjson.dumps(f"{row['catalog_url'] or self.public_url}/{kind}s/{row['listing_path']}").decode()
+        middle = f'{row["body"][:-1]},"credits":{credits},{row["middle"][1:-1]},"listing_url":{url},{row["tail"][1:-1]}'
+        if kind == PROGRAM:
             children = ",".join(self.listing(child) for child in self.trees.requirements(row["id"]))
             sequential = "true" if row["sequential"] else "false"
             return f'{middle},"sequential":{sequential},"requirements":[{children}]}}'

@@ -5,20 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
 from sqlalchemy import Connection, Select, select
 
 from programhub.core.listings.models import listings
 from programhub.core.tenancy import Tenant, owned_by
-from programhub.dialects.record.responses import program_json
+from programhub.dialects.record.responses import PROGRAM_JSON, PROGRAM_SOURCE
 from programhub.store import sqljson as sj
 
 _NEWEST_FIRST = (listings.c.created_at.desc(), listings.c.id.desc())
 
 
 def programs(tenant: Tenant) -> Select[Any]:
-    """This tenant's programmes as JSON; deleted ones never show."""
-    return select(program_json(tenant).label("program")).where(
-        owned_by(listings, tenant), listings.c.kind == "program", listings.c.deleted_at.is_(None)
+    """This tenant's programmes as stored JSON text; deleted ones never show."""
+    return (
+        select(PROGRAM_JSON.label("program"))
+        .select_from(PROGRAM_SOURCE)
+        .where(owned_by(listings, tenant), listings.c.kind == "program", listings.c.deleted_at.is_(None))
     )
 
 
@@ -32,11 +35,13 @@ def program(
         if public_id is not None
         else query.where(listings.c.id == listing_id)
     )
-    found = conn.execute(select(sj.as_text(query.subquery().c.program))).scalar_one_or_none()
+    found = conn.execute(query).scalar_one_or_none()
     return None if found is None else orjson.Fragment(found)
 
 
 def program_list(conn: Connection, tenant: Tenant) -> orjson.Fragment:
-    """Every programme but the retired ones, newest first, as one JSON array."""
-    listed = programs(tenant).where(listings.c.status != "retired").order_by(*_NEWEST_FIRST)
-    return orjson.Fragment(conn.execute(sj.array(listed, *_NEWEST_FIRST)).scalar_one())
+    """Every programme but the retired ones, newest first, as one JSON array of the stored
+    texts (nothing is parsed or rebuilt)."""
+    position = sa.func.row_number().over(order_by=_NEWEST_FIRST).label("position")
+    listed = programs(tenant).add_columns(position).where(listings.c.status != "retired")
+    return orjson.Fragment(conn.execute(sj.text_array(listed)).scalar_one())

@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import ColumnElement
 
 from programhub.core.credentials.service import Batch, Credential
 from programhub.core.db import AnyRow
 from programhub.core.listings.models import listings
+from programhub.core.orgs.models import organisations
+from programhub.core.renderings import service as renderings
 from programhub.core.tenancy import Tenant
 from programhub.store import sqljson as sj
 from programhub.web.formats import iso_millis
@@ -28,17 +31,34 @@ def ok(message: str, data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(envelope(message, data), status)
 
 
-def program_json(tenant: Tenant) -> sj.json_object:
-    """A programme as Record shows it, rendered by the database (lists run to thousands)."""
-    return sj.json_object(
-        ("programId", listings.c.public_id),
-        ("name", listings.c.name),
-        ("description", sa.func.coalesce(listings.c.description, "")),
-        ("orgId", sa.literal(tenant.org_public_id, sa.Text())),
-        ("mode", listings.c.mode),
-        ("createdAt", sj.iso_millis(listings.c.created_at)),
-        ("updatedAt", sj.iso_millis(listings.c.updated_at)),
+def _program_pieces() -> tuple[ColumnElement[Any]]:
+    """A programme as Record shows it, rendered by the database when it is written (render
+    on write, core/renderings): lists run to thousands."""
+    return (
+        sj.as_text(
+            sj.json_object(
+                ("programId", listings.c.public_id),
+                ("name", listings.c.name),
+                ("description", sa.func.coalesce(listings.c.description, "")),
+                ("orgId", organisations.c.public_id),
+                ("mode", listings.c.mode),
+                ("createdAt", sj.iso_millis(listings.c.created_at)),
+                ("updatedAt", sj.iso_millis(listings.c.updated_at)),
+            )
+        ),
     )
+
+
+PROGRAM = renderings.register(
+    renderings.Face(
+        "record.program",
+        listings,
+        _program_pieces,
+        where=lambda: listings.c.kind == "program",
+        joins=lambda source: source.join(organisations, organisations.c.id == listings.c.org_id),
+    )
+)
+PROGRAM_SOURCE, (PROGRAM_JSON,) = renderings.joined(PROGRAM)
 
 
 def credential_url(public_url: str, recipient_id: str) -> str:

@@ -79,11 +79,11 @@ def add_routes(kind: str) -> None:
 
         def build(conn: Connection) -> Fresh[tuple[bytes, int]]:
             now = utcnow()
-            trees, ids, total = queries.page_of(conn, tenant, kind, filters, chosen, now, settings.public_url)
+            trees, ids, total = queries.page_of(conn, tenant, kind, filters, chosen, now)
             enrollable_until = (
                 queries.next_enrollment_change(conn, tenant, kind, now) if filters.is_enrollable is not None else None
             )
-            renderer = Renderer(trees)
+            renderer = Renderer(trees, settings.public_url)
             body = envelope(plural, [renderer.listing(i) for i in ids])
             return Fresh((body, total), len(body), enrollable_until)
 
@@ -107,8 +107,8 @@ def add_routes(kind: str) -> None:
             with wire_names(WIRE_NAMES):
                 new_id = listings.create(conn, tenant, kind, wanted.core_fields())
             _write_requirements(conn, tenant, new_id, wanted.requirement_ids or None)  # none yet to clear
-            trees = queries.one(conn, tenant, kind, new_id, settings.public_url)
-        return Response(single(kind, Renderer(trees).listing(new_id)), 201, media_type=JSON)
+            trees = queries.one(conn, tenant, kind, new_id)
+        return Response(single(kind, Renderer(trees, settings.public_url).listing(new_id)), 201, media_type=JSON)
 
     @router.post(
         f"/{plural}/archived",
@@ -159,8 +159,8 @@ def add_routes(kind: str) -> None:
         wanted = path_id(kind, id)
 
         def build(conn: Connection) -> bytes:
-            trees = queries.one(conn, principal.tenant, kind, wanted, settings.public_url)
-            return single(kind, Renderer(trees).listing(wanted))
+            trees = queries.one(conn, principal.tenant, kind, wanted)
+            return single(kind, Renderer(trees, settings.public_url).listing(wanted))
 
         return await cache.read(principal, ("catalog.get", kind, wanted, settings.public_url), store, build)
 
