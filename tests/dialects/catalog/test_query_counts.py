@@ -51,7 +51,7 @@ def test_a_list_page_costs_the_same_whatever_its_size(client: TestClient, store:
     while node["type"] == "Program":
         node, depth = node["requirements"][0], depth + 1
     assert depth == 5
-    assert len(small) == len(large) == len(courses) == 4  # key, count, page, trees
+    assert len(small) == len(large) == len(courses) == 5  # key, count, page's ids, trees' shapes, their renderings
 
 
 def test_a_tree_costs_the_same_whatever_its_depth(client: TestClient, store: Store, tenants: Tenants) -> None:
@@ -60,4 +60,4 @@ def test_a_tree_costs_the_same_whatever_its_depth(client: TestClient, store: Sto
     deep_statements, deep_body = _counted(client, store, key, f"{API}/programs/{deep}")
     shallow_statements, shallow_body = _counted(client, store, key, f"{API}/programs/{shallow}")
     assert (deep_body["program"]["credits"], shallow_body["program"]["credits"]) == (5, 1)
-    assert len(deep_statements) == len(shallow_statements) == 2  # key; the listing and its tree with their renderings
+    assert len(deep_statements) == len(shallow_statements) == 3  # key, the tree's shape, its renderings

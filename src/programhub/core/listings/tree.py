@@ -12,7 +12,7 @@ shares sub-programs expands when nested, so depth and expanded size are bounded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, CompoundSelect, Connection, FromClause, RowMapping
 
 from programhub.core.catalogs.models import catalogs
-from programhub.core.errors import Invalid
+from programhub.core.errors import DomainError, Invalid
 from programhub.core.listings.models import listings, requirements
 from programhub.core.listings.service import descendant_edges
 from programhub.core.tenancy import Tenant, owned_by
@@ -30,6 +30,12 @@ from programhub.store.sql import fenced_recursion
 # listings than this is refused when requirements are set.
 MAX_DEPTH = 25
 MAX_LISTINGS = 1000
+# What one answer may hold: listings as they appear nested (a sub-program two programs
+# require counts twice), and the bytes of their renderings. A page of trees over either is
+# refused, telling the client how many per page fit: never half an answer, never a
+# process that holds gigabytes for one request.
+MAX_ANSWER_LISTINGS = 10_000
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 _PARENT = "requirement_of"
 _POSITION = "requirement_position"
@@ -42,6 +48,18 @@ def listings_with_catalogs() -> FromClause:
     return listings.outerjoin(catalogs, catalogs.c.id == listings.c.catalog_id)
 
 
+class TooLarge(DomainError):
+    """An answer of trees over the budget: `fitting` of its first trees would fit."""
+
+    def __init__(self, listings_count: int, size: int, fitting: int) -> None:
+        self.listings_count, self.size, self.fitting = listings_count, size, fitting
+        super().__init__(
+            f"this answer would hold {listings_count:,} listings with their requirement trees "
+            f"({size / 1_048_576:.1f} MB); one answer holds at most {MAX_ANSWER_LISTINGS:,} listings "
+            f"and {MAX_ANSWER_BYTES // 1_048_576} MB"
+        )
+
+
 class Trees:
     """The rows of some listings and of everything they require, with the ordered
     requirement ids of each program among them."""
@@ -50,9 +68,36 @@ class Trees:
         self.rows: Mapping[int, RowMapping] = rows
         self.children: Mapping[int, list[int]] = children
         self._credits: dict[int, float | None] = {}
+        self._expanded: dict[int, tuple[int, int]] = {}
 
     def requirements(self, listing_id: int) -> list[int]:
         return self.children.get(listing_id, [])
+
+    def expanded(self, listing_id: int, weight: Callable[[RowMapping], int]) -> tuple[int, int]:
+        """(listings, bytes) of the listing's tree as an answer nests it, each shared
+        sub-tree counted wherever it appears, without building anything."""
+        memo = self._expanded
+        found = memo.get(listing_id)
+        if found is None:
+            count, size = 1, weight(self.rows[listing_id])
+            for child in self.requirements(listing_id):
+                child_count, child_size = self.expanded(child, weight)
+                count, size = count + child_count, size + child_size
+            found = memo[listing_id] = (count, size)
+        return found
+
+    def check_budget(self, root_ids: Sequence[int], weight: Callable[[RowMapping], int]) -> None:
+        """Refuse (`TooLarge`) an answer of these trees over MAX_ANSWER_LISTINGS or
+        MAX_ANSWER_BYTES, saying how many of the first roots would fit."""
+        listings_total = bytes_total = 0
+        fitting = 0
+        for root in root_ids:
+            count, size = self.expanded(root, weight)
+            listings_total, bytes_total = listings_total + count, bytes_total + size
+            if listings_total <= MAX_ANSWER_LISTINGS and bytes_total <= MAX_ANSWER_BYTES:
+                fitting += 1
+        if listings_total > MAX_ANSWER_LISTINGS or bytes_total > MAX_ANSWER_BYTES:
+            raise TooLarge(listings_total, bytes_total, fitting)
 
     def credits(self, listing_id: int) -> float | None:
         """The listing's own credits, or else the sum of its requirements' (derived the
@@ -105,6 +150,27 @@ def load(
         positioned.sort()
         children[parent] = [child for _position, child in positioned]
     return Trees(rows, children)
+
+
+def pieces(
+    conn: Connection, listing_ids: Sequence[int], columns: Columns, source: FromClause | None = None
+) -> dict[int, RowMapping]:
+    """`columns` (with `listings.c.id`) of each of `listing_ids`, by id, in one query: what
+    a caller reads only once it knows the answer fits (a tree's own query carries the
+    sizes, not the texts)."""
+    if not listing_ids:
+        return {}
+    query = _by_ids(tuple(columns), source)
+    return {row["id"]: row for row in conn.execute(query, {"listing_ids": list(listing_ids)}).mappings()}
+
+
+@lru_cache(maxsize=32)
+def _by_ids(columns: tuple[ColumnElement[Any], ...], source: FromClause | None) -> sa.Select[Any]:
+    return (
+        sa.select(*columns)
+        .select_from(listings_with_catalogs() if source is None else source)
+        .where(listings.c.id.in_(sa.bindparam("listing_ids", expanding=True)))
+    )
 
 
 class _BoundMode:

@@ -10,6 +10,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from programhub.core.errors import Conflict, DomainError
+from programhub.core.listings.tree import TooLarge
 from programhub.web.dialect import DialectErrors
 from programhub.web.problems import Problem, ProblemKind
 from programhub.web.responses import JSONResponse
@@ -26,6 +27,13 @@ class CatalogErrors(DialectErrors):
         return JSONResponse({"errors": [item]}, problem.status)
 
     def domain_error(self, request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, TooLarge):
+            advice = (
+                f"ask for fewer per page: per_page={exc.fitting} fits"
+                if exc.fitting
+                else "this tree is too large to answer whole"
+            )
+            return self.render(request, Problem(ProblemKind.INVALID, f"{exc.message}; {advice}", "per_page"))
         if isinstance(exc, Conflict) and exc.field is not None:
             return self.render(request, Problem(ProblemKind.INVALID, exc.message, exc.field))
         return super().domain_error(request, exc)

@@ -4,7 +4,7 @@ and one listing two, whatever the page size or the depth of the trees."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ from programhub.core.listings.models import listing_counts, listings
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.core.text import contains
 from programhub.dialects.catalog.paging import Page
-from programhub.dialects.catalog.responses import LISTING_COLUMNS, LISTING_SOURCE
+from programhub.dialects.catalog.responses import LISTING_SOURCE, PIECE_COLUMNS, TREE_COLUMNS, Renderer, rendered_size
 
 RETIRED = "retired"  # the core status Catalog calls "archived"
 
@@ -107,7 +107,7 @@ def page_of(
     if segments:
         parts = [sa.select(segment.subquery()) for segment in segments]
         ids = list(conn.execute(parts[0] if len(parts) == 1 else sa.union_all(*parts)).scalars())
-    return tree.load(conn, tenant, ids, LISTING_COLUMNS, source=LISTING_SOURCE), ids, total
+    return tree.load(conn, tenant, ids, TREE_COLUMNS, source=LISTING_SOURCE), ids, total
 
 
 def _counts(
@@ -136,8 +136,16 @@ def _segment(where: Iterable[ColumnElement[bool]]) -> Select[Any]:
 
 def one(conn: Connection, tenant: Tenant, kind: str, listing_id: int) -> tree.Trees:
     """A listing of this kind (archived ones too) with its tree, or NotFound (one query)."""
-    trees = tree.load(conn, tenant, [listing_id], LISTING_COLUMNS, source=LISTING_SOURCE)
+    trees = tree.load(conn, tenant, [listing_id], TREE_COLUMNS, source=LISTING_SOURCE)
     root = trees.rows.get(listing_id)
     if root is None or root["kind"] != kind:
         raise NotFound(kind, listing_id)
     return trees
+
+
+def rendered(conn: Connection, trees: tree.Trees, root_ids: Sequence[int], public_url: str) -> list[str]:
+    """The listings `root_ids` of `trees` as JSON texts, nested: refused (`TooLarge`) when
+    the answer would be over the budget, before any text is read (one query)."""
+    trees.check_budget(root_ids, rendered_size)
+    renderer = Renderer(trees, tree.pieces(conn, list(trees.rows), PIECE_COLUMNS, LISTING_SOURCE), public_url)
+    return [renderer.listing(listing_id) for listing_id in root_ids]

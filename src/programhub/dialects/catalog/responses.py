@@ -3,6 +3,7 @@ for key as the seed shows them, by the database, and the `account` object of a c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,10 +102,11 @@ def _listing_pieces() -> tuple[ColumnElement[Any], ...]:
 LISTING = renderings.register(
     renderings.Face("catalog.listing", listings, _listing_pieces, joins=lambda source: tree.listings_with_catalogs())
 )
-_SOURCE, _PIECES = renderings.joined(LISTING)
-# What a listing is read with: its stored pieces, and what a read splices between them.
-LISTING_SOURCE = _SOURCE
-LISTING_COLUMNS: tuple[ColumnElement[Any], ...] = (
+LISTING_SOURCE, _PIECES = renderings.joined(LISTING)
+# A tree is read in two steps: its shape with what a read splices between the stored
+# pieces and the pieces' sizes (so that an answer over the budget is refused before any
+# text is read), then the pieces of each listing once.
+TREE_COLUMNS: tuple[ColumnElement[Any], ...] = (
     listings.c.id,
     listings.c.kind,
     listings.c.credits,
@@ -112,16 +114,23 @@ LISTING_COLUMNS: tuple[ColumnElement[Any], ...] = (
     listings.c.canvas_course_id,
     listings.c.listing_path,
     catalogs.c.url.label("catalog_url"),
-    *_PIECES,
+    sum((sa.func.length(piece) for piece in _PIECES), sa.literal(0)).label("size"),
 )
+PIECE_COLUMNS: tuple[ColumnElement[Any], ...] = (listings.c.id, *_PIECES)
+
+
+def rendered_size(row: RowMapping) -> int:
+    """About how many bytes a listing takes in an answer, beyond its requirements."""
+    return int(row["size"]) + 200
 
 
 class Renderer:
     """Listing objects as JSON text, nested from a Trees; a listing reached twice is
     built once. `public_url` is the base of the listings of catalogs without a URL."""
 
-    def __init__(self, trees: Trees, public_url: str) -> None:
+    def __init__(self, trees: Trees, pieces: Mapping[int, RowMapping], public_url: str) -> None:
         self.trees = trees
+        self.pieces = pieces
         self.public_url = public_url
         self._built: dict[int, str] = {}
 
@@ -136,7 +145,10 @@ class Renderer:
         credits = orjson.dumps(number(self.trees.credits(row["id"]))).decode()
         kind = row["kind"]
         url = orjson.dumps(f"{row['catalog_url'] or self.public_url}/{kind}s/{row['listing_path']}").decode()
-        middle = f'{row["body"][:-1]},"credits":{credits},{row["middle"][1:-1]},"listing_url":{url},{row["tail"][1:-1]}'
+        text = self.pieces[row["id"]]
+        middle = (
+            f'{text["body"][:-1]},"credits":{credits},{text["middle"][1:-1]},"listing_url":{url},{text["tail"][1:-1]}'
+        )
         if kind == PROGRAM:
             children = ",".join(self.listing(child) for child in self.trees.requirements(row["id"]))
             sequential = "true" if row["sequential"] else "false"

@@ -26,7 +26,7 @@ from programhub.dialects.catalog.requests import (
     listing_request,
     path_id,
 )
-from programhub.dialects.catalog.responses import COURSE, PREFIX, PROGRAM, Renderer, envelope, single
+from programhub.dialects.catalog.responses import COURSE, PREFIX, PROGRAM, envelope, single
 from programhub.web.auth import Authenticated
 from programhub.web.cache import CacheDep, Fresh
 from programhub.web.deps import SettingsDep, StoreDep
@@ -80,11 +80,11 @@ def add_routes(kind: str) -> None:
         def build(conn: Connection) -> Fresh[tuple[bytes, int]]:
             now = utcnow()
             trees, ids, total = queries.page_of(conn, tenant, kind, filters, chosen, now)
+            items = queries.rendered(conn, trees, ids, settings.public_url)
             enrollable_until = (
                 queries.next_enrollment_change(conn, tenant, kind, now) if filters.is_enrollable is not None else None
             )
-            renderer = Renderer(trees, settings.public_url)
-            body = envelope(plural, [renderer.listing(i) for i in ids])
+            body = envelope(plural, items)
             return Fresh((body, total), len(body), enrollable_until)
 
         key = ("catalog.list", kind, filters, chosen, settings.public_url)
@@ -107,8 +107,8 @@ def add_routes(kind: str) -> None:
             with wire_names(WIRE_NAMES):
                 new_id = listings.create(conn, tenant, kind, wanted.core_fields())
             _write_requirements(conn, tenant, new_id, wanted.requirement_ids or None)  # none yet to clear
-            trees = queries.one(conn, tenant, kind, new_id)
-        return Response(single(kind, Renderer(trees, settings.public_url).listing(new_id)), 201, media_type=JSON)
+            (item,) = queries.rendered(conn, queries.one(conn, tenant, kind, new_id), [new_id], settings.public_url)
+        return Response(single(kind, item), 201, media_type=JSON)
 
     @router.post(
         f"/{plural}/archived",
@@ -159,8 +159,10 @@ def add_routes(kind: str) -> None:
         wanted = path_id(kind, id)
 
         def build(conn: Connection) -> bytes:
-            trees = queries.one(conn, principal.tenant, kind, wanted)
-            return single(kind, Renderer(trees, settings.public_url).listing(wanted))
+            (item,) = queries.rendered(
+                conn, queries.one(conn, principal.tenant, kind, wanted), [wanted], settings.public_url
+            )
+            return single(kind, item)
 
         return await cache.read(principal, ("catalog.get", kind, wanted, settings.public_url), store, build)
 
