@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from programhub.dialects.sunbird import routes
-from tests.dialects.sunbird.helpers import BASE, answer, create, failure, list_programs, post
+from programhub.dialects.sunbird import queries
+from tests.dialects.sunbird.support import BASE, answer, create, failure, list_programs, post
 from tests.support import Tenants
 
 ROUTES = [
@@ -113,7 +113,7 @@ def test_database_errors_never_show_sql(client: TestClient, tenants: Tenants, mo
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise error
 
-    monkeypatch.setattr(routes, "program_page", broken)
+    monkeypatch.setattr(queries, "program_page", broken)
     response = post(client, "/list", {"filters": {}}, tenants.a_test, msgid="m")
     failure(response, status, "api.program.list", err, errmsg, code=code, msgid="m")
     assert "SELECT" not in response.text

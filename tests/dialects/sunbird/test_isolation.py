@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.dialects.sunbird.helpers import BASE, create, failure, list_programs, post, read
+from tests.dialects.sunbird.support import BASE, create, failure, list_programs, post, read
 from tests.support import TenantKey, Tenants
 
 FORMS: list[dict[str, Any]] = [

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from programhub.core.listings.search import Page
 from programhub.dialects.sunbird.listquery import parse_page
-from programhub.dialects.sunbird.schemas import FLATTENED, LIST_ITEM_KEYS
+from programhub.dialects.sunbird.responses import FLATTENED, LIST_ITEM_KEYS
 from programhub.store import Store
-from tests.dialects.sunbird.helpers import answer, create, failure, list_programs, names, nested, post, read, set_times
+from tests.dialects.sunbird.support import answer, create, failure, list_programs, names, nested, post, read, set_times
 from tests.support import TenantKey, Tenants, cache_off, count_queries
 
 FUTURE, PAST = "2099-01-01T00:00:00.000Z", "2001-01-01T00:00:00.000Z"

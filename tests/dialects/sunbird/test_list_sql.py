@@ -18,18 +18,12 @@ from programhub.core.listings.models import listings
 from programhub.core.listings.search import count_and_page, ordered, program_conditions, search_programs
 from programhub.core.nominations.models import nominations
 from programhub.core.nominations.queries import nomination_conditions, not_nominated_by
-from programhub.dialects.sunbird.listquery import parse_list
-from programhub.dialects.sunbird.routes import _list_items_json
-from programhub.dialects.sunbird.schemas import (
-    FLATTENED,
-    NOMINATION_COLUMNS,
-    PROGRAM_COLUMNS,
-    config_text,
-    nomination_json,
-    program_json,
-)
+from programhub.dialects.sunbird.queries import list_items_json as _list_items_json
+from programhub.dialects.sunbird.requests import parse_list
+from programhub.dialects.sunbird.responses import FLATTENED, NOMINATION_COLUMNS, PROGRAM_COLUMNS, nomination_json, program_json
+from programhub.store.sqljson import jsonb_text as config_text
 from programhub.store import Store
-from tests.dialects.sunbird.helpers import create, post
+from tests.dialects.sunbird.support import create, post
 from tests.support import Tenants
 
 AWKWARD = 'say "hi" \\ back/slash, ünï — व्याकरण \u2028 tab\tline\nbreak \u0001\u001f\x7f: {x}'

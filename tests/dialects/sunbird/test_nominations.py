@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from programhub.core.nominations import service as nominations
 from programhub.core.nominations.models import nomination_roles
 from programhub.store import Store
-from tests.dialects.sunbird.helpers import TS, answer, create, failure, post
+from tests.dialects.sunbird.support import TS, answer, create, failure, post
 from tests.support import TenantKey, Tenants
 
 

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from programhub.dialects.sunbird import openapi as doc
-from tests.dialects.sunbird.helpers import BASE, create, post
+from programhub.dialects.sunbird import docs as doc
+from tests.dialects.sunbird.support import BASE, create, post
 from tests.support import Tenants
 
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from programhub.core.errors import NotFound
 from programhub.core.listings import service as listings
 from programhub.store import Store
-from tests.dialects.sunbird.helpers import (
+from tests.dialects.sunbird.support import (
     BASE,
     TS,
     answer,

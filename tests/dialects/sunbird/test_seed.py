@@ -11,7 +11,7 @@ from programhub.core.keys import service as keys
 from programhub.core.tenancy import Mode
 from programhub.demo import ensure_demo
 from programhub.store import Store
-from tests.dialects.sunbird.helpers import BASE, answer
+from tests.dialects.sunbird.support import BASE, answer
 
 # The item of the seed's form A answer (002_dec9348873db59fc.txt), verbatim but for "id".
 SEED_ITEM: dict[str, Any] = {

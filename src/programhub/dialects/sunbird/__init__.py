@@ -1,7 +1,7 @@
 """Sunbird program service: program lifecycle, nominations and the /list query language."""
 
-from programhub.dialects.sunbird.envelope import PREFIX
 from programhub.dialects.sunbird.errors import ERRORS
+from programhub.dialects.sunbird.responses import PREFIX
 from programhub.dialects.sunbird.routes import router
 from programhub.web.dialect import Dialect
 

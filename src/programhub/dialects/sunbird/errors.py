@@ -7,8 +7,8 @@ from fastapi import Request
 from starlette.responses import Response
 
 from programhub.core.errors import Conflict, DomainError, NotFound
-from programhub.dialects.sunbird.body import note_msgid
-from programhub.dialects.sunbird.envelope import api_id, envelope, msgid_of
+from programhub.dialects.sunbird.requests import note_msgid
+from programhub.dialects.sunbird.responses import api_id, envelope, msgid_of
 from programhub.web.dialect import DialectErrors
 from programhub.web.problems import Problem, ProblemKind
 from programhub.web.responses import JSONResponse

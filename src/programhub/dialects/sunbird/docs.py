@@ -1,0 +1,149 @@
+"""How Sunbird's routes describe their answers in the OpenAPI document (the request
+models are in requests.py). Handlers build dicts (or the database builds the JSON); these
+models only document the shapes, for clients and for schema-driven tests."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+ResultT = TypeVar("ResultT")
+ProgramStatus = Literal["Draft", "Live", "Unlisted", "Retired"]
+ProgramType = Literal["public", "private", "restricted"]
+NominationStatus = Literal["Pending", "Approved", "Rejected", "Initiated"]
+RoleMapping = dict[str, list[str]]
+
+
+class ResponseParams(BaseModel):
+    resmsgid: str
+    msgid: str | None
+    status: Literal["successful", "failed"]
+    err: str | None
+    errmsg: str | None
+
+
+class Envelope(BaseModel, Generic[ResultT]):
+    id: str = Field(examples=["api.program.list"])
+    ts: str = Field(examples=["2021-03-09T10:09:39.432Z"])
+    params: ResponseParams
+    responseCode: str = Field(examples=["OK"])
+    result: ResultT
+
+
+class ErrorEnvelope(Envelope[dict[str, Any]]):
+    """`params.status` "failed", `params.err` a code such as ERR_LIST_PROGRAM_DATA,
+    `params.errmsg` a sentence naming the field; `result` is empty."""
+
+
+class ProgramCommon(BaseModel):
+    program_id: str
+    name: str
+    type: ProgramType
+    collection_ids: list[str] | None
+    content_types: list[str] | None
+    target_collection_category: list[str] | None
+    startdate: str | None
+    enddate: str | None
+    nomination_enddate: str | None
+    shortlisting_enddate: str | None
+    content_submission_enddate: str | None
+    image: str | None
+    status: ProgramStatus
+    slug: str | None
+    rolemapping: RoleMapping | None
+    createdby: str | None
+    updatedby: str | None
+    createdon: str
+    updatedon: str
+    rootorg_id: str | None
+    sourcing_org_name: str | None
+    channel: str | None
+    template_id: str | None
+    guidelines_url: str | None
+
+
+class Program(ProgramCommon):
+    """A program as /read shows it."""
+
+    description: str | None
+    config: dict[str, Any]
+
+
+class NestedProgram(ProgramCommon):
+    """A program inside a nomination: the config's categories flattened to text."""
+
+    subject: str | None
+    defaultContributeOrgReview: str | None
+    framework: str | None
+    board: str | None
+    gradeLevel: str | None
+    medium: str | None
+
+
+class Nomination(BaseModel):
+    id: int
+    program_id: str
+    user_id: str | None
+    organisation_id: str | None
+    status: NominationStatus
+    content_types: list[str] | None
+    collection_ids: list[str] | None
+    feedback: str | None
+    rolemapping: RoleMapping | None
+    createdby: str | None
+    updatedby: str | None
+    createdon: str
+    updatedon: str | None
+
+
+class NominationWithProgram(Nomination):
+    program: NestedProgram
+
+
+class ListResult(BaseModel):
+    count: int = Field(description="The total number of matches, whatever the page.")
+    programs: list[NestedProgram | NominationWithProgram | dict[str, Any]] = Field(
+        description=(
+            "Programs (as nested in a nomination), or (with an eq/list nomination filter) nominations with "
+            "their program; with `fields`, programs with only the keys named."
+        )
+    )
+
+
+class ProgramRef(BaseModel):
+    program_id: str
+
+
+class NominationAdded(BaseModel):
+    program_id: str
+    user_id: str | None
+    id: int
+
+
+class NominationRef(BaseModel):
+    program_id: str
+    user_id: str | None = None
+    organisation_id: str | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorEnvelope, "description": description}
+    for status, description in {
+        400: "CLIENT_ERROR: the body is not JSON, lacks `request`, or a field is wrong (named in errmsg)",
+        401: "UNAUTHORIZED: no valid API key",
+        403: "UNAUTHORIZED: the key's organisation is suspended",
+        404: "RESOURCE_NOT_FOUND: no such program or nomination for this key",
+        405: "CLIENT_ERROR: wrong method",
+        409: "CLIENT_ERROR: the nominee has already nominated to this program, or the program is retired",
+        413: "CLIENT_ERROR: the body is too large",
+        500: "SERVER_ERROR",
+        503: "SERVER_ERROR: the database is unavailable",
+    }.items()
+}
+
+
+def responses(
+    result: Any, *, statuses: tuple[int, ...] = (400, 401, 403, 404, 405, 413, 500, 503)
+) -> dict[int | str, dict[str, Any]]:
+    return {200: {"model": Envelope[result]}, **{status: ERROR_RESPONSES[status] for status in statuses}}

@@ -1,0 +1,92 @@
+"""Sunbird's reads: a program by its program_id, the /list pages (items built by the
+database, or with `fields` picked in Python), and the nomination list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from programhub.core.listings.models import listings
+from programhub.core.listings.search import Page, program_page, search_programs
+from programhub.core.nominations.models import nominations
+from programhub.core.nominations.queries import NominationFilter, list_nominations, nomination_page, not_nominated_by
+from programhub.core.tenancy import Tenant, owned_by
+from programhub.dialects.sunbird.listquery import ListQuery
+from programhub.dialects.sunbird.responses import (
+    NOMINATION_COLUMNS,
+    PROGRAM_COLUMNS,
+    nomination_item_sql,
+    nomination_json,
+    program_item_sql,
+    program_json,
+    selected_program_json,
+)
+from programhub.store import sqljson as sj
+
+
+def program(conn: Connection, tenant: Tenant, program_id: str) -> dict[str, Any] | None:
+    """A program as /read shows it (retired ones too); None if this tenant has none by that id."""
+    row = conn.execute(
+        sa.select(*PROGRAM_COLUMNS).where(
+            owned_by(listings, tenant),
+            listings.c.kind == "program",
+            listings.c.deleted_at.is_(None),
+            listings.c.uuid == program_id,
+        )
+    ).one_or_none()
+    return None if row is None else program_json(row._mapping)
+
+
+def list_items(
+    conn: Connection, tenant: Tenant, query: ListQuery, now: datetime
+) -> tuple[int, orjson.Fragment | list[dict[str, Any]]]:
+    """The total and the page's items: built by the database, or picked in Python when
+    `fields` names the keys of program items."""
+    if query.fields is None:
+        return list_items_json(conn, tenant, query, now)
+    return selected_items(conn, tenant, query, now, query.fields)
+
+
+def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: datetime) -> tuple[int, orjson.Fragment]:
+    """The total and the page's items, built by the database as one JSON array (two
+    queries): nominations with their programs (forms B, C, E) or programs."""
+    if query.nominations is not None:
+        count, keys = nomination_page(tenant, query.nominations, query.programs, query.ordering, query.page, now=now)
+        source = keys.join(nominations, nominations.c.id == keys.c.nomination_id).join(
+            listings, listings.c.id == nominations.c.program_id
+        )
+        item = nomination_item_sql()
+    else:
+        extra = [not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by]
+        count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
+        source = keys.join(listings, listings.c.id == keys.c.listing_id)
+        item = program_item_sql()
+    total = conn.execute(count).scalar_one()
+    items = sa.select(item.label("item"), keys.c.position).select_from(source)
+    return total, orjson.Fragment(conn.execute(sj.compact_array(items)).scalar_one())
+
+
+def selected_items(
+    conn: Connection, tenant: Tenant, query: ListQuery, now: datetime, fields: tuple[str, ...]
+) -> tuple[int, list[dict[str, Any]]]:
+    """Program items with only the keys `fields` names (forms A, D and plain lists)."""
+    total, rows = search_programs(
+        conn,
+        tenant,
+        query.programs,
+        query.ordering,
+        query.page,
+        PROGRAM_COLUMNS,
+        now=now,
+        extra=[not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by],
+    )
+    return total, [selected_program_json(row._mapping, fields) for row in rows]
+
+
+def nomination_list(conn: Connection, tenant: Tenant, wanted: NominationFilter, page: Page) -> list[dict[str, Any]]:
+    """/nomination/list: nominations, most recently changed first."""
+    return [nomination_json(row._mapping) for row in list_nominations(conn, tenant, wanted, page, NOMINATION_COLUMNS)]

@@ -1,0 +1,297 @@
+"""What Sunbird answers: PREFIX, the envelope on every answer, and each wire shape once:
+a program as /read shows it, a nomination, and the /list items (program and nomination)
+as dict renderers and, side by side, as JSON built by the database.
+
+A program on the wire is a `listings` row: `program_id` is its uuid, `type` its
+program_type, `startdate`/`enddate` its start/end dates, `status` its lifecycle in title
+case, `createdon`/`updatedon` its timestamps; the other Sunbird fields keep their names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, case
+from starlette.requests import Request
+
+from programhub.core.clock import utcnow
+from programhub.core.listings.models import listings
+from programhub.core.nominations.models import nominations
+from programhub.store import sqljson as sj
+from programhub.web.formats import iso_millis
+from programhub.web.responses import JSONResponse
+
+PREFIX = "/program/v1"
+
+# The reference service's routes (its /search, which never answered, is a 404 here).
+PROGRAM_ROUTES = frozenset({"list", "create", "read", "update", "publish", "unlist", "delete", "search"})
+NOMINATION_ROUTES = frozenset({"add", "update", "remove", "list"})
+
+STATUSES = {"Draft": "draft", "Live": "live", "Unlisted": "unlisted", "Retired": "retired"}
+WIRE_STATUS = {core: wire for wire, core in STATUSES.items()}
+
+
+# --- the envelope -----------------------------------------------------------------------
+
+
+def api_id(path: str) -> str:
+    """`/program/v1/list` -> `api.program.list`; `/program/v1/nomination/add` -> `api.nomination.add`;
+    `/program/v1/read/<id>` -> `api.program.read`; a path of no route -> `api.program.unknown`
+    (never text from the path)."""
+    parts = [p for p in path.removeprefix(PREFIX).split("/") if p]
+    if parts[:1] == ["nomination"]:
+        return "api.nomination." + (parts[1] if len(parts) > 1 and parts[1] in NOMINATION_ROUTES else "unknown")
+    return "api.program." + (parts[0] if parts and parts[0] in PROGRAM_ROUTES else "unknown")
+
+
+def envelope(
+    api: str,
+    result: Any,
+    *,
+    msgid: str | None = None,
+    err: str | None = None,
+    errmsg: str | None = None,
+    response_code: str = "OK",
+) -> dict[str, Any]:
+    return {
+        "id": api,
+        "ts": iso_millis(utcnow()),
+        "params": {
+            "resmsgid": str(uuid.uuid4()),
+            "msgid": msgid,
+            "status": "failed" if err else "successful",
+            "err": err,
+            "errmsg": errmsg,
+        },
+        "responseCode": response_code,
+        "result": result,
+    }
+
+
+def msgid_of(request: Request) -> str | None:
+    """The caller's `params.msgid`, once the body has been read (see requests.py)."""
+    return getattr(request.state, "msgid", None)
+
+
+def ok(request: Request, result: Any) -> JSONResponse:
+    return JSONResponse(envelope(api_id(request.url.path), result, msgid=msgid_of(request)))
+
+
+# --- programs ---------------------------------------------------------------------------
+
+PROGRAM_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
+    listings.c[name]
+    for name in (
+        "uuid",
+        "name",
+        "description",
+        "program_type",
+        "collection_ids",
+        "content_types",
+        "target_collection_category",
+        "start_date",
+        "end_date",
+        "nomination_enddate",
+        "shortlisting_enddate",
+        "content_submission_enddate",
+        "image",
+        "status",
+        "slug",
+        "config",
+        "rolemapping",
+        "createdby",
+        "updatedby",
+        "created_at",
+        "updated_at",
+        "rootorg_id",
+        "sourcing_org_name",
+        "channel",
+        "template_id",
+        "guidelines_url",
+    )
+)
+
+# The config categories a listed program shows flattened, as the reference selects them.
+FLATTENED = ("subject", "defaultContributeOrgReview", "framework", "board", "gradeLevel", "medium")
+
+# What a /list request may name in `fields`: any key of a program as /read shows it, or
+# a flattened config category.
+LIST_ITEM_KEYS = (
+    "program_id",
+    "name",
+    "description",
+    "type",
+    "collection_ids",
+    "content_types",
+    "target_collection_category",
+    "startdate",
+    "enddate",
+    "nomination_enddate",
+    "shortlisting_enddate",
+    "content_submission_enddate",
+    "image",
+    "status",
+    "slug",
+    "config",
+    "rolemapping",
+    "createdby",
+    "updatedby",
+    "createdon",
+    "updatedon",
+    "rootorg_id",
+    "sourcing_org_name",
+    "channel",
+    "template_id",
+    "guidelines_url",
+    *FLATTENED,
+)
+
+
+def program_json(row: Mapping[Any, Any], prefix: str = "") -> dict[str, Any]:
+    """A program as /read shows it."""
+
+    def get(name: str) -> Any:
+        return row[prefix + name]
+
+    return {
+        "program_id": get("uuid"),
+        "name": get("name"),
+        "description": get("description"),
+        "type": get("program_type"),
+        "collection_ids": get("collection_ids"),
+        "content_types": get("content_types"),
+        "target_collection_category": get("target_collection_category"),
+        "startdate": iso_millis(get("start_date")),
+        "enddate": iso_millis(get("end_date")),
+        "nomination_enddate": iso_millis(get("nomination_enddate")),
+        "shortlisting_enddate": iso_millis(get("shortlisting_enddate")),
+        "content_submission_enddate": iso_millis(get("content_submission_enddate")),
+        "image": get("image"),
+        "status": WIRE_STATUS[get("status")],
+        "slug": get("slug"),
+        "config": get("config") if get("config") is not None else {},
+        "rolemapping": get("rolemapping"),
+        "createdby": get("createdby"),
+        "updatedby": get("updatedby"),
+        "createdon": iso_millis(get("created_at")),
+        "updatedon": iso_millis(get("updated_at")),
+        "rootorg_id": get("rootorg_id"),
+        "sourcing_org_name": get("sourcing_org_name"),
+        "channel": get("channel"),
+        "template_id": get("template_id"),
+        "guidelines_url": get("guidelines_url"),
+    }
+
+
+def selected_program_json(row: Mapping[Any, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """Only the keys a /list request named in `fields`, in its order (a flattened config
+    category as PostgreSQL's `config->>'key'` renders it)."""
+    program = program_json(row)
+    config = program["config"]
+    return {key: program[key] if key in program else sj.jsonb_text(config.get(key)) for key in fields}
+
+
+# --- nominations ------------------------------------------------------------------------
+
+NOMINATION_FIELDS = (
+    "user_id",
+    "organisation_id",
+    "status",
+    "content_types",
+    "collection_ids",
+    "feedback",
+    "rolemapping",
+    "createdby",
+    "updatedby",
+)
+NOMINATION_COLUMNS: tuple[ColumnElement[Any], ...] = (
+    nominations.c.id,
+    listings.c.uuid.label("nomination_program_uuid"),
+    *(nominations.c[name] for name in NOMINATION_FIELDS),
+    nominations.c.createdon,
+    nominations.c.updatedon,
+)
+
+
+def nomination_json(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "program_id": row["nomination_program_uuid"],
+        **{name: row[name] for name in NOMINATION_FIELDS},
+        "createdon": iso_millis(row["createdon"]),
+        "updatedon": iso_millis(row["updatedon"]),
+    }
+
+
+# --- /list items built by the database ---------------------------------------------------
+#
+# /list items (a program as /read shows it, without description and config, with the
+# config's framework categories flattened as PostgreSQL's `config->>'key'` renders them;
+# a nomination as `nomination_json` shows it, with that program nested), rendered by the
+# database: a 300-item page never becomes Python objects.
+# tests/dialects/sunbird/test_list_sql.py compares them byte for byte with a Python rendering.
+
+
+def _wire_status(status: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case(WIRE_STATUS, value=status)
+
+
+_PROGRAM_ITEM_VALUES: tuple[tuple[str, str], ...] = (
+    ("program_id", "uuid"),
+    ("name", "name"),
+    ("type", "program_type"),
+)
+_PROGRAM_ITEM_DOCUMENTS = ("collection_ids", "content_types", "target_collection_category")
+_PROGRAM_ITEM_DATES = (
+    ("startdate", "start_date"),
+    ("enddate", "end_date"),
+    ("nomination_enddate", "nomination_enddate"),
+    ("shortlisting_enddate", "shortlisting_enddate"),
+    ("content_submission_enddate", "content_submission_enddate"),
+)
+_PROGRAM_ITEM_TAIL = ("rootorg_id", "sourcing_org_name", "channel", "template_id", "guidelines_url")
+
+
+def _date(column: ColumnElement[Any]) -> sj.compact_value:
+    return sj.compact_value(sj.iso_millis(column))
+
+
+def program_item_sql() -> sj.compact_object:
+    """A /list program item (the seed's shape, the reference's selection), as JSON text built by the
+    database from `listings`."""
+    c = listings.c
+    return sj.compact_object(
+        *((wire, sj.compact_value(c[core])) for wire, core in _PROGRAM_ITEM_VALUES),
+        *((name, sj.compact_document(c[name])) for name in _PROGRAM_ITEM_DOCUMENTS),
+        *((wire, _date(c[core])) for wire, core in _PROGRAM_ITEM_DATES),
+        ("image", sj.compact_value(c.image)),
+        ("status", sj.compact_value(_wire_status(c.status))),
+        ("slug", sj.compact_value(c.slug)),
+        ("rolemapping", sj.compact_document(c.rolemapping)),
+        ("createdby", sj.compact_value(c.createdby)),
+        ("updatedby", sj.compact_value(c.updatedby)),
+        ("createdon", _date(c.created_at)),
+        ("updatedon", _date(c.updated_at)),
+        *((name, sj.compact_value(c[name])) for name in _PROGRAM_ITEM_TAIL),
+        *((key, sj.compact_value(sj.member_text(c.config, key))) for key in FLATTENED),
+    )
+
+
+def nomination_item_sql() -> sj.compact_object:
+    """A /list nomination item (`nomination_json` plus `program`), as JSON text built by the
+    database from `nominations` joined to its program in `listings`."""
+    n = nominations.c
+    documents = ("content_types", "collection_ids", "rolemapping")
+    return sj.compact_object(
+        ("id", sj.compact_value(n.id)),
+        ("program_id", sj.compact_value(listings.c.uuid)),
+        *(
+            (name, sj.compact_document(n[name]) if name in documents else sj.compact_value(n[name]))
+            for name in NOMINATION_FIELDS
+        ),
+        ("createdon", _date(n.createdon)),
+        ("updatedon", _date(n.updatedon)),
+        ("program", program_item_sql()),
+    )
