@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, Text, func, literal, select
+from sqlalchemy import Boolean, ColumnElement, Select, Text, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -318,4 +318,32 @@ def _member_text_sqlite(element: member_text, compiler: SQLCompiler, **kw: Any) 
         f" WHEN 'null' THEN NULL"
         f" WHEN 'array' THEN (CASE WHEN {strings_only} THEN {joined} ELSE {in_python} END)"
         f" ELSE {in_python} END)"
+    )
+
+
+class member_lists(FunctionElement[bool]):
+    """Whether the list under `key` of a JSON object column holds the text `value`, exactly
+    (`{"REVIEWER": ["u-7"]}` lists `u-7` under REVIEWER, never `u-70`). Key and value are
+    bound parameters."""
+
+    inherit_cache = True
+    type = Boolean()
+    name = "json_member_lists"
+
+    def __init__(self, document: ColumnElement[Any], key: str, value: str) -> None:
+        super().__init__(document, literal(key, Text()), literal(value, Text()))
+
+
+@compiles(member_lists, "postgresql")
+def _member_lists_postgresql(element: member_lists, compiler: SQLCompiler, **kw: Any) -> str:
+    document, key, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"coalesce(jsonb_exists({document} -> {key}, {value}), false)"
+
+
+@compiles(member_lists, "sqlite")
+def _member_lists_sqlite(element: member_lists, compiler: SQLCompiler, **kw: Any) -> str:
+    document, key, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (
+        f"EXISTS (SELECT 1 FROM json_each({document}) AS member, json_each(member.value) AS item"
+        f" WHERE member.key = {key} AND member.type = 'array' AND item.type = 'text' AND item.value = {value})"
     )

@@ -59,7 +59,8 @@ def test_msgid_is_echoed_on_success_and_on_every_failure(client: TestClient, ten
     answer(post(client, "/list", {"filters": {}}, me, msgid="m-1"), "api.program.list", {"count": 0, "programs": []}, msgid="m-1")
     failure(post(client, "/list", {"filters": {"x": 1}}, me, msgid="m-2"), 400, "api.program.list", "ERR_LIST_PROGRAM_DATA",
             "filters.x is not supported; use one of: type, status, program_id, name, nomination_enddate, content_submission_enddate, "
-            "content_types, target_collection_category, board, medium, gradeLevel, subject, rootorg_id, createdby, channel, nomination",
+            "content_types, target_collection_category, board, medium, gradeLevel, subject, rootorg_id, createdby, channel, target_type, "
+            "role, user_id, nomination",
             msgid="m-2")
     failure(post(client, "/list", {"filters": {}}, None, msgid="m-3"), 401, "api.program.list", "ERR_UNAUTHORIZED",
             "No API key was given.", code="UNAUTHORIZED", msgid="m-3")

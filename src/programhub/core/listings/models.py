@@ -101,6 +101,13 @@ listings = Table(
     Column("sourcing_org_name", Text),
     Column("createdby", Text),
     Column("updatedby", Text),
+    # Sunbird, the rest of the reference model (migration 0004_sunbird_reference).
+    Column("target_type", Text),
+    Column("targetprimarycategories", JSONDoc),
+    Column("targetprimarycategorynames", JSONDoc),
+    Column("acceptedcontents", JSONDoc),
+    Column("rejectedcontents", JSONDoc),
+    Column("sourcingrejectedcomments", JSONDoc),
     CheckConstraint("kind IN ('program', 'course')", name="kind"),
     CheckConstraint("status IN ('draft', 'live', 'unlisted', 'retired')", name="status"),
     CheckConstraint("program_type IN ('public', 'private', 'restricted')", name="program_type"),

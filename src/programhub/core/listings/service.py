@@ -101,6 +101,12 @@ FIELDS: dict[str, Checker] = {
     "sourcing_org_name": _nullable(check.text),
     "createdby": _nullable(check.text),
     "updatedby": _nullable(check.text),
+    "target_type": _nullable(check.text),
+    "targetprimarycategories": _nullable(check.json_document),
+    "targetprimarycategorynames": _nullable(check.string_list),
+    "acceptedcontents": _nullable(check.string_list),
+    "rejectedcontents": _nullable(check.string_list),
+    "sourcingrejectedcomments": _nullable(check.json_document),
 }
 
 _DEFAULTS: dict[str, Any] = {

@@ -30,6 +30,9 @@ nominations = Table(
     Column("organisation_id", Text),
     Column("status", String(10), nullable=False),
     Column("content_types", JSONDoc),
+    # The reference model's primary categories (migration 0004_sunbird_reference).
+    Column("targetprimarycategories", JSONDoc),
+    Column("targetprimarycategorynames", JSONDoc),
     Column("collection_ids", JSONDoc),
     Column("feedback", Text),
     Column("rolemapping", JSONDoc),

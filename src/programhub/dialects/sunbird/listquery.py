@@ -27,7 +27,6 @@ from programhub.dialects.sunbird.responses import LIST_ITEM_KEYS, STATUSES
 DEFAULT_LIMIT = 300
 MAX_LIMIT = 1000
 MAX_ITEMS = 1000
-REQUEST_KEYS = ("filters", "sort", "limit", "offset", "fields")
 
 # Filter keys matched against program_facets (wire key -> facet), "any of".
 FACET_FILTERS = {
@@ -38,7 +37,7 @@ FACET_FILTERS = {
     "gradeLevel": "gradeLevel",
     "subject": "subject",
 }
-EXACT_FILTERS = ("rootorg_id", "createdby", "channel")
+EXACT_FILTERS = ("rootorg_id", "createdby", "channel", "target_type")
 DATE_FILTERS = {"nomination_enddate": "nomination_open", "content_submission_enddate": "submission_open"}
 PROGRAM_FILTERS = (
     "type",
@@ -49,7 +48,11 @@ PROGRAM_FILTERS = (
     *FACET_FILTERS,
     *EXACT_FILTERS,
 )
-FILTER_KEYS = (*PROGRAM_FILTERS, "nomination")
+# `role` with `user_id`: programs whose own rolemapping lists the user under one of the roles.
+FILTER_KEYS = (*PROGRAM_FILTERS, "role", "user_id", "nomination")
+# The reference's statuses include Closed, which no programhub program has: a list asking
+# for it alone is empty (programhub closes nothing; a program is retired instead).
+FILTER_STATUSES = {**STATUSES, "Closed": "closed"}
 NOMINATION_KEYS = ("organisation_id", "user_id", "status", "roles")
 
 SORT_FIELDS = {
@@ -59,6 +62,10 @@ SORT_FIELDS = {
     "startdate": "start_date",
     "enddate": "end_date",
     "nomination_enddate": "nomination_enddate",
+    "shortlisting_enddate": "shortlisting_enddate",
+    "content_submission_enddate": "content_submission_enddate",
+    "type": "program_type",
+    "status": "status",
 }
 RELEVANCE_KEYS = ("medium", "gradeLevel", "subject", "board")
 
@@ -133,9 +140,19 @@ class NominationForm:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleHolder:
+    """`filters.role` with `filters.user_id`: the program's rolemapping lists the user
+    (exactly) under one of the roles."""
+
+    user_id: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Filters:
     programs: ProgramFilter
     nomination: NominationForm | None = None
+    role_holder: RoleHolder | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,19 +167,31 @@ class ListQuery:
     not_nominated_by: tuple[Nominee, ...] = ()
     nominations: NominationFilter | None = None
     fields: tuple[str, ...] | None = None  # program items show only these keys
+    role_holder: RoleHolder | None = None
+    categories: tuple[str, ...] = ()  # config categories shown flattened besides the usual ones
+    sorted_by_nomination: bool = False  # forms B, C, E without a sort: newest change first
 
 
-def list_query(filters: Filters, ordering: Ordering, page: Page, fields: tuple[str, ...] | None) -> ListQuery:
+def list_query(
+    filters: Filters,
+    ordering: Ordering | None,
+    page: Page,
+    fields: tuple[str, ...] | None,
+    categories: tuple[str, ...] = (),
+) -> ListQuery:
     form = filters.nomination or NominationForm()
     # As in the reference, `fields` picks the keys of program items (forms A and D);
     # nomination items (B, C, E) keep their fixed shape.
     return ListQuery(
         filters.programs,
-        ordering,
+        ordering or Ordering(DEFAULT_ORDER),
         page,
         not_nominated_by=form.not_nominated_by,
         nominations=form.nominations,
         fields=fields if form.nominations is None else None,
+        role_holder=filters.role_holder,
+        categories=categories,
+        sorted_by_nomination=ordering is None and form.nominations is not None,
     )
 
 
@@ -171,9 +200,36 @@ def parse_filters(path: str, value: Any) -> Filters:
     filters = obj(path, value)
     known_keys(path, filters, FILTER_KEYS)
     programs = _program_filter(path, filters)
+    role_holder = _role_holder(path, filters)
     if filters.get("nomination") is None:
-        return Filters(programs)
-    return Filters(programs, _with_nomination(f"{path}.nomination", obj(f"{path}.nomination", filters["nomination"])))
+        return Filters(programs, role_holder=role_holder)
+    nomination = _with_nomination(f"{path}.nomination", obj(f"{path}.nomination", filters["nomination"]))
+    return Filters(programs, nomination, role_holder)
+
+
+def _role_holder(path: str, filters: Mapping[str, Any]) -> RoleHolder | None:
+    role, user_id = filters.get("role"), filters.get("user_id")
+    if role is None and user_id is None:
+        return None
+    if role is None or user_id is None:
+        raise Invalid(
+            f"{path}.role", f"{path}.role and {path}.user_id go together: programs where the user holds a role"
+        )
+    return RoleHolder(
+        user_id=check.text(f"{path}.user_id", user_id, allow_empty=False, max_length=255),
+        roles=one_or_many(f"{path}.role", role),
+    )
+
+
+def parse_categories(path: str, value: Any) -> tuple[str, ...]:
+    """`frameworkCategoryFields`: config categories to show flattened on program items
+    (those the seed's shape already shows are not repeated)."""
+    names = one_or_many(path, value)
+    for name in names:
+        check.text(path, name, allow_empty=False, max_length=64)
+        if '"' in name or "\\" in name or not name.isprintable():
+            raise Invalid(path, f"{path} must be plain category names")
+    return tuple(name for name in dict.fromkeys(names) if name not in LIST_ITEM_KEYS)
 
 
 def parse_fields(path: str, value: Any) -> tuple[str, ...]:
@@ -192,7 +248,7 @@ def _program_filter(path: str, filters: Mapping[str, Any]) -> ProgramFilter:
 
     name = given("name", lambda where, value: check.text(where, value))
     return ProgramFilter(
-        statuses=given("status", lambda p, v: choices(p, v, STATUSES)),
+        statuses=given("status", lambda p, v: choices(p, v, FILTER_STATUSES)),
         program_types=given("type", lambda p, v: choices(p, v, {t: t for t in PROGRAM_TYPES})),
         uuids=given("program_id", one_or_many),
         name_contains=name,
@@ -286,11 +342,12 @@ def _role_holders(
     return NominationForm(nominations=wanted)
 
 
-def parse_ordering(path: str, sort: Any) -> Ordering:
-    """`sort`: field sorts in the order given, or a relevance sort; `{}` is the default."""
+def parse_ordering(path: str, sort: Any) -> Ordering | None:
+    """`sort`: field sorts in the order given, or a relevance sort; `{}` (None) is the
+    default."""
     sort = obj(path, sort)
     if not sort:
-        return Ordering(DEFAULT_ORDER)
+        return None
     known_keys(path, sort, (*SORT_FIELDS, *RELEVANCE_KEYS))
     relevance = [key for key in sort if key in RELEVANCE_KEYS]
     if relevance:

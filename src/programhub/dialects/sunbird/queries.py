@@ -8,10 +8,10 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection
 
 from programhub.core.listings.models import listings
-from programhub.core.listings.search import Page, program_page, search_programs
+from programhub.core.listings.search import Page, program_page, relevance_scores, search_programs
 from programhub.core.nominations.models import nominations
 from programhub.core.nominations.queries import NominationFilter, list_nominations, nomination_page, not_nominated_by
 from programhub.core.tenancy import Tenant, owned_by
@@ -44,37 +44,59 @@ def program(conn: Connection, tenant: Tenant, program_id: str) -> dict[str, Any]
 def list_items(
     conn: Connection, tenant: Tenant, query: ListQuery, now: datetime
 ) -> tuple[int, orjson.Fragment | list[dict[str, Any]]]:
-    """The total and the page's items: built by the database, or picked in Python when
-    `fields` names the keys of program items."""
+    """The number of items on the page (the reference's `count`) and the items: built by
+    the database, or picked in Python when `fields` names the keys of program items."""
     if query.fields is None:
         return list_items_json(conn, tenant, query, now)
     return selected_items(conn, tenant, query, now, query.fields)
 
 
+def _program_conditions(tenant: Tenant, query: ListQuery) -> list[ColumnElement[bool]]:
+    """The conditions on programs beyond the core's filter: not nominated by someone
+    (forms A, D), the user holding one of the roles in the program's rolemapping."""
+    conditions = [not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by]
+    holder = query.role_holder
+    if holder is not None:
+        conditions.append(
+            sa.or_(*(sj.member_lists(listings.c.rolemapping, role, holder.user_id) for role in holder.roles))
+        )
+    return conditions
+
+
 def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: datetime) -> tuple[int, orjson.Fragment]:
-    """The total and the page's items, built by the database as one JSON array (two
-    queries): nominations with their programs (forms B, C, E) or programs."""
+    """The page's items, built by the database as one JSON array, and their number (one
+    query): nominations with their programs (forms B, C, E) or programs."""
+    extra = _program_conditions(tenant, query)
     if query.nominations is not None:
-        count, keys = nomination_page(tenant, query.nominations, query.programs, query.ordering, query.page, now=now)
+        ordering = None if query.sorted_by_nomination else query.ordering
+        _count, keys = nomination_page(
+            tenant, query.nominations, query.programs, ordering, query.page, now=now, extra=extra
+        )
         source = keys.join(nominations, nominations.c.id == keys.c.nomination_id).join(
             listings, listings.c.id == nominations.c.program_id
         )
-        item = nomination_item_sql()
     else:
-        extra = [not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by]
-        count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
+        _count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
         source = keys.join(listings, listings.c.id == keys.c.listing_id)
-        item = program_item_sql()
-    total = conn.execute(count).scalar_one()
+    match_count = None
+    if query.ordering.relevance is not None:
+        scores = relevance_scores(tenant, query.ordering.relevance)
+        source = source.outerjoin(scores, scores.c.listing_id == listings.c.id)
+        match_count = sa.func.coalesce(scores.c.score, 0)
+    if query.nominations is not None:
+        item = nomination_item_sql(query.categories, match_count)
+    else:
+        item = program_item_sql(query.categories, match_count)
     items = sa.select(item.label("item"), keys.c.position).select_from(source)
-    return total, orjson.Fragment(conn.execute(sj.compact_array(items)).scalar_one())
+    page, count = conn.execute(sj.compact_array(items).add_columns(sa.func.count())).one()
+    return count, orjson.Fragment(page)
 
 
 def selected_items(
     conn: Connection, tenant: Tenant, query: ListQuery, now: datetime, fields: tuple[str, ...]
 ) -> tuple[int, list[dict[str, Any]]]:
     """Program items with only the keys `fields` names (forms A, D and plain lists)."""
-    total, rows = search_programs(
+    _total, rows = search_programs(
         conn,
         tenant,
         query.programs,
@@ -82,9 +104,9 @@ def selected_items(
         query.page,
         PROGRAM_COLUMNS,
         now=now,
-        extra=[not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by],
+        extra=_program_conditions(tenant, query),
     )
-    return total, [selected_program_json(row._mapping, fields) for row in rows]
+    return len(rows), [selected_program_json(row._mapping, fields) for row in rows]
 
 
 def nomination_list(conn: Connection, tenant: Tenant, wanted: NominationFilter, page: Page) -> list[dict[str, Any]]:

@@ -9,7 +9,10 @@ after authentication, so a caller without a key learns nothing about the body.
 Fields keep the wording of Sunbird's own parsers (`rule(...)`); fields the core checks
 pass through to it, and its failures are reported under their wire names. Each field is
 documented with the JSON Schema of exactly what its parser accepts: a request the schema
-allows is never refused as malformed, and the reverse.
+allows is never refused as malformed, and the reverse. Keys a route does not know are
+ignored, as the reference service ignores them (its clients send `rewards`, `createdon`,
+`default_roles`, `frameworkCategories`, ...); a known key with a wrong value is refused,
+naming it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, cast
+from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import Depends, Request
@@ -26,7 +29,7 @@ from pydantic.config import JsonDict
 
 from programhub.core import validation as check
 from programhub.core.errors import Invalid
-from programhub.core.listings.search import DEFAULT_ORDER, Ordering, Page
+from programhub.core.listings.search import Ordering, Page
 from programhub.core.nominations import service as nominations_service
 from programhub.core.nominations.models import NOMINATION_STATUSES
 from programhub.core.nominations.queries import NominationFilter, Nominee
@@ -160,6 +163,10 @@ def _json(depth: int) -> dict[str, Any]:
     }
 
 
+def _role_mapping_schema() -> dict[str, Any]:
+    return _role_mapping(_text(check.SHORT_TEXT, NOT_BLANK), TEXT)
+
+
 def _documented(schema: dict[str, Any]) -> Rule:
     """A field the core checks (its failures renamed to the wire's names): passed through
     as sent, documented with what the core accepts."""
@@ -197,18 +204,24 @@ PROGRAM_FIELDS: dict[str, str] = {
     "sourcing_org_name": "sourcing_org_name",
     "createdby": "createdby",
     "updatedby": "updatedby",
+    "target_type": "target_type",
+    "targetprimarycategories": "targetprimarycategories",
+    "targetprimarycategorynames": "targetprimarycategorynames",
+    "acceptedcontents": "acceptedcontents",
+    "rejectedcontents": "rejectedcontents",
+    "sourcingrejectedcomments": "sourcingrejectedcomments",
 }
 # Core failures about a program field, under the wire's name (`web.requests.wire_names`).
 CORE_NAMES = {core: wire for wire, core in PROGRAM_FIELDS.items()}
-SERVER_SET = ("program_id", "createdon", "updatedon")
 PROGRAM_TYPES = ("public", "private", "restricted")
 
 # Values the core indexes in program_facets; an index entry has a size limit on PostgreSQL.
 FACET_MAX_LENGTH = 255
 CONFIG_FACETS = ("board", "medium", "gradeLevel", "subject")
-# Config values: containers nested at most this deep, numbers JavaScript can hold exactly
+# Config values: containers nested at most this deep below a config key (a config is at
+# most 8 levels deep, as real coKreat configs are), numbers JavaScript can hold exactly
 # (Sunbird's clients are JavaScript; a JSON parser turns larger ones into approximations).
-CONFIG_DEPTH = 5
+CONFIG_DEPTH = 7
 SAFE_INTEGER = 2**53 - 1
 
 MOMENT_WANTED = "must be an ISO 8601 date and time such as 2020-05-31T18:30:00.000Z, or null"
@@ -231,6 +244,34 @@ def _program_status(field: str, value: Any) -> str:
 
 def _string_list(field: str, value: Any) -> list[str]:
     return check.string_list(field, value)
+
+
+def _no_roles_as_null(field: str, value: Any) -> Any:
+    """`[]`, which reference clients send for "no roles yet", is no rolemapping (the
+    core checks the rest)."""
+    return None if value == [] else value
+
+
+def _primary_categories(field: str, value: Any) -> Any:
+    """A list of primary categories (`{"name": ..., "identifier": ..., ...}`) as the
+    reference stores it; their names are derived from it (see `category_names`)."""
+    if not isinstance(value, list) or len(value) > lq.MAX_ITEMS:
+        raise Invalid(field, f"{field} must be a list of at most {lq.MAX_ITEMS} objects")
+    for position, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise Invalid(f"{field}[{position}]", f"{field}[{position}] must be an object")
+        name = item.get("name")
+        if name is not None and not isinstance(name, str):
+            raise Invalid(f"{field}[{position}].name", f"{field}[{position}].name must be a string")
+    return check.json_document(field, value)
+
+
+def category_names(categories: Any) -> list[str] | None:
+    """`targetprimarycategorynames` as the reference derives it: the categories' names,
+    when categories are given (not empty)."""
+    if not categories:
+        return None
+    return [item["name"] for item in categories if isinstance(item.get("name"), str)]
 
 
 def _facets(field: str, value: Any) -> Any:
@@ -287,16 +328,17 @@ CONFIG = {
     "additionalProperties": _json(CONFIG_DEPTH),
 }
 
+PRIMARY_CATEGORIES = _array({"type": "object", "properties": {"name": TEXT}})
 OptionalDate = Annotated[datetime | None, rule(moment, **_nullable(DATE))]
+OptionalTexts = Annotated[list[str] | None, rule(_string_list, **_nullable(_array(TEXT)))]
+PrimaryCategories = Annotated[Any, rule(_primary_categories, **_nullable(PRIMARY_CATEGORIES))]
 OptionalText = Annotated[str | None, _documented(_nullable(TEXT))]
 OptionalFacets = Annotated[Any, rule(_facets, **_nullable(_array(FACET)))]
 ProgramKey = Annotated[str, required(program_key, **KEY)]
 
 
 class _ProgramFields(BaseModel):
-    """What create and update both may set."""
-
-    model_config = ConfigDict(extra="forbid")
+    """What create and update both may set (other keys are ignored)."""
 
     description: Annotated[str | None, _documented(_nullable(_text(check.LONG_TEXT)))] = None
     startdate: OptionalDate = None
@@ -306,8 +348,17 @@ class _ProgramFields(BaseModel):
     content_submission_enddate: OptionalDate = None
     content_types: OptionalFacets = None
     target_collection_category: OptionalFacets = None
-    collection_ids: Annotated[list[str] | None, rule(_string_list, **_nullable(_array(TEXT)))] = None
-    rolemapping: Annotated[Any, _documented(_nullable(_role_mapping(_text(check.SHORT_TEXT, NOT_BLANK), TEXT)))] = None
+    targetprimarycategories: PrimaryCategories = None
+    targetprimarycategorynames: OptionalTexts = None
+    target_type: OptionalText = None
+    collection_ids: OptionalTexts = None
+    rolemapping: Annotated[
+        Any,
+        rule(
+            _no_roles_as_null,
+            anyOf=[_role_mapping_schema(), NULL, {"type": "array", "maxItems": 0}],
+        ),
+    ] = None
     config: Annotated[Any, rule(_config, **_nullable(CONFIG))] = None
     slug: OptionalText = None
     channel: OptionalText = None
@@ -318,28 +369,19 @@ class _ProgramFields(BaseModel):
     sourcing_org_name: OptionalText = None
     createdby: OptionalText = None
     updatedby: OptionalText = None
-
-    # Keys a request may name that are not fields written (the program they update).
-    NAMING: ClassVar[tuple[str, ...]] = ()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _program_keys_only(cls, data: Any) -> Any:
-        """Each key a program field, in the request's order; the ids and timestamps the
-        server sets are refused as such."""
-        if isinstance(data, Mapping):
-            for key in data:
-                if key in cls.NAMING:
-                    continue
-                if key in SERVER_SET:
-                    raise Invalid(key, f"{key} is set by the server")
-                if key not in PROGRAM_FIELDS:
-                    raise Invalid(key, f"{key} is not a program field")
-        return data
+    acceptedcontents: OptionalTexts = None
+    rejectedcontents: OptionalTexts = None
+    sourcingrejectedcomments: Annotated[Any, rule(check.json_document)] = None
 
     def fields(self) -> dict[str, Any]:
-        """The core fields the request sets, renamed (those it did not send left out)."""
-        return {PROGRAM_FIELDS[name]: getattr(self, name) for name in PROGRAM_FIELDS if name in self.model_fields_set}
+        """The core fields the request sets, renamed (those it did not send left out);
+        primary category names derived from the categories, as the reference does."""
+        sent = self.model_fields_set
+        fields = {PROGRAM_FIELDS[name]: getattr(self, name) for name in PROGRAM_FIELDS if name in sent}
+        names = category_names(self.targetprimarycategories)
+        if names is not None:
+            fields["targetprimarycategorynames"] = names
+        return fields
 
 
 class CreateRequest(_ProgramFields):
@@ -370,7 +412,6 @@ class UpdateRequest(_ProgramFields):
     """`POST /update`: the fields to change (config is replaced as a whole)."""
 
     model_config = ConfigDict(title="SunbirdUpdateRequest")
-    NAMING: ClassVar[tuple[str, ...]] = ("program_id",)
 
     program_id: ProgramKey
     name: Annotated[Any, _documented(_text(check.SHORT_TEXT, NOT_BLANK))] = None
@@ -380,30 +421,12 @@ class UpdateRequest(_ProgramFields):
         Any, Rule(_program_status, _enum(*STATUSES), nullable=False, missing=RULE, missing_message=STATUS_WANTED)
     ] = None
 
-    def fields(self) -> dict[str, Any]:
-        return {key: value for key, value in super().fields().items() if key != "program_id"}
 
-
-class _KnownKeys(BaseModel):
-    """A request whose keys must be the ones its route knows (KEYS), refused by name."""
-
-    model_config = ConfigDict(extra="forbid")
-    KEYS: ClassVar[tuple[str, ...]] = ()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys_only(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            lq.known_keys("", data, cls.KEYS)
-        return data
-
-
-class StatusChangeRequest(_KnownKeys):
+class StatusChangeRequest(BaseModel):
     """`POST /publish`, `/unlist`, `/delete`: the program. `channel` is accepted because
     reference clients send it; programhub copies no collections."""
 
     model_config = ConfigDict(title="SunbirdStatusChangeRequest")
-    KEYS: ClassVar[tuple[str, ...]] = ("program_id", "channel")
 
     program_id: ProgramKey
     channel: Annotated[str | None, rule(lambda field, value: check.text(field, value), **_nullable(TEXT))] = None
@@ -411,8 +434,6 @@ class StatusChangeRequest(_KnownKeys):
 
 # --- nominations ------------------------------------------------------------------------
 
-NOMINEE_KEYS = ("program_id", "user_id", "organisation_id", "id")
-_NOMINEE = {"user_id": _nullable(KEY), "organisation_id": _nullable(KEY)}
 # At least one of user_id and organisation_id given (not null).
 SOME_NOMINEE: JsonDict = {
     "allOf": [{"anyOf": [{"required": [key], "properties": {key: KEY}} for key in ("user_id", "organisation_id")]}]
@@ -440,10 +461,10 @@ NOMINATION_DOCS: dict[str, dict[str, Any]] = {
 }
 
 
-class _Nominee(_KnownKeys):
+class _Nominee(BaseModel):
     """The program and the nominee a change applies to (at least one of the ids)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=SOME_NOMINEE)
+    model_config = ConfigDict(json_schema_extra=SOME_NOMINEE)
 
     program_id: ProgramKey
     user_id: NomineeId = None
@@ -468,55 +489,92 @@ NominationTexts = Annotated[Any, _documented(_nullable(_array(TEXT)))]
 Feedback = Annotated[Any, _documented(_nullable(_text(check.LONG_TEXT)))]
 NominationRoles = Annotated[Any, _documented(_nullable(_role_mapping(KEY, _text(255))))]
 NominationText = Annotated[Any, _documented(_nullable(TEXT))]
+NominationRolesOrNone = Annotated[
+    Any, rule(_no_roles_as_null, anyOf=[_role_mapping(KEY, _text(255)), NULL, {"type": "array", "maxItems": 0}])
+]
 
 
 class NomineeRequest(_Nominee):
     """`POST /nomination/remove`."""
 
     model_config = ConfigDict(title="SunbirdNomineeRequest")
-    KEYS: ClassVar[tuple[str, ...]] = NOMINEE_KEYS
 
 
 class NominationChangeRequest(_Nominee):
     """`POST /nomination/update`: the nominee, and what to change."""
 
     model_config = ConfigDict(title="SunbirdNominationChangeRequest")
-    KEYS: ClassVar[tuple[str, ...]] = (*NOMINEE_KEYS, *nominations_service.CHANGEABLE)
 
     status: NominationStatus = None
     content_types: NominationTexts = None
+    targetprimarycategories: PrimaryCategories = None
+    targetprimarycategorynames: NominationTexts = None
     collection_ids: NominationTexts = None
     feedback: Feedback = None
-    rolemapping: NominationRoles = None
+    rolemapping: NominationRolesOrNone = None
     updatedby: NominationText = None
 
     def changes(self) -> dict[str, Any]:
-        return {key: getattr(self, key) for key in nominations_service.CHANGEABLE if key in self.model_fields_set}
+        changes = {key: getattr(self, key) for key in nominations_service.CHANGEABLE if key in self.model_fields_set}
+        names = category_names(self.targetprimarycategories)
+        if names is not None:
+            changes["targetprimarycategorynames"] = names
+        return changes
 
 
-class NominationAddRequest(_KnownKeys):
+class NominationAddRequest(BaseModel):
     """`POST /nomination/add`: a nomination of an organisation or a user to a program."""
 
-    model_config = ConfigDict(title="SunbirdNominationAddRequest", extra="forbid", json_schema_extra=SOME_NOMINEE)
-    KEYS: ClassVar[tuple[str, ...]] = ("program_id", *NOMINATION_FIELDS)
+    model_config = ConfigDict(title="SunbirdNominationAddRequest")
 
     program_id: ProgramKey
-    user_id: Annotated[Any, _documented(_nullable(KEY))] = None
+    # Required, as the reference requires it (an organisation's nomination names its admin).
+    user_id: Annotated[Any, required(_as_sent, **KEY)]
     organisation_id: Annotated[Any, _documented(_nullable(KEY))] = None
     status: Annotated[Any, required(_as_sent, **_enum(*NOMINATION_STATUSES))]
     content_types: NominationTexts = None
+    targetprimarycategories: PrimaryCategories = None
+    targetprimarycategorynames: NominationTexts = None
     collection_ids: NominationTexts = None
     feedback: Feedback = None
-    rolemapping: NominationRoles = None
+    rolemapping: NominationRolesOrNone = None
     createdby: NominationText = None
     updatedby: NominationText = None
 
     def fields(self) -> dict[str, Any]:
-        """The nomination's fields as sent (the core checks them)."""
-        return {key: getattr(self, key) for key in NOMINATION_FIELDS if key in self.model_fields_set}
+        """The nomination's fields as sent (the core checks them), primary category names
+        derived from the categories as the reference does."""
+        fields = {key: getattr(self, key) for key in NOMINATION_FIELDS if key in self.model_fields_set}
+        names = category_names(self.targetprimarycategories)
+        if names is not None:
+            fields["targetprimarycategorynames"] = names
+        return fields
 
 
 NOMINATION_LIST_FILTERS = ("program_id", "user_id", "organisation_id", "status")
+# What /nomination/list may group by (`facets`) and count the values of (`fields` with
+# `limit: 0`), as the reference's grouped and aggregated answers.
+NOMINATION_FACETS = ("program_id", "user_id", "organisation_id", "status", "createdby", "updatedby")
+NOMINATION_AGGREGATES = (
+    *NOMINATION_FACETS,
+    "content_types",
+    "targetprimarycategorynames",
+    "collection_ids",
+)
+
+
+def _names_of(allowed: tuple[str, ...], *, empty: bool = False) -> Any:
+    """A parser of a list of names from `allowed` (at least one unless `empty`)."""
+
+    def names(field: str, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or (not value and not empty) or len(value) > len(allowed):
+            raise Invalid(field, f"{field} must be a list of: {', '.join(allowed)}")
+        for item in value:
+            if item not in allowed:
+                raise Invalid(field, f"{field} must be a list of: {', '.join(allowed)}")
+        return tuple(dict.fromkeys(value))
+
+    return names
 
 
 def _nomination_list_filter(field: str, value: Any) -> NominationFilter:
@@ -543,11 +601,10 @@ Limit = Annotated[Any, rule(lq.limit, **_nullable(COUNT))]
 Offset = Annotated[Any, rule(lq.offset, **_nullable(COUNT))]
 
 
-class NominationListRequest(_KnownKeys):
+class NominationListRequest(BaseModel):
     """`POST /nomination/list`: nominations, most recently changed first."""
 
-    model_config = ConfigDict(title="SunbirdNominationListRequest", extra="forbid")
-    KEYS: ClassVar[tuple[str, ...]] = ("filters", "limit", "offset")
+    model_config = ConfigDict(title="SunbirdNominationListRequest")
 
     filters: Annotated[
         Any,
@@ -565,6 +622,19 @@ class NominationListRequest(_KnownKeys):
     ] = None
     limit: Limit = lq.DEFAULT_LIMIT
     offset: Offset = 0
+    facets: Annotated[
+        tuple[str, ...] | None,
+        rule(_names_of(NOMINATION_FACETS), **_nullable(_array(_enum(*NOMINATION_FACETS), minItems=1))),
+    ] = None
+    fields: Annotated[
+        tuple[str, ...] | None,
+        rule(_names_of(NOMINATION_AGGREGATES, empty=True), **_nullable(_array(_enum(*NOMINATION_AGGREGATES)))),
+    ] = None
+
+    @property
+    def aggregate(self) -> bool:
+        """`limit: 0` (without facets): counts of the matches and of their field values."""
+        return self.facets is None and "limit" in self.model_fields_set and self.limit == 0
 
     def wanted(self) -> NominationFilter:
         return cast(NominationFilter, self.filters or NominationFilter())
@@ -619,14 +689,18 @@ NOMINATION_FILTER = {
 LIST_FILTERS = _object(
     {
         "type": _nullable(_one_or_many(_enum(*PROGRAM_TYPES))),
-        "status": _nullable(_one_or_many(_enum(*STATUSES))),
+        "status": _nullable(_one_or_many(_enum(*lq.FILTER_STATUSES))),
         "program_id": _nullable(_one_or_many(TEXT)),
         "name": _nullable(TEXT),
         "nomination_enddate": _nullable(_enum("open", "closed")),
         "content_submission_enddate": _nullable(_enum("open", "closed")),
         **{key: _nullable(_one_or_many(TEXT)) for key in (*lq.FACET_FILTERS, *lq.EXACT_FILTERS)},
+        "role": _nullable(_one_or_many(TEXT)),
+        "user_id": _nullable(KEY),
         "nomination": _nullable(NOMINATION_FILTER),
-    }
+    },
+    # role and user_id go together (programs where the user holds one of the roles)
+    dependentRequired={"role": ["user_id"], "user_id": ["role"]},
 )
 SORT = {
     "anyOf": [
@@ -640,25 +714,28 @@ SORT = {
 }
 
 
-class ListRequest(_KnownKeys):
+class ListRequest(BaseModel):
     """`POST /list`: programs, programs not nominated by someone (forms A, D), or
     nominations with their programs (forms B, C, E)."""
 
-    model_config = ConfigDict(title="SunbirdListRequest", extra="forbid")
-    KEYS: ClassVar[tuple[str, ...]] = lq.REQUEST_KEYS
+    model_config = ConfigDict(title="SunbirdListRequest")
 
     filters: Annotated[Any, required(lq.parse_filters, **LIST_FILTERS)]
-    sort: Annotated[Any, rule(lq.parse_ordering, **_nullable(SORT))] = Ordering(DEFAULT_ORDER)
+    sort: Annotated[Any, rule(lq.parse_ordering, **_nullable(SORT))] = None
     limit: Limit = lq.DEFAULT_LIMIT
     offset: Offset = 0
     fields: Annotated[Any, rule(lq.parse_fields, **_nullable(_one_or_many(_enum(*LIST_ITEM_KEYS))))] = None
+    frameworkCategoryFields: Annotated[
+        tuple[str, ...], rule(lq.parse_categories, **_nullable(_one_or_many(_text(64, NOT_BLANK))))
+    ] = ()
 
     def query(self) -> lq.ListQuery:
         return lq.list_query(
             cast(lq.Filters, self.filters),
-            cast(Ordering, self.sort),
+            cast(Ordering | None, self.sort),
             Page(limit=self.limit, offset=self.offset),
             cast(tuple[str, ...] | None, self.fields),
+            self.frameworkCategoryFields or (),
         )
 
 

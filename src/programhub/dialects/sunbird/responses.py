@@ -91,6 +91,9 @@ PROGRAM_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
         "collection_ids",
         "content_types",
         "target_collection_category",
+        "targetprimarycategories",
+        "targetprimarycategorynames",
+        "target_type",
         "start_date",
         "end_date",
         "nomination_enddate",
@@ -110,6 +113,9 @@ PROGRAM_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
         "channel",
         "template_id",
         "guidelines_url",
+        "acceptedcontents",
+        "rejectedcontents",
+        "sourcingrejectedcomments",
     )
 )
 
@@ -126,6 +132,9 @@ LIST_ITEM_KEYS = (
     "collection_ids",
     "content_types",
     "target_collection_category",
+    "targetprimarycategories",
+    "targetprimarycategorynames",
+    "target_type",
     "startdate",
     "enddate",
     "nomination_enddate",
@@ -145,6 +154,9 @@ LIST_ITEM_KEYS = (
     "channel",
     "template_id",
     "guidelines_url",
+    "acceptedcontents",
+    "rejectedcontents",
+    "sourcingrejectedcomments",
     *FLATTENED,
 )
 
@@ -163,6 +175,9 @@ def program_json(row: Mapping[Any, Any], prefix: str = "") -> dict[str, Any]:
         "collection_ids": get("collection_ids"),
         "content_types": get("content_types"),
         "target_collection_category": get("target_collection_category"),
+        "targetprimarycategories": get("targetprimarycategories"),
+        "targetprimarycategorynames": get("targetprimarycategorynames"),
+        "target_type": get("target_type"),
         "startdate": iso_millis(get("start_date")),
         "enddate": iso_millis(get("end_date")),
         "nomination_enddate": iso_millis(get("nomination_enddate")),
@@ -182,6 +197,9 @@ def program_json(row: Mapping[Any, Any], prefix: str = "") -> dict[str, Any]:
         "channel": get("channel"),
         "template_id": get("template_id"),
         "guidelines_url": get("guidelines_url"),
+        "acceptedcontents": get("acceptedcontents"),
+        "rejectedcontents": get("rejectedcontents"),
+        "sourcingrejectedcomments": get("sourcingrejectedcomments"),
     }
 
 
@@ -200,6 +218,8 @@ NOMINATION_FIELDS = (
     "organisation_id",
     "status",
     "content_types",
+    "targetprimarycategories",
+    "targetprimarycategorynames",
     "collection_ids",
     "feedback",
     "rolemapping",
@@ -243,7 +263,13 @@ _PROGRAM_ITEM_VALUES: tuple[tuple[str, str], ...] = (
     ("name", "name"),
     ("type", "program_type"),
 )
-_PROGRAM_ITEM_DOCUMENTS = ("collection_ids", "content_types", "target_collection_category")
+_PROGRAM_ITEM_DOCUMENTS = (
+    "collection_ids",
+    "content_types",
+    "target_collection_category",
+    "targetprimarycategories",
+    "targetprimarycategorynames",
+)
 _PROGRAM_ITEM_DATES = (
     ("startdate", "start_date"),
     ("enddate", "end_date"),
@@ -252,19 +278,24 @@ _PROGRAM_ITEM_DATES = (
     ("content_submission_enddate", "content_submission_enddate"),
 )
 _PROGRAM_ITEM_TAIL = ("rootorg_id", "sourcing_org_name", "channel", "template_id", "guidelines_url")
+_PROGRAM_ITEM_OUTCOMES = ("acceptedcontents", "rejectedcontents", "sourcingrejectedcomments")
 
 
 def _date(column: ColumnElement[Any]) -> sj.compact_value:
     return sj.compact_value(sj.iso_millis(column))
 
 
-def program_item_sql() -> sj.compact_object:
+def program_item_sql(
+    categories: tuple[str, ...] = (), match_count: ColumnElement[Any] | None = None
+) -> sj.compact_object:
     """A /list program item (the seed's shape, the reference's selection), as JSON text built by the
-    database from `listings`."""
+    database from `listings`; `categories`: more config categories flattened (the request's
+    `frameworkCategoryFields`), `match_count`: a relevance sort's `matchCount`."""
     c = listings.c
     return sj.compact_object(
         *((wire, sj.compact_value(c[core])) for wire, core in _PROGRAM_ITEM_VALUES),
         *((name, sj.compact_document(c[name])) for name in _PROGRAM_ITEM_DOCUMENTS),
+        ("target_type", sj.compact_value(c.target_type)),
         *((wire, _date(c[core])) for wire, core in _PROGRAM_ITEM_DATES),
         ("image", sj.compact_value(c.image)),
         ("status", sj.compact_value(_wire_status(c.status))),
@@ -275,15 +306,26 @@ def program_item_sql() -> sj.compact_object:
         ("createdon", _date(c.created_at)),
         ("updatedon", _date(c.updated_at)),
         *((name, sj.compact_value(c[name])) for name in _PROGRAM_ITEM_TAIL),
-        *((key, sj.compact_value(sj.member_text(c.config, key))) for key in FLATTENED),
+        *((name, sj.compact_document(c[name])) for name in _PROGRAM_ITEM_OUTCOMES),
+        *((key, sj.compact_value(sj.member_text(c.config, key))) for key in (*FLATTENED, *categories)),
+        *(() if match_count is None else (("matchCount", sj.compact_value(match_count)),)),
     )
 
 
-def nomination_item_sql() -> sj.compact_object:
+def nomination_item_sql(
+    categories: tuple[str, ...] = (), match_count: ColumnElement[Any] | None = None
+) -> sj.compact_object:
     """A /list nomination item (`nomination_json` plus `program`), as JSON text built by the
-    database from `nominations` joined to its program in `listings`."""
+    database from `nominations` joined to its program in `listings` (`matchCount` beside
+    `program`, as the reference puts it)."""
     n = nominations.c
-    documents = ("content_types", "collection_ids", "rolemapping")
+    documents = (
+        "content_types",
+        "targetprimarycategories",
+        "targetprimarycategorynames",
+        "collection_ids",
+        "rolemapping",
+    )
     return sj.compact_object(
         ("id", sj.compact_value(n.id)),
         ("program_id", sj.compact_value(listings.c.uuid)),
@@ -293,5 +335,6 @@ def nomination_item_sql() -> sj.compact_object:
         ),
         ("createdon", _date(n.createdon)),
         ("updatedon", _date(n.updatedon)),
-        ("program", program_item_sql()),
+        ("program", program_item_sql(categories)),
+        *(() if match_count is None else (("matchCount", sj.compact_value(match_count)),)),
     )
