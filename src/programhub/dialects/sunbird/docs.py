@@ -43,6 +43,9 @@ class ProgramCommon(BaseModel):
     collection_ids: list[str] | None
     content_types: list[str] | None
     target_collection_category: list[str] | None
+    targetprimarycategories: list[dict[str, Any]] | None
+    targetprimarycategorynames: list[str] | None
+    target_type: str | None
     startdate: str | None
     enddate: str | None
     nomination_enddate: str | None
@@ -61,6 +64,9 @@ class ProgramCommon(BaseModel):
     channel: str | None
     template_id: str | None
     guidelines_url: str | None
+    acceptedcontents: list[str] | None
+    rejectedcontents: list[str] | None
+    sourcingrejectedcomments: Any
 
 
 class Program(ProgramCommon):
@@ -79,6 +85,7 @@ class NestedProgram(ProgramCommon):
     board: str | None
     gradeLevel: str | None
     medium: str | None
+    matchCount: int | None = Field(None, description="With a sort on framework categories: how many values matched.")
 
 
 class Nomination(BaseModel):
@@ -88,6 +95,8 @@ class Nomination(BaseModel):
     organisation_id: str | None
     status: NominationStatus
     content_types: list[str] | None
+    targetprimarycategories: list[dict[str, Any]] | None
+    targetprimarycategorynames: list[str] | None
     collection_ids: list[str] | None
     feedback: str | None
     rolemapping: RoleMapping | None
@@ -99,6 +108,90 @@ class Nomination(BaseModel):
 
 class NominationWithProgram(Nomination):
     program: NestedProgram
+    matchCount: int | None = Field(None, description="With a sort on framework categories: how many values matched.")
+
+
+class FieldAggregate(BaseModel):
+    name: str
+    count: int | None = Field(None, description="Distinct values of the field (any field but status).")
+    fields: dict[str, int] | None = Field(None, description="Nominations per status (the status field).")
+
+
+class NominationCounts(BaseModel):
+    count: int
+    fields: list[FieldAggregate] | None = Field(None, description="Absent when nothing matches.")
+
+
+class NominationAggregate(BaseModel):
+    """/nomination/list with `limit: 0` (and `fields`)."""
+
+    nomination: NominationCounts
+
+
+class ContentType(BaseModel):
+    id: int
+    name: str
+    value: str
+
+
+class ContentTypes(BaseModel):
+    count: int
+    contentType: list[ContentType]
+
+
+class ConfigurationRow(BaseModel):
+    id: int
+    key: str
+    value: str
+    status: Literal["active", "inactive"]
+
+
+class Configurations(BaseModel):
+    count: int
+    configuration: list[ConfigurationRow]
+
+
+class ConfigurationFound(BaseModel):
+    configuration: ConfigurationRow | list[Any] = Field(description="`[]` when no value has that key and status.")
+
+
+class RootOrganisation(BaseModel):
+    id: str
+    program_count: int
+
+
+class Tenants(BaseModel):
+    count: int
+    content: list[RootOrganisation]
+
+
+class ProgramReport(BaseModel):
+    program_id: str
+    values: list[dict[str, Any]] = Field(description="Per collection; programhub holds no collections: empty.")
+
+
+class ProgramReports(BaseModel):
+    tableData: list[ProgramReport]
+
+
+class NominationStat(BaseModel):
+    programName: str
+    name: str | None
+    type: Literal["Organisation", "Individual"]
+    textbooks: int | None
+    sample: int
+    createdon: str
+    status: NominationStatus
+
+
+class NominationStats(BaseModel):
+    stats: list[NominationStat]
+
+
+class Preferences(BaseModel):
+    contributor_preference: dict[str, Any]
+    sourcing_preference: dict[str, Any]
+    synced: bool
 
 
 class ListResult(BaseModel):

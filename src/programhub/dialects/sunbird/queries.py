@@ -11,9 +11,23 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Connection
 
 from programhub.core.listings.models import listings
-from programhub.core.listings.search import Page, program_page, relevance_scores, search_programs
+from programhub.core.listings.search import (
+    Page,
+    ProgramFilter,
+    program_conditions,
+    program_page,
+    relevance_scores,
+    search_programs,
+)
 from programhub.core.nominations.models import nominations
-from programhub.core.nominations.queries import NominationFilter, list_nominations, nomination_page, not_nominated_by
+from programhub.core.nominations.queries import (
+    LATEST_CHANGE_FIRST,
+    NominationFilter,
+    list_nominations,
+    nomination_conditions,
+    nomination_page,
+    not_nominated_by,
+)
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.dialects.sunbird.listquery import ListQuery
 from programhub.dialects.sunbird.responses import (
@@ -112,3 +126,94 @@ def selected_items(
 def nomination_list(conn: Connection, tenant: Tenant, wanted: NominationFilter, page: Page) -> list[dict[str, Any]]:
     """/nomination/list: nominations, most recently changed first."""
     return [nomination_json(row._mapping) for row in list_nominations(conn, tenant, wanted, page, NOMINATION_COLUMNS)]
+
+
+def _nomination_column(name: str) -> ColumnElement[Any]:
+    return listings.c.uuid if name == "program_id" else nominations.c[name]
+
+
+def _matching_nominations(tenant: Tenant, wanted: NominationFilter) -> list[ColumnElement[bool]]:
+    """Nominations as /nomination/list finds them: of programs that are not deleted."""
+    return [*nomination_conditions(tenant, wanted), listings.c.kind == "program", listings.c.deleted_at.is_(None)]
+
+
+def nomination_facets(
+    conn: Connection, tenant: Tenant, wanted: NominationFilter, facets: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """/nomination/list with `facets`: one row per combination of the facets' values, with
+    `count` the number of nominations whose first facet is not null (the reference's
+    `count(facets[0])`), in the facets' order."""
+    columns = [_nomination_column(name).label(name) for name in facets]
+    query = (
+        sa.select(*columns, sa.func.count(columns[0]).label("count"))
+        .select_from(nominations.join(listings, listings.c.id == nominations.c.program_id))
+        .where(*_matching_nominations(tenant, wanted))
+        .group_by(*columns)
+        .order_by(*(column.asc().nulls_first() for column in columns))
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def nomination_values(
+    conn: Connection, tenant: Tenant, wanted: NominationFilter, fields: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The `fields` of every matching nomination (for the `limit: 0` aggregate)."""
+    columns = [nominations.c.id, *(_nomination_column(name).label(name) for name in fields)]
+    query = (
+        sa.select(*columns)
+        .select_from(nominations.join(listings, listings.c.id == nominations.c.program_id))
+        .where(*_matching_nominations(tenant, wanted))
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def program_counts_by_root_org(
+    conn: Connection, tenant: Tenant, wanted: ProgramFilter, now: datetime
+) -> list[dict[str, Any]]:
+    """/tenant/list: per root organisation (`rootorg_id`), how many programs match."""
+    query = (
+        sa.select(listings.c.rootorg_id, sa.func.count().label("program_count"))
+        .where(*program_conditions(tenant, wanted, now), listings.c.rootorg_id.is_not(None))
+        .group_by(listings.c.rootorg_id)
+        .order_by(listings.c.rootorg_id)
+    )
+    return [{"id": row.rootorg_id, "program_count": row.program_count} for row in conn.execute(query)]
+
+
+def program_uuids(conn: Connection, tenant: Tenant, uuids: tuple[str, ...]) -> list[str]:
+    """Which of these program ids this tenant has (not deleted), in the order asked."""
+    found = set(
+        conn.execute(
+            sa.select(listings.c.uuid).where(
+                owned_by(listings, tenant),
+                listings.c.kind == "program",
+                listings.c.deleted_at.is_(None),
+                listings.c.uuid.in_(sorted(set(uuids))),
+            )
+        ).scalars()
+    )
+    return [uuid for uuid in dict.fromkeys(uuids) if uuid in found]
+
+
+NOMINATION_REPORT_LIMIT = 1000  # as the reference's download
+
+
+def nomination_report(
+    conn: Connection, tenant: Tenant, program_id: str, statuses: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The nominations of one program in these statuses, latest change first."""
+    wanted = NominationFilter(program_uuids=(program_id,), statuses=statuses)
+    query = (
+        sa.select(
+            nominations.c.user_id,
+            nominations.c.organisation_id,
+            nominations.c.collection_ids,
+            nominations.c.status,
+            nominations.c.createdon,
+        )
+        .select_from(nominations.join(listings, listings.c.id == nominations.c.program_id))
+        .where(*_matching_nominations(tenant, wanted))
+        .order_by(*LATEST_CHANGE_FIRST)
+        .limit(NOMINATION_REPORT_LIMIT)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]

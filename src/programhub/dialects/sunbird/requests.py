@@ -755,3 +755,75 @@ def request_body(model: type[BaseModel]) -> dict[str, Any]:
         },
     }
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+# --- the reference's other routes ---------------------------------------------------------
+
+
+def _program_ids(field: str, value: Any) -> tuple[str, ...]:
+    return lq.one_or_many(field, value)
+
+
+class ProgramDownloadFilters(BaseModel):
+    program_id: Annotated[tuple[str, ...], required(_program_ids, **_one_or_many(TEXT))]
+
+
+class ProgramDownloadRequest(BaseModel):
+    """`POST /list/download`: the report of the programs named."""
+
+    model_config = ConfigDict(title="SunbirdProgramDownloadRequest")
+
+    filters: Annotated[ProgramDownloadFilters, required(lq.obj)]
+
+
+class NominationDownloadFilters(BaseModel):
+    program_id: Annotated[str, required(program_key, **KEY)]
+    program_name: Annotated[str, required(lambda field, value: check.text(field, value), **TEXT)]
+    status: Annotated[
+        tuple[str, ...],
+        required(
+            lambda field, value: lq.choices(field, value, {s: s for s in NOMINATION_STATUSES}),
+            **_one_or_many(_enum(*NOMINATION_STATUSES)),
+        ),
+    ]
+
+
+class NominationDownloadRequest(BaseModel):
+    """`POST /nomination/list/download`: a program's nominations as report rows."""
+
+    model_config = ConfigDict(title="SunbirdNominationDownloadRequest")
+
+    filters: Annotated[NominationDownloadFilters, required(lq.obj)]
+
+
+def _tenant_filters(field: str, value: Any) -> lq.Filters:
+    filters = lq.parse_filters(field, value)
+    if filters.nomination is not None or filters.role_holder is not None:
+        raise Invalid(field, f"{field} takes program filters only")
+    return filters
+
+
+class TenantListRequest(BaseModel):
+    """`POST /tenant/list`: program counts per root organisation."""
+
+    model_config = ConfigDict(title="SunbirdTenantListRequest")
+
+    filters: Annotated[Any, rule(_tenant_filters, **_nullable(LIST_FILTERS))] = None
+
+    def programs(self) -> Any:
+        filters = cast(lq.Filters | None, self.filters)
+        return None if filters is None else filters.programs
+
+
+class ConfigurationSearchRequest(BaseModel):
+    """`POST /configuration/search`: one configuration value by key and status."""
+
+    model_config = ConfigDict(title="SunbirdConfigurationSearchRequest")
+
+    key: Annotated[str, required(lambda field, value: check.text(field, value), **TEXT)]
+    status: Annotated[
+        str,
+        required(
+            lambda field, value: check.one_of(field, value, ("active", "inactive")), **_enum("active", "inactive")
+        ),
+    ]

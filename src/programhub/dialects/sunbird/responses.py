@@ -24,10 +24,25 @@ from programhub.web.formats import iso_millis
 from programhub.web.responses import JSONResponse
 
 PREFIX = "/program/v1"
+# Where real deployments' gateways put the service: these answer exactly as PREFIX.
+GATEWAY_PREFIXES = ("/api" + PREFIX, "/content" + PREFIX)
 
 # The reference service's routes (its /search, which never answered, is a 404 here).
 PROGRAM_ROUTES = frozenset({"list", "create", "read", "update", "publish", "unlist", "delete", "search"})
 NOMINATION_ROUTES = frozenset({"add", "update", "remove", "list"})
+# Routes of two or three parts, by their `id`.
+LONGER_ROUTES = {
+    ("list", "download"): "api.program.list.download",
+    ("unlist", "publish"): "api.program.unlist",
+    ("nomination", "list", "download"): "api.nomination.list.download",
+    ("tenant", "list"): "api.program.tenant.list",
+    ("contenttypes", "list"): "api.contenttypes.list",
+    ("configuration", "list"): "api.configuration.list",
+    ("configuration", "search"): "api.configuration.search",
+    ("preference", "create"): "api.preference.create",
+    ("preference", "update"): "api.preference.update",
+    ("preference", "read"): "api.preference.read",
+}
 
 STATUSES = {"Draft": "draft", "Live": "live", "Unlisted": "unlisted", "Retired": "retired"}
 WIRE_STATUS = {core: wire for wire, core in STATUSES.items()}
@@ -40,7 +55,12 @@ def api_id(path: str) -> str:
     """`/program/v1/list` -> `api.program.list`; `/program/v1/nomination/add` -> `api.nomination.add`;
     `/program/v1/read/<id>` -> `api.program.read`; a path of no route -> `api.program.unknown`
     (never text from the path)."""
+    for gateway in GATEWAY_PREFIXES:
+        path = path.removeprefix(gateway)
     parts = [p for p in path.removeprefix(PREFIX).split("/") if p]
+    longer = LONGER_ROUTES.get(tuple(parts))
+    if longer is not None:
+        return longer
     if parts[:1] == ["nomination"]:
         return "api.nomination." + (parts[1] if len(parts) > 1 and parts[1] in NOMINATION_ROUTES else "unknown")
     return "api.program." + (parts[0] if parts and parts[0] in PROGRAM_ROUTES else "unknown")
@@ -338,3 +358,133 @@ def nomination_item_sql(
         ("program", program_item_sql(categories)),
         *(() if match_count is None else (("matchCount", sj.compact_value(match_count)),)),
     )
+
+
+# --- the reference's own reference data ---------------------------------------------------
+#
+# The reference service seeds two tables with data of its own (its programs.sql): content
+# types and configuration values. programhub has no such tables; it answers the same
+# rows, as data of the dialect.
+
+CONTENT_TYPES: tuple[tuple[str, str], ...] = (
+    ("Teaching Method", "TeachingMethod"),
+    ("Pedagogy Flow", "PedagogyFlow"),
+    ("Focus Spot", "FocusSpot"),
+    ("Learning Outcome Definition", "LearningOutcomeDefinition"),
+    ("Practice Question Set", "PracticeQuestionSet"),
+    ("Curiosity Question Set", "CuriosityQuestionSet"),
+    ("Marking Scheme Rubric", "MarkingSchemeRubric"),
+    ("Explanation Resource", "ExplanationResource"),
+    ("Experiential Resource", "ExperientialResource"),
+    ("Concept Map", "ConceptMap"),
+    ("Self Assess", "SelfAssess"),
+    ("Explanation Video", "ExplanationVideo"),
+    ("Classroom Teaching Video", "ClassroomTeachingVideo"),
+    ("Explanation Reading Material", "ExplanationReadingMaterial"),
+    ("Learning Activity", "LearningActivity"),
+    ("Previous Board Exam Papers", "PreviousBoardExamPapers"),
+    ("Lesson Plan", "LessonPlanResource"),
+)
+
+
+def content_types_json() -> dict[str, Any]:
+    """/contenttypes/list: `{"count", "contentType": [{"id", "name", "value"}]}`."""
+    items = [{"id": n, "name": name, "value": value} for n, (name, value) in enumerate(CONTENT_TYPES, start=1)]
+    return {"count": len(items), "contentType": items}
+
+
+_SMS = "VidyaDaan: Your"
+CONFIGURATION: tuple[tuple[str, str], ...] = (
+    (
+        "smsNominationAccept",
+        f"{_SMS} nomination for $projectName is accepted. Please login to $url to start contributing content.",
+    ),
+    (
+        "smsNominationReject",
+        f"{_SMS} nomination for $projectName has not been accepted. Thank you for your interest. "
+        "Please login to $url for details.",
+    ),
+    (
+        "smsContentRequestedChanges",
+        f"{_SMS} Content $contentName has not been accepted by your organization upon review. "
+        "Please login to $url for details.",
+    ),
+    (
+        "smsContentReject",
+        f"{_SMS} Content $contentName has not been approved by the project owner. Please login to $url for details.",
+    ),
+    (
+        "smsContentAccept",
+        f"{_SMS} Content $contentName for the project $projectName has been approved by the project owner.",
+    ),
+    ("contentVideoSize", "15360"),
+    ("projectFeedDays", "3"),
+    (
+        "smsContentAcceptWithChanges",
+        f"{_SMS} Content $contentName for the project $projectName has been approved by the project owner "
+        "with few changes.",
+    ),
+    (
+        "overrideMetaData",
+        '[{"code":"name","dataType":"text","editable":true},{"code":"learningOutcome","dataType":"list","editable":true},'
+        '{"code":"attributions","dataType":"list","editable":false},{"code":"copyright","dataType":"text","editable":false},'
+        '{"code":"creator","dataType":"text","editable":false},{"code":"license","dataType":"list","editable":false},'
+        '{"code":"contentPolicyCheck","dataType":"boolean","editable":false}]',
+    ),
+)
+
+
+def configuration_rows() -> list[dict[str, Any]]:
+    return [
+        {"id": n, "key": key, "value": value, "status": "active"}
+        for n, (key, value) in enumerate(CONFIGURATION, start=1)
+    ]
+
+
+def configuration_json(key: str, status: str) -> dict[str, Any]:
+    """/configuration/search: the row, or `[]` when there is none (as the reference)."""
+    found = next((row for row in configuration_rows() if row["key"] == key and row["status"] == status), None)
+    return {"configuration": found if found is not None else []}
+
+
+# --- reports ----------------------------------------------------------------------------
+
+
+def nomination_stat_json(row: Mapping[Any, Any], program_name: str) -> dict[str, Any]:
+    """A /nomination/list/download row, as the reference shapes it. programhub holds no
+    user registry nor content: `name` is the nominee's id, `sample` 0."""
+    is_organisation = bool(row["organisation_id"])
+    collections = row["collection_ids"]
+    created = row["createdon"]
+    return {
+        "programName": program_name,
+        "name": row["organisation_id"] if is_organisation else row["user_id"],
+        "type": "Organisation" if is_organisation else "Individual",
+        "textbooks": len(collections) if isinstance(collections, list) else collections,
+        "sample": 0,
+        "createdon": f"{created:%B} {created.day}, {created.year}",
+        "status": row["status"],
+    }
+
+
+def nomination_aggregate_json(rows: list[dict[str, Any]], fields: tuple[str, ...]) -> dict[str, Any]:
+    """/nomination/list with `limit: 0`, as the reference aggregates: the number of
+    nominations and, per field, `status` counted by value, any other field the number of
+    its distinct values (lists flattened, empty values left out)."""
+    aggregate: dict[str, Any] = {"count": len(rows)}
+    if rows:
+        aggregate["fields"] = [_field_aggregate(rows, field) for field in fields]
+    return {"nomination": aggregate}
+
+
+def _field_aggregate(rows: list[dict[str, Any]], field: str) -> dict[str, Any]:
+    if field == "status":
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row["status"]] = counts.get(row["status"], 0) + 1
+        return {"name": field, "fields": counts}
+    distinct: set[str] = set()
+    for row in rows:
+        value = row[field]
+        distinct.update(item for item in (value if isinstance(value, list) else [value]) if item)
+    return {"name": field, "count": len(distinct)}

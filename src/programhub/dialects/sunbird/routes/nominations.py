@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from programhub.core.nominations import service as nominations_service
@@ -14,7 +16,7 @@ from programhub.dialects.sunbird.requests import (
     NomineeRequest,
     request_body,
 )
-from programhub.dialects.sunbird.responses import ok
+from programhub.dialects.sunbird.responses import nomination_aggregate_json, ok
 from programhub.dialects.sunbird.routes.api import ROUTER_OPTIONS, writing_to
 from programhub.web.auth import Authenticated
 from programhub.web.deps import StoreDep
@@ -66,12 +68,23 @@ def remove_nomination(request: Request, body: Body, principal: Authenticated, st
 
 @router.post(
     "/nomination/list",
-    responses=docs.responses(list[docs.Nomination], statuses=(400, 401, 403, 405, 413, 500, 503)),
+    responses=docs.responses(
+        list[docs.Nomination] | list[dict[str, Any]] | docs.NominationAggregate,
+        statuses=(400, 401, 403, 405, 413, 500, 503),
+    ),
     openapi_extra=request_body(NominationListRequest),
 )
 def list_nominations(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
-    """Nominations, most recently changed first; `result` is the list itself."""
+    """Nominations, most recently changed first; `result` is the list itself. With `facets`,
+    grouped counts instead; with `limit: 0`, counts of the matches and of their `fields`."""
     listing = parse(NominationListRequest, body.request())
+    tenant = principal.tenant
     with store.read() as conn:
-        nominations = queries.nomination_list(conn, principal.tenant, listing.wanted(), listing.page())
+        if listing.facets is not None:
+            return ok(request, queries.nomination_facets(conn, tenant, listing.wanted(), listing.facets))
+        if listing.aggregate:
+            fields = listing.fields or ()
+            rows = queries.nomination_values(conn, tenant, listing.wanted(), fields)
+            return ok(request, nomination_aggregate_json(rows, fields))
+        nominations = queries.nomination_list(conn, tenant, listing.wanted(), listing.page())
     return ok(request, nominations)

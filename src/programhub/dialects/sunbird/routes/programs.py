@@ -89,8 +89,10 @@ def publish_program(request: Request, body: Body, principal: Authenticated, stor
 
 
 @router.post("/unlist", **STATUS_CHANGE)
+@router.post("/unlist/publish", **STATUS_CHANGE)
 def unlist_program(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
-    """Status Unlisted."""
+    """Status Unlisted (`/unlist/publish` is the reference's name for it, which the portal
+    calls to publish a private program)."""
     return _change_status(request, body, principal.tenant, store, "unlisted")
 
 
