@@ -101,7 +101,7 @@ def test_read_answers_in_the_envelope(client: TestClient, tenants: Tenants) -> N
          "config.subject values must be at most 255 characters"),
         ({"name": "X", "type": "public", "config": {"medium": [1]}}, "config.medium must be a string or a list of strings"),
         ({"name": "X", "type": "public", "config": {"board": {"code": "cbse"}}}, "config.board must be a string or a list of strings"),
-        ({"name": "X", "type": "public", "config": {"deep": [[[[[[[["too deep"]]]]]]]]}}, "config.deep is nested more than 7 levels deep"),
+        ({"name": "X", "type": "public", "config": {"deep": [[[[[[[[["too deep"]]]]]]]]]}}, "config.deep is nested more than 8 levels deep"),
         ({"name": "X", "type": "public", "config": {"big": {"n": 2**53}}}, "config.big has a number beyond ±9007199254740991"),
         ({"name": "X", "type": "public", "config": {"big": -1e300}}, "config.big has a number beyond ±9007199254740991"),
     ],

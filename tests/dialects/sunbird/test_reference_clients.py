@@ -28,7 +28,8 @@ def deep(levels: int) -> dict[str, Any]:
 
 def fixture_program(**fields: Any) -> dict[str, Any]:
     """A /create body shaped as the reference's own test fixture is: server-set keys
-    (`createdon`), keys of no column (`default_roles`), a config nested 8 levels deep."""
+    (`createdon`), keys of no column (`default_roles`), a config nesting 8 levels below
+    one of its keys."""
     return {
         "name": "Second Program", "description": "next and next", "nomination_enddate": "2020-03-27T18:30:00.000Z",
         "shortlisting_enddate": "2020-04-03T18:30:00.000Z", "content_submission_enddate": "2020-03-30T18:30:00.000Z",
@@ -38,7 +39,7 @@ def fixture_program(**fields: Any) -> dict[str, Any]:
         "enddate": "2020-03-31T18:30:00.000Z",
         "config": {"framework": "NCFCOPY", "board": "State (Tamil Nadu)", "gradeLevel": ["Class 1"], "medium": ["English"],
                    "subject": ["English"], "roles": [{"id": 1, "name": "CONTRIBUTOR", "tabs": [1]}],
-                   "header": {"config": {"tabs": [{"index": 1, "label": "Contribute"}]}}, "components": deep(7)},
+                   "header": {"config": {"tabs": [{"index": 1, "label": "Contribute"}]}}, "components": deep(8)},
         **fields,
     }
 
@@ -105,15 +106,15 @@ def test_unknown_keys_are_ignored_and_known_ones_still_checked(client: TestClien
     failure(response, 400, "api.program.create", "ERR_CREATE_PROGRAM_DATA", "body keys must not contain NUL characters")
 
 
-def test_create_accepts_the_reference_fixture_and_configs_8_levels_deep(client: TestClient, tenants: Tenants) -> None:
+def test_create_accepts_the_reference_fixture_and_configs_as_deep_as_cokreats(client: TestClient, tenants: Tenants) -> None:
     me = tenants.a_test
     body = fixture_program()
     response = post(client, "/create", body, me)
     program_id = answer(response, "api.program.create", {"program_id": response.json()["result"].get("program_id")})["program_id"]
     shown = read(client, me, program_id)
     assert shown["config"] == body["config"] and shown["status"] == "Draft" and shown["createdon"] != body["createdon"]
-    failure(post(client, "/create", fixture_program(config={"components": deep(8)}), me), 400, "api.program.create",
-            "ERR_CREATE_PROGRAM_DATA", "config.components is nested more than 7 levels deep")
+    failure(post(client, "/create", fixture_program(config={"components": deep(9)}), me), 400, "api.program.create",
+            "ERR_CREATE_PROGRAM_DATA", "config.components is nested more than 8 levels deep")
 
 
 def test_a_nomination_needs_a_user_id(client: TestClient, tenants: Tenants) -> None:

@@ -127,7 +127,10 @@ def _config(field: str, value: Any) -> dict[str, Any]:
     """Any JSON object; its framework terms are indexed (program_facets), so each is short."""
     if not isinstance(value, dict):
         _not_object(field)
-    check.json_document(field, value)
+    # Each member may nest as deep as any JSON document (real coKreat configs are 9 levels deep).
+    check.storable_keys(field, value)
+    for member in value.values():
+        check.json_document(field, member)
     for facet in FACETS[2:]:
         terms = value.get(facet)
         for term in terms if isinstance(terms, list) else [terms]:

@@ -36,7 +36,7 @@ from programhub.core.nominations.queries import NominationFilter, Nominee
 from programhub.dialects.sunbird import listquery as lq
 from programhub.dialects.sunbird.responses import LIST_ITEM_KEYS, NOMINATION_FIELDS, STATUSES
 from programhub.web.body import BodyFault, WhenEmpty, read_body
-from programhub.web.requests import RULE, Rule, parse, required, rule, schema_of
+from programhub.web.requests import RULE, Rule, define, parse, required, rule, schema_of
 
 # --- the body ---------------------------------------------------------------------------
 
@@ -142,25 +142,40 @@ def _role_mapping(name: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "propertyNames": name, "additionalProperties": _array(user)}
 
 
+# A `$ref` in a field's schema, which pydantic cannot resolve while it builds the model's
+# schema: kept under this key until `request_body` puts it back.
+LATER_REF = "x-programhub-ref"
+
+
 def _json(depth: int) -> dict[str, Any]:
     """JSON values as a program's config may hold them: strings without NUL, numbers within
-    ±(2^53 - 1), containers nested `depth` deep."""
+    ±(2^53 - 1), containers nested `depth` deep; each level defined once (`SunbirdJsonN`),
+    so that the document grows with the depth, not with 2 to its power."""
     scalars: list[dict[str, Any]] = [
         NULL,
         {"type": "boolean"},
         {"type": "number", "minimum": -SAFE_INTEGER, "maximum": SAFE_INTEGER},
         {"type": "string", "pattern": NO_NUL},
     ]
-    if depth == 0:
-        return {"anyOf": scalars}
-    inner = _json(depth - 1)
-    return {
-        "anyOf": [
-            *scalars,
-            {"type": "array", "items": inner},
-            {"type": "object", "propertyNames": {"pattern": NO_NUL}, "additionalProperties": inner},
+    level = define("SunbirdJson0", {"anyOf": scalars})
+    for n in range(1, depth + 1):
+        containers = [
+            {"type": "array", "items": level},
+            {"type": "object", "propertyNames": {"pattern": NO_NUL}, "additionalProperties": level},
         ]
-    }
+        level = define(f"SunbirdJson{n}", {"anyOf": [*scalars, *containers]})
+    return {LATER_REF: level["$ref"]}
+
+
+def _refs_back(schema: Any) -> Any:
+    """`schema` with each LATER_REF a `$ref` again."""
+    if isinstance(schema, dict):
+        if LATER_REF in schema:
+            return {"$ref": schema[LATER_REF]}
+        return {key: _refs_back(value) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_refs_back(item) for item in schema]
+    return schema
 
 
 def _role_mapping_schema() -> dict[str, Any]:
@@ -218,10 +233,11 @@ PROGRAM_TYPES = ("public", "private", "restricted")
 # Values the core indexes in program_facets; an index entry has a size limit on PostgreSQL.
 FACET_MAX_LENGTH = 255
 CONFIG_FACETS = ("board", "medium", "gradeLevel", "subject")
-# Config values: containers nested at most this deep below a config key (a config is at
-# most 8 levels deep, as real coKreat configs are), numbers JavaScript can hold exactly
-# (Sunbird's clients are JavaScript; a JSON parser turns larger ones into approximations).
-CONFIG_DEPTH = 7
+# Config values: containers nested at most this deep below a config key (as real coKreat
+# configs are: the reference's own fixture nests 8 below `components`), numbers JavaScript
+# can hold exactly (Sunbird's clients are JavaScript; a JSON parser turns larger ones into
+# approximations).
+CONFIG_DEPTH = 8
 SAFE_INTEGER = 2**53 - 1
 
 MOMENT_WANTED = "must be an ISO 8601 date and time such as 2020-05-31T18:30:00.000Z, or null"
@@ -242,8 +258,14 @@ def _program_status(field: str, value: Any) -> str:
     return STATUSES[value]
 
 
+def _without_nulls(value: Any) -> Any:
+    """A list's null items left out: they name nothing (the portal sends
+    `target_collection_category: [null]` for "none chosen")."""
+    return [item for item in value if item is not None] if isinstance(value, list) else value
+
+
 def _string_list(field: str, value: Any) -> list[str]:
-    return check.string_list(field, value)
+    return check.string_list(field, _without_nulls(value))
 
 
 def _no_roles_as_null(field: str, value: Any) -> Any:
@@ -275,7 +297,8 @@ def category_names(categories: Any) -> list[str] | None:
 
 
 def _facets(field: str, value: Any) -> Any:
-    """Facet values short enough to index (the core checks the rest)."""
+    """Facet values short enough to index, null items left out (the core checks the rest)."""
+    value = _without_nulls(value)
     _facet_values(field, value, strings_only=False)
     return value
 
@@ -295,7 +318,8 @@ def _config(field: str, value: Any) -> Any:
 
 def _facet_values(path: str, value: Any, *, strings_only: bool) -> None:
     items = value if isinstance(value, list) else [value]
-    if strings_only and value is not None and not all(isinstance(item, str) for item in items):
+    # null items are kept, as the reference keeps them (`"medium": [null]`), and name nothing
+    if strings_only and value is not None and not all(isinstance(item, str) or item is None for item in items):
         raise Invalid(path, f"{path} must be a string or a list of strings")
     if any(isinstance(item, str) and len(item) > FACET_MAX_LENGTH for item in items):
         raise Invalid(path, f"{path} values must be at most {FACET_MAX_LENGTH} characters")
@@ -324,16 +348,19 @@ COUNT = {"type": "integer", "minimum": 0, "maximum": INT32_MAX}
 CONFIG = {
     "type": "object",
     "propertyNames": {"pattern": NO_NUL},
-    "properties": {key: _nullable({"anyOf": [FACET, {"type": "array", "items": FACET}]}) for key in CONFIG_FACETS},
+    "properties": {
+        key: _nullable({"anyOf": [FACET, {"type": "array", "items": _nullable(FACET)}]}) for key in CONFIG_FACETS
+    },
     "additionalProperties": _json(CONFIG_DEPTH),
 }
 
 PRIMARY_CATEGORIES = _array({"type": "object", "properties": {"name": TEXT}})
 OptionalDate = Annotated[datetime | None, rule(moment, **_nullable(DATE))]
-OptionalTexts = Annotated[list[str] | None, rule(_string_list, **_nullable(_array(TEXT)))]
+# Null items are left out (see `_without_nulls`).
+OptionalTexts = Annotated[list[str] | None, rule(_string_list, **_nullable(_array(_nullable(TEXT))))]
 PrimaryCategories = Annotated[Any, rule(_primary_categories, **_nullable(PRIMARY_CATEGORIES))]
 OptionalText = Annotated[str | None, _documented(_nullable(TEXT))]
-OptionalFacets = Annotated[Any, rule(_facets, **_nullable(_array(FACET)))]
+OptionalFacets = Annotated[Any, rule(_facets, **_nullable(_array(_nullable(FACET))))]
 ProgramKey = Annotated[str, required(program_key, **KEY)]
 
 
@@ -751,7 +778,7 @@ def request_body(model: type[BaseModel]) -> dict[str, Any]:
         "required": ["request"],
         "properties": {
             "params": _nullable({"type": "object", "properties": {"msgid": _nullable(_text(255))}}),
-            "request": schema_of(model),
+            "request": _refs_back(schema_of(model)),
         },
     }
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
