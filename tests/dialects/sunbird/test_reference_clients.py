@@ -300,3 +300,28 @@ def test_lists_cost_one_page_query(client: TestClient, store: Store, tenants: Te
                                  headers=me.bearer).json()["result"]
         assert result["count"] == limit and len(statements) <= 2, statements
     assert TS.match(result["programs"][0]["createdon"])
+
+
+def test_preferences_are_kept_per_program_and_user(client: TestClient, tenants: Tenants) -> None:
+    me = tenants.a_test
+    program_id = create(client, me)
+    empty = {"contributor_preference": {}, "sourcing_preference": {}, "synced": True}
+    answer(post(client, "/preference/read", {"program_id": program_id, "user_id": "u-1"}, me), "api.preference.read", empty)
+    answer(post(client, "/preference/create", {"program_id": program_id, "user_id": "u-1", "type": "sourcing",
+                                               "preference": {"medium": ["English"]}}, me),
+           "api.preference.create", {"program_id": program_id, "user_id": "u-1", "type": "sourcing",
+                                     "contributor_preference": {}, "sourcing_preference": {"medium": ["English"]}})
+    answer(post(client, "/preference/update", {"program_id": program_id, "user_id": "u-1",
+                                               "preference": {"subject": ["Maths"]}}, me),
+           "api.preference.update", {"program_id": program_id, "user_id": "u-1", "contributor_preference": {"subject": ["Maths"]},
+                                     "sourcing_preference": {"medium": ["English"]}})
+    answer(post(client, "/preference/read", {"program_id": program_id, "user_id": "u-1"}, me), "api.preference.read",
+           {"contributor_preference": {"subject": ["Maths"]}, "sourcing_preference": {"medium": ["English"]}, "synced": True})
+    answer(post(client, "/preference/read", {"program_id": program_id, "user_id": "u-2"}, me), "api.preference.read", empty)
+    failure(post(client, "/preference/create", {"program_id": program_id, "user_id": "u-1", "preference": ["x"]}, me), 400,
+            "api.preference.create", "ERR_SET_USER_PREFERENCE", "preference must be an object")
+    failure(post(client, "/preference/read", {"program_id": program_id}, me), 400, "api.preference.read",
+            "ERR_GET_USER_PREFERENCE", "user_id is required")
+    # another organisation's key sees nothing of it
+    failure(post(client, "/preference/read", {"program_id": program_id, "user_id": "u-1"}, tenants.b_test), 404,
+            "api.preference.read", "ERR_PROGRAM_NOT_FOUND", f"Program {program_id} not found.", code="RESOURCE_NOT_FOUND")

@@ -188,6 +188,14 @@ class NominationStats(BaseModel):
     stats: list[NominationStat]
 
 
+class PreferencesSet(BaseModel):
+    program_id: str
+    user_id: str
+    type: str | None = None
+    contributor_preference: dict[str, Any]
+    sourcing_preference: dict[str, Any]
+
+
 class Preferences(BaseModel):
     contributor_preference: dict[str, Any]
     sourcing_preference: dict[str, Any]

@@ -854,3 +854,26 @@ class ConfigurationSearchRequest(BaseModel):
             lambda field, value: check.one_of(field, value, ("active", "inactive")), **_enum("active", "inactive")
         ),
     ]
+
+
+class PreferenceReadRequest(BaseModel):
+    """`POST /preference/read`: a user's preferences for a program."""
+
+    model_config = ConfigDict(title="SunbirdPreferenceReadRequest")
+
+    program_id: ProgramKey
+    user_id: Annotated[str, required(_nominee_id, **KEY)]
+
+
+class PreferenceSetRequest(PreferenceReadRequest):
+    """`POST /preference/create` and `/preference/update`: the user's preference of one
+    kind (`type` "sourcing", or anything else: contributor, as the reference reads it)."""
+
+    model_config = ConfigDict(title="SunbirdPreferenceSetRequest")
+
+    preference: Annotated[dict[str, Any], required(lq.obj, type="object", propertyNames={"pattern": NO_NUL})]
+    type: Annotated[str | None, rule(lambda field, value: check.text(field, value), **_nullable(TEXT))] = None
+
+    @property
+    def kind(self) -> str:
+        return "sourcing" if self.type == "sourcing" else "contributor"

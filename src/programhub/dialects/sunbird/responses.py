@@ -19,6 +19,7 @@ from starlette.requests import Request
 from programhub.core.clock import utcnow
 from programhub.core.listings.models import listings
 from programhub.core.nominations.models import nominations
+from programhub.core.nominations.preferences import Preferences
 from programhub.store import sqljson as sj
 from programhub.web.formats import iso_millis
 from programhub.web.responses import JSONResponse
@@ -488,3 +489,7 @@ def _field_aggregate(rows: list[dict[str, Any]], field: str) -> dict[str, Any]:
         value = row[field]
         distinct.update(item for item in (value if isinstance(value, list) else [value]) if item)
     return {"name": field, "count": len(distinct)}
+
+
+def preferences_json(stored: Preferences) -> dict[str, Any]:
+    return {"contributor_preference": stored.contributor, "sourcing_preference": stored.sourcing}

@@ -5,9 +5,9 @@ document, under the gateway prefixes real deployments use."""
 from fastapi import APIRouter
 
 from programhub.dialects.sunbird.responses import GATEWAY_PREFIXES, PREFIX
-from programhub.dialects.sunbird.routes import catalogues, lists, nominations, programs, reports
+from programhub.dialects.sunbird.routes import catalogues, lists, nominations, preferences, programs, reports
 
-MODULES = (programs, lists, nominations, reports, catalogues)
+MODULES = (programs, lists, nominations, preferences, reports, catalogues)
 
 router = APIRouter()
 for module in MODULES:
