@@ -152,7 +152,34 @@ def test_list_takes_closed_status_root_org_and_framework_category_fields(client:
     assert item["program_id"] == live and item["medium"] == '["Hindi"]' and item["targetFWIds"] == '["fw_1"]'
     assert list(item)[-7:] == ["subject", "defaultContributeOrgReview", "framework", "board", "gradeLevel", "medium",
                                "targetFWIds"]
-    assert list_programs(client, me, {"status": "Closed"}) == {"count": 0, "programs": []}
+    assert list_programs(client, me, {"status": "Closed"}) == {"count": 0, "programs": []}  # none closed yet
+
+
+def test_a_program_closed_as_the_portal_closes_it(client: TestClient, tenants: Tenants) -> None:
+    """The portal closes a project with /update status Closed: it shows as Closed, lists
+    only when a status filter names Closed (or with no status filter), and publishing
+    reopens it."""
+    me = tenants.a_test
+    closed = create(client, me, name="Closed one")
+    live = create(client, me, name="Live one")
+    unlisted = create(client, me, name="Unlisted one")
+    for program_id in (closed, live):
+        post(client, "/publish", {"program_id": program_id, "channel": "sunbird"}, me)
+    post(client, "/unlist", {"program_id": unlisted}, me)
+    answer(post(client, "/update", {"program_id": closed, "status": "Closed"}, me), "api.program.update", {"program_id": closed})
+    assert read(client, me, closed)["status"] == "Closed"
+    ids = lambda filters: sorted(p["program_id"] for p in list_programs(client, me, filters)["programs"])  # noqa: E731
+    assert ids({}) == sorted([closed, live, unlisted])
+    assert ids({"status": ["Live", "Unlisted"]}) == sorted([live, unlisted])
+    assert ids({"status": ["Live", "Unlisted", "Closed"]}) == sorted([closed, live, unlisted])
+    assert ids({"status": "Closed"}) == [closed]
+    assert ids({"status": ["Live", "Closed"]}) == sorted([closed, live])
+    [item] = list_programs(client, me, {"status": "Closed"})["programs"]
+    assert item["status"] == "Closed"
+    assert post(client, "/tenant/list", {"filters": {"status": "Closed"}}, me).json()["result"] == {"count": 0, "content": []}
+    post(client, "/publish", {"program_id": closed, "channel": "sunbird"}, me)
+    assert read(client, me, closed)["status"] == "Live"
+    assert ids({"status": "Closed"}) == []
 
 
 def test_list_sorts_on_more_columns_and_counts_the_page(client: TestClient, store: Store, tenants: Tenants) -> None:

@@ -108,6 +108,9 @@ listings = Table(
     Column("acceptedcontents", JSONDoc),
     Column("rejectedcontents", JSONDoc),
     Column("sourcingrejectedcomments", JSONDoc),
+    # When a Sunbird client closed the program (its status Closed: no more contributions);
+    # a closed program is unlisted for the other APIs. Null: not closed.
+    Column("closed_at", UTCDateTime),
     CheckConstraint("kind IN ('program', 'course')", name="kind"),
     CheckConstraint("status IN ('draft', 'live', 'unlisted', 'retired')", name="status"),
     CheckConstraint("program_type IN ('public', 'private', 'restricted')", name="program_type"),

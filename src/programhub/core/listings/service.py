@@ -107,6 +107,7 @@ FIELDS: dict[str, Checker] = {
     "acceptedcontents": _nullable(check.string_list),
     "rejectedcontents": _nullable(check.string_list),
     "sourcingrejectedcomments": _nullable(check.json_document),
+    "closed_at": _nullable(check.moment),
 }
 
 _DEFAULTS: dict[str, Any] = {

@@ -9,7 +9,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 ResultT = TypeVar("ResultT")
-ProgramStatus = Literal["Draft", "Live", "Unlisted", "Retired"]
+ProgramStatus = Literal["Draft", "Live", "Unlisted", "Retired", "Closed"]
 ProgramType = Literal["public", "private", "restricted"]
 NominationStatus = Literal["Pending", "Approved", "Rejected", "Initiated"]
 RoleMapping = dict[str, list[str]]

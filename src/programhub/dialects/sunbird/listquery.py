@@ -13,7 +13,7 @@ that names them; nothing a caller sends becomes SQL text.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from programhub.core import validation as check
@@ -149,10 +149,20 @@ class RoleHolder:
 
 
 @dataclass(frozen=True, slots=True)
+class StatusFilter:
+    """A status filter as it treats closed programs (unlisted in the core): `closed`,
+    whether it names Closed; `others`, the core statuses it names besides."""
+
+    closed: bool
+    others: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Filters:
     programs: ProgramFilter
     nomination: NominationForm | None = None
     role_holder: RoleHolder | None = None
+    status: StatusFilter | None = None  # with a status filter, what it says of closed programs
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +178,7 @@ class ListQuery:
     nominations: NominationFilter | None = None
     fields: tuple[str, ...] | None = None  # program items show only these keys
     role_holder: RoleHolder | None = None
+    status: StatusFilter | None = None  # see Filters.status
     categories: tuple[str, ...] = ()  # config categories shown flattened besides the usual ones
     sorted_by_nomination: bool = False  # forms B, C, E without a sort: newest change first
 
@@ -190,6 +201,7 @@ def list_query(
         nominations=form.nominations,
         fields=fields if form.nominations is None else None,
         role_holder=filters.role_holder,
+        status=filters.status,
         categories=categories,
         sorted_by_nomination=ordering is None and form.nominations is not None,
     )
@@ -199,12 +211,23 @@ def parse_filters(path: str, value: Any) -> Filters:
     """`filters`: the program filters and, optionally, the nomination form."""
     filters = obj(path, value)
     known_keys(path, filters, FILTER_KEYS)
-    programs = _program_filter(path, filters)
+    programs, status = _with_closed(_program_filter(path, filters))
     role_holder = _role_holder(path, filters)
     if filters.get("nomination") is None:
-        return Filters(programs, role_holder=role_holder)
+        return Filters(programs, role_holder=role_holder, status=status)
     nomination = _with_nomination(f"{path}.nomination", obj(f"{path}.nomination", filters["nomination"]))
-    return Filters(programs, nomination, role_holder)
+    return Filters(programs, nomination, role_holder, status)
+
+
+def _with_closed(programs: ProgramFilter) -> tuple[ProgramFilter, StatusFilter | None]:
+    """Closed programs are unlisted in the core: a status filter naming Closed asks the
+    core for unlisted ones too (the others are told apart by the StatusFilter)."""
+    if programs.statuses is None:
+        return programs, None
+    others = tuple(status for status in programs.statuses if status != "closed")
+    if len(others) == len(programs.statuses):
+        return programs, StatusFilter(closed=False, others=others)
+    return replace(programs, statuses=tuple(dict.fromkeys((*others, "unlisted")))), StatusFilter(True, others)
 
 
 def _role_holder(path: str, filters: Mapping[str, Any]) -> RoleHolder | None:

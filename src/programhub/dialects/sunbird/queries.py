@@ -13,7 +13,6 @@ from sqlalchemy import ColumnElement, Connection
 from programhub.core.listings.models import listings
 from programhub.core.listings.search import (
     Page,
-    ProgramFilter,
     program_conditions,
     program_page,
     relevance_scores,
@@ -29,7 +28,7 @@ from programhub.core.nominations.queries import (
     not_nominated_by,
 )
 from programhub.core.tenancy import Tenant, owned_by
-from programhub.dialects.sunbird.listquery import ListQuery
+from programhub.dialects.sunbird.listquery import Filters, ListQuery, StatusFilter
 from programhub.dialects.sunbird.responses import (
     NOMINATION_COLUMNS,
     PROGRAM_COLUMNS,
@@ -69,6 +68,7 @@ def _program_conditions(tenant: Tenant, query: ListQuery) -> list[ColumnElement[
     """The conditions on programs beyond the core's filter: not nominated by someone
     (forms A, D), the user holding one of the roles in the program's rolemapping."""
     conditions = [not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by]
+    conditions += closed_conditions(query.status)
     holder = query.role_holder
     if holder is not None:
         conditions.append(
@@ -167,13 +167,28 @@ def nomination_values(
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
+def closed_conditions(status: StatusFilter | None) -> list[ColumnElement[bool]]:
+    """What a status filter says of closed programs: without Closed, none of them; with it,
+    they and the programs of the other statuses asked that are not closed."""
+    if status is None:
+        return []
+    not_closed = listings.c.closed_at.is_(None)
+    if not status.closed:
+        return [not_closed]
+    return [sa.or_(listings.c.closed_at.is_not(None), sa.and_(not_closed, listings.c.status.in_(status.others)))]
+
+
 def program_counts_by_root_org(
-    conn: Connection, tenant: Tenant, wanted: ProgramFilter, now: datetime
+    conn: Connection, tenant: Tenant, wanted: Filters, now: datetime
 ) -> list[dict[str, Any]]:
     """/tenant/list: per root organisation (`rootorg_id`), how many programs match."""
     query = (
         sa.select(listings.c.rootorg_id, sa.func.count().label("program_count"))
-        .where(*program_conditions(tenant, wanted, now), listings.c.rootorg_id.is_not(None))
+        .where(
+            *program_conditions(tenant, wanted.programs, now),
+            *closed_conditions(wanted.status),
+            listings.c.rootorg_id.is_not(None),
+        )
         .group_by(listings.c.rootorg_id)
         .order_by(listings.c.rootorg_id)
     )

@@ -28,13 +28,14 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.config import JsonDict
 
 from programhub.core import validation as check
+from programhub.core.clock import utcnow
 from programhub.core.errors import Invalid
-from programhub.core.listings.search import Ordering, Page
+from programhub.core.listings.search import Ordering, Page, ProgramFilter
 from programhub.core.nominations import service as nominations_service
 from programhub.core.nominations.models import NOMINATION_STATUSES
 from programhub.core.nominations.queries import NominationFilter, Nominee
 from programhub.dialects.sunbird import listquery as lq
-from programhub.dialects.sunbird.responses import LIST_ITEM_KEYS, NOMINATION_FIELDS, STATUSES
+from programhub.dialects.sunbird.responses import CLOSED, LIST_ITEM_KEYS, NOMINATION_FIELDS, STATUSES
 from programhub.web.body import BodyFault, WhenEmpty, read_body
 from programhub.web.requests import RULE, Rule, define, parse, required, rule, schema_of
 
@@ -249,13 +250,23 @@ def moment(field: str, value: Any) -> datetime:
     return parsed.replace(microsecond=parsed.microsecond - parsed.microsecond % 1000)
 
 
-STATUS_WANTED = f"{{field}} must be one of: {', '.join(STATUSES)}"
+# What an update may set: the core's statuses, and Closed (see responses.CLOSED).
+UPDATE_STATUSES = {**STATUSES, CLOSED: "closed"}
+STATUS_WANTED = f"{{field}} must be one of: {', '.join(UPDATE_STATUSES)}"
 
 
 def _program_status(field: str, value: Any) -> str:
-    if not isinstance(value, str) or value not in STATUSES:
+    if not isinstance(value, str) or value not in UPDATE_STATUSES:
         raise Invalid(field, STATUS_WANTED.format(field=field))
-    return STATUSES[value]
+    return UPDATE_STATUSES[value]
+
+
+def status_fields(status: str) -> dict[str, Any]:
+    """The core fields of a status change: closing unlists the program and notes when;
+    any other status reopens it."""
+    if status == "closed":
+        return {"status": "unlisted", "closed_at": utcnow()}
+    return {"status": status, "closed_at": None}
 
 
 def _without_nulls(value: Any) -> Any:
@@ -405,6 +416,8 @@ class _ProgramFields(BaseModel):
         primary category names derived from the categories, as the reference does."""
         sent = self.model_fields_set
         fields = {PROGRAM_FIELDS[name]: getattr(self, name) for name in PROGRAM_FIELDS if name in sent}
+        if "status" in fields:
+            fields.update(status_fields(fields["status"]))
         names = category_names(self.targetprimarycategories)
         if names is not None:
             fields["targetprimarycategorynames"] = names
@@ -445,7 +458,7 @@ class UpdateRequest(_ProgramFields):
     type: Annotated[Any, _documented(_enum(*PROGRAM_TYPES))] = None
     # Null is not a status: refused in the words of any other wrong value.
     status: Annotated[
-        Any, Rule(_program_status, _enum(*STATUSES), nullable=False, missing=RULE, missing_message=STATUS_WANTED)
+        Any, Rule(_program_status, _enum(*UPDATE_STATUSES), nullable=False, missing=RULE, missing_message=STATUS_WANTED)
     ] = None
 
 
@@ -837,9 +850,8 @@ class TenantListRequest(BaseModel):
 
     filters: Annotated[Any, rule(_tenant_filters, **_nullable(LIST_FILTERS))] = None
 
-    def programs(self) -> Any:
-        filters = cast(lq.Filters | None, self.filters)
-        return None if filters is None else filters.programs
+    def wanted(self) -> lq.Filters:
+        return cast(lq.Filters | None, self.filters) or lq.Filters(ProgramFilter())
 
 
 class ConfigurationSearchRequest(BaseModel):

@@ -47,6 +47,9 @@ LONGER_ROUTES = {
 
 STATUSES = {"Draft": "draft", "Live": "live", "Unlisted": "unlisted", "Retired": "retired"}
 WIRE_STATUS = {core: wire for wire, core in STATUSES.items()}
+# The reference's status Closed: a program closed by a Sunbird client (`closed_at` set),
+# whatever its core status (unlisted once closed).
+CLOSED = "Closed"
 
 
 # --- the envelope -----------------------------------------------------------------------
@@ -137,6 +140,7 @@ PROGRAM_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
         "acceptedcontents",
         "rejectedcontents",
         "sourcingrejectedcomments",
+        "closed_at",
     )
 )
 
@@ -205,7 +209,7 @@ def program_json(row: Mapping[Any, Any], prefix: str = "") -> dict[str, Any]:
         "shortlisting_enddate": iso_millis(get("shortlisting_enddate")),
         "content_submission_enddate": iso_millis(get("content_submission_enddate")),
         "image": get("image"),
-        "status": WIRE_STATUS[get("status")],
+        "status": CLOSED if get("closed_at") is not None else WIRE_STATUS[get("status")],
         "slug": get("slug"),
         "config": get("config") if get("config") is not None else {},
         "rolemapping": get("rolemapping"),
@@ -275,8 +279,8 @@ def nomination_json(row: Mapping[Any, Any]) -> dict[str, Any]:
 # tests/dialects/sunbird/test_list_sql.py compares them byte for byte with a Python rendering.
 
 
-def _wire_status(status: ColumnElement[Any]) -> ColumnElement[Any]:
-    return case(WIRE_STATUS, value=status)
+def _wire_status(status: ColumnElement[Any], closed_at: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((closed_at.is_not(None), CLOSED), else_=case(WIRE_STATUS, value=status))
 
 
 _PROGRAM_ITEM_VALUES: tuple[tuple[str, str], ...] = (
@@ -319,7 +323,7 @@ def program_item_sql(
         ("target_type", sj.compact_value(c.target_type)),
         *((wire, _date(c[core])) for wire, core in _PROGRAM_ITEM_DATES),
         ("image", sj.compact_value(c.image)),
-        ("status", sj.compact_value(_wire_status(c.status))),
+        ("status", sj.compact_value(_wire_status(c.status, c.closed_at))),
         ("slug", sj.compact_value(c.slug)),
         ("rolemapping", sj.compact_document(c.rolemapping)),
         ("createdby", sj.compact_value(c.createdby)),

@@ -22,6 +22,7 @@ from programhub.dialects.sunbird.requests import (
     UpdateRequest,
     program_key,
     request_body,
+    status_fields,
 )
 from programhub.dialects.sunbird.responses import ok
 from programhub.dialects.sunbird.routes.api import ROUTER_OPTIONS, writing_to
@@ -72,7 +73,7 @@ def update_program(request: Request, body: Body, principal: Authenticated, store
 def _change_status(request: Request, body: Body, tenant: Tenant, store: Store, status: str) -> JSONResponse:
     program_id = parse(StatusChangeRequest, body.request()).program_id
     with writing_to(store, tenant, program_id) as (conn, listing_id):
-        listings_service.update(conn, tenant, listing_id, {"status": status}, kind="program")
+        listings_service.update(conn, tenant, listing_id, status_fields(status), kind="program")
     return ok(request, {"program_id": program_id})
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from programhub.core.clock import utcnow
-from programhub.core.listings.search import ProgramFilter
 from programhub.dialects.sunbird import docs, queries
 from programhub.dialects.sunbird.requests import (
     Body,
@@ -34,7 +33,7 @@ ERRORS = (400, 401, 403, 405, 413, 500, 503)
 def list_tenants(request: Request, body: Body, principal: Authenticated, store: StoreDep) -> JSONResponse:
     """Per root organisation (`rootorg_id`), how many programs match `filters` (the
     reference adds the organisation's details from its user service; programhub has none)."""
-    wanted = parse(TenantListRequest, body.request()).programs() or ProgramFilter()
+    wanted = parse(TenantListRequest, body.request()).wanted()
     with store.read() as conn:
         content = queries.program_counts_by_root_org(conn, principal.tenant, wanted, utcnow())
     return ok(request, {"count": len(content), "content": content})

@@ -1,6 +1,7 @@
 """Sunbird: the rest of the reference program service's model. Programs also carry
 target_type, targetprimarycategories, targetprimarycategorynames, acceptedcontents,
-rejectedcontents and sourcingrejectedcomments; nominations targetprimarycategories and
+rejectedcontents and sourcingrejectedcomments, and when they were closed (the reference's
+status Closed); nominations targetprimarycategories and
 targetprimarycategorynames; users' preferences for a program (program_preferences),
 tracked by the data versions as every tenant table is.
 
@@ -34,6 +35,7 @@ PROGRAM_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
     ("acceptedcontents", JSON_DOC),
     ("rejectedcontents", JSON_DOC),
     ("sourcingrejectedcomments", JSON_DOC),
+    ("closed_at", sa.DateTime(timezone=True)),
 )
 NOMINATION_COLUMNS = PROGRAM_COLUMNS[1:3]
 
