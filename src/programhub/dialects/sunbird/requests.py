@@ -291,11 +291,20 @@ def _primary_categories(field: str, value: Any) -> Any:
     if not isinstance(value, list) or len(value) > lq.MAX_ITEMS:
         raise Invalid(field, f"{field} must be a list of at most {lq.MAX_ITEMS} objects")
     for position, item in enumerate(value):
+        where = f"{field}[{position}]"
         if not isinstance(item, Mapping):
-            raise Invalid(f"{field}[{position}]", f"{field}[{position}] must be an object")
+            raise Invalid(where, f"{where} must be an object")
         name = item.get("name")
         if name is not None and not isinstance(name, str):
-            raise Invalid(f"{field}[{position}].name", f"{field}[{position}].name must be a string")
+            raise Invalid(f"{where}.name", f"{where}.name must be a string")
+        for key, member in item.items():
+            _config_value(f"{where}.{key}", member, CONFIG_DEPTH - 1)
+    return check.json_document(field, value)
+
+
+def _document(field: str, value: Any) -> Any:
+    """Any JSON value as a config value may be (see `_config_value`)."""
+    _config_value(field, value, CONFIG_DEPTH)
     return check.json_document(field, value)
 
 
@@ -365,7 +374,14 @@ CONFIG = {
     "additionalProperties": _json(CONFIG_DEPTH),
 }
 
-PRIMARY_CATEGORIES = _array({"type": "object", "properties": {"name": TEXT}})
+PRIMARY_CATEGORIES = _array(
+    {
+        "type": "object",
+        "propertyNames": {"pattern": NO_NUL},
+        "properties": {"name": {"type": "string", "pattern": NO_NUL}},
+        "additionalProperties": _json(CONFIG_DEPTH - 1),
+    }
+)
 OptionalDate = Annotated[datetime | None, rule(moment, **_nullable(DATE))]
 # Null items are left out (see `_without_nulls`).
 OptionalTexts = Annotated[list[str] | None, rule(_string_list, **_nullable(_array(_nullable(TEXT))))]
@@ -409,7 +425,7 @@ class _ProgramFields(BaseModel):
     updatedby: OptionalText = None
     acceptedcontents: OptionalTexts = None
     rejectedcontents: OptionalTexts = None
-    sourcingrejectedcomments: Annotated[Any, rule(check.json_document)] = None
+    sourcingrejectedcomments: Annotated[Any, rule(_document, **_json(CONFIG_DEPTH))] = None
 
     def fields(self) -> dict[str, Any]:
         """The core fields the request sets, renamed (those it did not send left out);
@@ -607,7 +623,7 @@ def _names_of(allowed: tuple[str, ...], *, empty: bool = False) -> Any:
     """A parser of a list of names from `allowed` (at least one unless `empty`)."""
 
     def names(field: str, value: Any) -> tuple[str, ...]:
-        if not isinstance(value, list) or (not value and not empty) or len(value) > len(allowed):
+        if not isinstance(value, list) or (not value and not empty) or len(value) > lq.MAX_ITEMS:
             raise Invalid(field, f"{field} must be a list of: {', '.join(allowed)}")
         for item in value:
             if item not in allowed:
@@ -693,6 +709,15 @@ _IDS = {"anyOf": [_EQ, TEXT, _array(TEXT)]}
 _NOMINATION_STATUS = _nullable(_one_or_many(_enum(*NOMINATION_STATUSES)))
 
 
+def _together(given: str, needed: str) -> dict[str, Any]:
+    """When `given` is there (not null), `needed` is too."""
+    not_null = {"not": {"type": "null"}}
+    return {
+        "if": {"required": [given], "properties": {given: not_null}},
+        "then": {"required": [needed], "properties": {needed: not_null}},
+    }
+
+
 def _at_least_one_of(*keys: str) -> dict[str, Any]:
     return {"anyOf": [{"required": [key], "not": {"properties": {key: NULL}, "required": [key]}} for key in keys]}
 
@@ -739,8 +764,8 @@ LIST_FILTERS = _object(
         "user_id": _nullable(KEY),
         "nomination": _nullable(NOMINATION_FILTER),
     },
-    # role and user_id go together (programs where the user holds one of the roles)
-    dependentRequired={"role": ["user_id"], "user_id": ["role"]},
+    # role and user_id go together (programs where the user holds one of the roles); null is absent
+    allOf=[_together("role", "user_id"), _together("user_id", "role")],
 )
 SORT = {
     "anyOf": [
@@ -868,6 +893,14 @@ class ConfigurationSearchRequest(BaseModel):
     ]
 
 
+def _preference(field: str, value: Any) -> dict[str, Any]:
+    """An object whose values are as a config's may be (see `_config_value`)."""
+    preference = lq.obj(field, value)
+    for key, member in preference.items():
+        _config_value(f"{field}.{key}", member, CONFIG_DEPTH - 1)
+    return preference
+
+
 class PreferenceReadRequest(BaseModel):
     """`POST /preference/read`: a user's preferences for a program."""
 
@@ -883,7 +916,15 @@ class PreferenceSetRequest(PreferenceReadRequest):
 
     model_config = ConfigDict(title="SunbirdPreferenceSetRequest")
 
-    preference: Annotated[dict[str, Any], required(lq.obj, type="object", propertyNames={"pattern": NO_NUL})]
+    preference: Annotated[
+        dict[str, Any],
+        required(
+            _preference,
+            type="object",
+            propertyNames={"pattern": NO_NUL},
+            additionalProperties=_json(CONFIG_DEPTH - 1),
+        ),
+    ]
     type: Annotated[str | None, rule(lambda field, value: check.text(field, value), **_nullable(TEXT))] = None
 
     @property
