@@ -203,7 +203,7 @@ class Preferences(BaseModel):
 
 
 class ListResult(BaseModel):
-    count: int = Field(description="The total number of matches, whatever the page.")
+    count: int = Field(description="The number of items on this page, as the reference counts (no total).")
     programs: list[NestedProgram | NominationWithProgram | dict[str, Any]] = Field(
         description=(
             "Programs (as nested in a nomination), or (with an eq/list nomination filter) nominations with "

@@ -16,7 +16,6 @@ from programhub.core.listings.search import (
     program_conditions,
     program_page,
     relevance_scores,
-    search_programs,
 )
 from programhub.core.nominations.models import nominations
 from programhub.core.nominations.queries import (
@@ -109,17 +108,15 @@ def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: dat
 def selected_items(
     conn: Connection, tenant: Tenant, query: ListQuery, now: datetime, fields: tuple[str, ...]
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Program items with only the keys `fields` names (forms A, D and plain lists)."""
-    _total, rows = search_programs(
-        conn,
-        tenant,
-        query.programs,
-        query.ordering,
-        query.page,
-        PROGRAM_COLUMNS,
-        now=now,
-        extra=_program_conditions(tenant, query),
-    )
+    """Program items with only the keys `fields` names (forms A, D and plain lists): the
+    page's rows, in its order (one query)."""
+    extra = _program_conditions(tenant, query)
+    _count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
+    rows = conn.execute(
+        sa.select(*PROGRAM_COLUMNS)
+        .select_from(keys.join(listings, listings.c.id == keys.c.listing_id))
+        .order_by(keys.c.position)
+    ).all()
     return len(rows), [selected_program_json(row._mapping, fields) for row in rows]
 
 

@@ -30,7 +30,7 @@ async def list_programs(
     request: Request, body: Body, principal: Authenticated, store: StoreDep, cache: CacheDep
 ) -> JSONResponse:
     """Programs, programs not nominated by someone (forms A, D), or nominations with their
-    programs (forms B, C, E); `count` is the total number of matches."""
+    programs (forms B, C, E); `count` is the number of items on the page, as the reference."""
     query = parse_list(body.request())
     tenant = principal.tenant
 
