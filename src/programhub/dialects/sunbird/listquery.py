@@ -12,6 +12,7 @@ that names them; nothing a caller sends becomes SQL text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,6 +25,8 @@ from programhub.core.nominations.models import NOMINATION_STATUSES
 from programhub.core.nominations.queries import NominationFilter, Nominee
 from programhub.dialects.sunbird.responses import LIST_ITEM_KEYS, STATUSES
 
+# A framework category's code, as a config key and an item's key (`targetFWIds`, `se_boards`).
+CATEGORY_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 DEFAULT_LIMIT = 300
 MAX_LIMIT = 1000
 MAX_ITEMS = 1000
@@ -249,9 +252,8 @@ def parse_categories(path: str, value: Any) -> tuple[str, ...]:
     (those the seed's shape already shows are not repeated)."""
     names = one_or_many(path, value)
     for name in names:
-        check.text(path, name, allow_empty=False, max_length=64)
-        if '"' in name or "\\" in name or not name.isprintable():
-            raise Invalid(path, f"{path} must be plain category names")
+        if not CATEGORY_CODE.fullmatch(name):
+            raise Invalid(path, f"{path} must be category codes: 1 to 64 letters, digits, _, . or -")
     return tuple(name for name in dict.fromkeys(names) if name not in LIST_ITEM_KEYS)
 
 

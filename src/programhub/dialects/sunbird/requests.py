@@ -240,6 +240,10 @@ CONFIG_FACETS = ("board", "medium", "gradeLevel", "subject")
 # approximations).
 CONFIG_DEPTH = 8
 SAFE_INTEGER = 2**53 - 1
+# Documents nest at most 8 containers deep (the core's limit): a preference's members 7
+# below it, a primary category's members 6 below the list and the category.
+PREFERENCE_DEPTH = CONFIG_DEPTH - 1
+CATEGORY_DEPTH = CONFIG_DEPTH - 2
 
 MOMENT_WANTED = "must be an ISO 8601 date and time such as 2020-05-31T18:30:00.000Z, or null"
 
@@ -298,7 +302,7 @@ def _primary_categories(field: str, value: Any) -> Any:
         if name is not None and not isinstance(name, str):
             raise Invalid(f"{where}.name", f"{where}.name must be a string")
         for key, member in item.items():
-            _config_value(f"{where}.{key}", member, CONFIG_DEPTH - 1)
+            _config_value(f"{where}.{key}", member, CATEGORY_DEPTH)
     return check.json_document(field, value)
 
 
@@ -379,7 +383,7 @@ PRIMARY_CATEGORIES = _array(
         "type": "object",
         "propertyNames": {"pattern": NO_NUL},
         "properties": {"name": {"type": "string", "pattern": NO_NUL}},
-        "additionalProperties": _json(CONFIG_DEPTH - 1),
+        "additionalProperties": _json(CATEGORY_DEPTH),
     }
 )
 OptionalDate = Annotated[datetime | None, rule(moment, **_nullable(DATE))]
@@ -751,15 +755,19 @@ NOMINATION_FILTER = {
         ),
     ]
 }
+PROGRAM_FILTERS: dict[str, Any] = {
+    "type": _nullable(_one_or_many(_enum(*PROGRAM_TYPES))),
+    "status": _nullable(_one_or_many(_enum(*lq.FILTER_STATUSES))),
+    "program_id": _nullable(_one_or_many(TEXT)),
+    "name": _nullable(TEXT),
+    "nomination_enddate": _nullable(_enum("open", "closed")),
+    "content_submission_enddate": _nullable(_enum("open", "closed")),
+    **{key: _nullable(_one_or_many(TEXT)) for key in (*lq.FACET_FILTERS, *lq.EXACT_FILTERS)},
+}
+TENANT_FILTERS = _object(PROGRAM_FILTERS)
 LIST_FILTERS = _object(
     {
-        "type": _nullable(_one_or_many(_enum(*PROGRAM_TYPES))),
-        "status": _nullable(_one_or_many(_enum(*lq.FILTER_STATUSES))),
-        "program_id": _nullable(_one_or_many(TEXT)),
-        "name": _nullable(TEXT),
-        "nomination_enddate": _nullable(_enum("open", "closed")),
-        "content_submission_enddate": _nullable(_enum("open", "closed")),
-        **{key: _nullable(_one_or_many(TEXT)) for key in (*lq.FACET_FILTERS, *lq.EXACT_FILTERS)},
+        **PROGRAM_FILTERS,
         "role": _nullable(_one_or_many(TEXT)),
         "user_id": _nullable(KEY),
         "nomination": _nullable(NOMINATION_FILTER),
@@ -791,7 +799,8 @@ class ListRequest(BaseModel):
     offset: Offset = 0
     fields: Annotated[Any, rule(lq.parse_fields, **_nullable(_one_or_many(_enum(*LIST_ITEM_KEYS))))] = None
     frameworkCategoryFields: Annotated[
-        tuple[str, ...], rule(lq.parse_categories, **_nullable(_one_or_many(_text(64, NOT_BLANK))))
+        tuple[str, ...],
+        rule(lq.parse_categories, **_nullable(_one_or_many({"type": "string", "pattern": lq.CATEGORY_CODE.pattern}))),
     ] = ()
 
     def query(self) -> lq.ListQuery:
@@ -873,7 +882,7 @@ class TenantListRequest(BaseModel):
 
     model_config = ConfigDict(title="SunbirdTenantListRequest")
 
-    filters: Annotated[Any, rule(_tenant_filters, **_nullable(LIST_FILTERS))] = None
+    filters: Annotated[Any, rule(_tenant_filters, **_nullable(TENANT_FILTERS))] = None
 
     def wanted(self) -> lq.Filters:
         return cast(lq.Filters | None, self.filters) or lq.Filters(ProgramFilter())
@@ -897,7 +906,7 @@ def _preference(field: str, value: Any) -> dict[str, Any]:
     """An object whose values are as a config's may be (see `_config_value`)."""
     preference = lq.obj(field, value)
     for key, member in preference.items():
-        _config_value(f"{field}.{key}", member, CONFIG_DEPTH - 1)
+        _config_value(f"{field}.{key}", member, PREFERENCE_DEPTH)
     return preference
 
 
@@ -922,7 +931,7 @@ class PreferenceSetRequest(PreferenceReadRequest):
             _preference,
             type="object",
             propertyNames={"pattern": NO_NUL},
-            additionalProperties=_json(CONFIG_DEPTH - 1),
+            additionalProperties=_json(PREFERENCE_DEPTH),
         ),
     ]
     type: Annotated[str | None, rule(lambda field, value: check.text(field, value), **_nullable(TEXT))] = None
