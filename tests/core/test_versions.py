@@ -59,7 +59,7 @@ def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ign
     from programhub.core.catalogs import service as catalogs_service
     from programhub.core.credentials.models import credential_batches, credential_recipients
     from programhub.core.identities.models import identities, identity_programs
-    from programhub.core.nominations.models import nomination_roles, nominations
+    from programhub.core.nominations.models import nomination_roles, nominations, program_preferences
 
     mine = {"org_id": tenant.org_id, "mode": tenant.mode.value}
     now = datetime.now(UTC)
@@ -69,6 +69,8 @@ def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ign
         nomination = conn.execute(sa.insert(nominations).values(
             program_id=program, user_id="u1", status="Pending", createdon=now, **mine).returning(nominations.c.id)).scalar_one()
         conn.execute(sa.insert(nomination_roles).values(nomination_id=nomination, role="REVIEWER", user_id="u1", **mine))
+        conn.execute(sa.insert(program_preferences).values(program_id=program, user_id="u1", contributor_preference={},
+                                                           sourcing_preference={}, createdon=now, updatedon=now, **mine))
         identity = conn.execute(sa.insert(identities).values(
             type="Admissions User", cycle="2025 - 2026", limited=True, created_at=now, **mine).returning(identities.c.id)).scalar_one()
         conn.execute(sa.insert(identity_programs).values(identity_id=identity, listing_id=program, **mine))

@@ -103,7 +103,8 @@ def _sunbird(status: int, body: Any) -> str | None:
         return f"Sunbird responseCode={body['responseCode']!r}, result={body['result']!r}"
     if (body["responseCode"] == "SERVER_ERROR") != (status >= 500):
         return f"Sunbird responseCode {body['responseCode']} with HTTP {status}"
-    if not isinstance(body["id"], str) or not body["id"].startswith(("api.program.", "api.nomination.")):
+    sunbird_apis = ("api.program.", "api.nomination.", "api.preference.", "api.configuration.", "api.contenttypes.")
+    if not isinstance(body["id"], str) or not body["id"].startswith(sunbird_apis):
         return f"Sunbird id {body['id']!r}"
     return None
 

@@ -504,6 +504,22 @@ def shapes(ids: dict[str, Any]) -> dict[str, Shape]:
         f"POST {SUNBIRD}/create": Shape({"name": "Refused", "type": "public"}, **sb_program),
         f"POST {SUNBIRD}/update": Shape({"program_id": ids["sunbird_program"]}, **{**sb_program, "ids": ("program_id", "type", "status")}),
         f"POST {SUNBIRD}/publish": sb_status,
+        f"POST {SUNBIRD}/unlist/publish": sb_status,
+        f"POST {SUNBIRD}/list/download": Shape({"filters": {"program_id": [NOWHERE]}}, text=("filters.program_id",),
+                                              lists=("filters.program_id",), wrap="request"),
+        f"POST {SUNBIRD}/nomination/list/download": Shape(
+            {"filters": {"program_id": NOWHERE, "program_name": "Report", "status": "Pending"}},
+            text=("filters.program_id", "filters.program_name"), lists=("filters.status",), ids=("filters.status",),
+            wrap="request"),
+        f"POST {SUNBIRD}/tenant/list": Shape({"filters": {}}, text=("filters.name", "filters.rootorg_id"),
+                                            lists=("filters.program_id", "filters.status"), wrap="request"),
+        f"POST {SUNBIRD}/configuration/search": Shape({"key": "contentVideoSize", "status": "active"}, text=("key",),
+                                                     ids=("status",), wrap="request"),
+        **{f"POST {SUNBIRD}/preference/{verb}": Shape(
+            {"program_id": NOWHERE, "user_id": "u-1", "preference": {}}, text=("program_id", "user_id", "type"),
+            lists=("program_id",), ids=("program_id",), nest="preference", wrap="request") for verb in ("create", "update")},
+        f"POST {SUNBIRD}/preference/read": Shape({"program_id": NOWHERE, "user_id": "u-1"}, text=("program_id", "user_id"),
+                                                lists=("user_id",), ids=("program_id",), wrap="request"),
         f"POST {SUNBIRD}/unlist": sb_status,
         f"POST {SUNBIRD}/delete": sb_status,
         f"POST {SUNBIRD}/list": sb_list,
@@ -565,8 +581,9 @@ def body_probes(route: Route, shape: Shape, world: World) -> Iterator[Probe]:
         # a form's field names are free text, ignored when unknown: a PUT of nothing changes nothing
         lenient = Expect.TOLERATED if route.method == "PUT" and content_type and "urlencoded" in content_type else Expect.REFUSED
         yield probe(f"content type {content_type!r}", b'{"request": {"name": ', lenient, content_type)
-        # a PUT of nothing changes nothing; a nomination list without filters lists all
-        nothing = Expect.TOLERATED if route.method == "PUT" or route.template.endswith("nomination/list") else Expect.REFUSED
+        # a PUT of nothing changes nothing; a nomination or tenant list without filters lists all
+        nothing = (Expect.TOLERATED if route.method == "PUT" or route.template.endswith(("nomination/list", "tenant/list"))
+                   else Expect.REFUSED)
         yield probe(f"content type {i} with an empty json object", to_json({shape.wrap: {}} if shape.wrap else {}),
                     nothing, content_type)
     yield probe("deep 10000", b"[" * 10_000 + b"]" * 10_000)

@@ -33,7 +33,7 @@ from programhub.core.listings.models import listings
 from programhub.settings import Settings
 from programhub.store import Store, liveness, open_store
 from tests.conftest import PUBLIC_URL
-from tests.dialects.sunbird.helpers import failure
+from tests.dialects.sunbird.support import failure
 from tests.dialects.webadmit.support import make_identity
 from tests.hardening.proxy_tcp import TcpProxy
 from tests.support import TenantKey, Tenants, serve_in_thread

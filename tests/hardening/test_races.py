@@ -37,7 +37,7 @@ from programhub.core.nominations import service as nominations_service
 from programhub.core.nominations.models import nomination_roles, nominations
 from programhub.store import Store
 from tests.dialects.catalog.support import API, error
-from tests.dialects.sunbird.helpers import failure
+from tests.dialects.sunbird.support import failure
 from tests.support import TenantKey, Tenants, at_once, serve_in_thread
 
 RACERS = 6

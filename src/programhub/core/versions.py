@@ -41,6 +41,7 @@ TRACKED = (
     "nomination_roles",
     "nominations",
     "program_facets",
+    "program_preferences",
     "requirements",
 )
 

@@ -12,6 +12,7 @@ from programhub.core.listings import service as listings
 from programhub.core.listings.models import listings as listings_table
 from programhub.core.nominations import service as nominations
 from programhub.core.nominations.models import nominations as nominations_table
+from programhub.core.renderings import service as renderings
 from programhub.core.tenancy import Tenant, owned_by
 
 
@@ -58,6 +59,7 @@ def seed(conn: Connection, tenant: Tenant) -> None:
         .where(owned_by(listings_table, tenant), listings_table.c.id == program_id)
         .values(created_at=_at("2020-07-29T16:35:30.177Z"), updated_at=_at("2020-12-03T11:55:51.663Z"))
     )
+    renderings.refresh(conn, listings_table, [program_id])  # the seed's own times, set behind the service
     nomination_id = nominations.add(
         conn,
         tenant,
@@ -75,3 +77,4 @@ def seed(conn: Connection, tenant: Tenant) -> None:
         .where(owned_by(nominations_table, tenant), nominations_table.c.id == nomination_id)
         .values(createdon=_at("2020-08-07T14:27:44.187Z"))
     )
+    renderings.refresh(conn, nominations_table, [nomination_id])

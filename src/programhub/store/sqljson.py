@@ -12,10 +12,13 @@ strings), numbers without trailing zeros (3, 49.99), timestamps as wire text.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, func, literal, select
+import orjson
+from sqlalchemy import Boolean, ColumnElement, Select, Text, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -270,3 +273,116 @@ def text_array(items: Select[Any]) -> Select[tuple[str]]:
     item, position = items.selected_columns
     ordered = items.order_by(position).subquery("items")
     return select(_text_agg(ordered.c[item.name], ordered.c[position.name]))
+
+
+# --- a JSON document's member as PostgreSQL's `->>` renders it ---------------------------
+#
+# `document->>'key'` on PostgreSQL is text: strings as they are, other JSON as jsonb prints
+# it (`["Hindi", "Science"]`), JSON null or a missing key as NULL. `member_text` renders it
+# the same on both engines; SQLite renders strings, booleans, integers and arrays of
+# strings in SQL and hands the rest (fractional numbers, objects, other arrays) to
+# `member_text_of` in Python, registered on every SQLite connection (store/engine.py).
+
+SQLITE_MEMBER_TEXT = "programhub_member_text"
+
+
+def jsonb_text(value: Any) -> str | None:
+    """`->>` of a member holding `value` (None for JSON null or a missing key)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return _jsonb(value)
+
+
+def _jsonb(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, list):
+        return "[" + ", ".join(_jsonb(item) for item in value) + "]"
+    # jsonb keeps object keys ordered by length, then bytewise.
+    keys = sorted(value, key=lambda k: (len(k.encode()), k.encode()))
+    return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {_jsonb(value[k])}" for k in keys) + "}"
+
+
+def member_text_of(document: str | None, key: str) -> str | None:
+    """SQLite's `SQLITE_MEMBER_TEXT(document, key)`: the member of a JSON text document."""
+    if document is None:
+        return None
+    parsed = orjson.loads(document)
+    return jsonb_text(parsed.get(key)) if isinstance(parsed, dict) else None
+
+
+def register_sqlite_functions(dbapi_connection: Any) -> None:
+    """The Python functions SQLite's renderings call; once per new connection."""
+    dbapi_connection.create_function(SQLITE_MEMBER_TEXT, 2, member_text_of, deterministic=True)
+
+
+class member_text(FunctionElement[Any]):
+    """`document->>'key'` as PostgreSQL renders it, on both engines (see `jsonb_text`)."""
+
+    inherit_cache = True
+    type = Text()
+    name = "json_member_text"
+
+    def __init__(self, document: ColumnElement[Any], key: str) -> None:
+        super().__init__(document, literal(key, Text()), literal(f'$."{key}"', Text()))
+
+
+@compiles(member_text, "postgresql")
+def _member_text_postgresql(element: member_text, compiler: SQLCompiler, **kw: Any) -> str:
+    document, key, _path = element.clauses
+    return f"({compiler.process(document, **kw)} ->> {compiler.process(key, **kw)})"
+
+
+@compiles(member_text, "sqlite")
+def _member_text_sqlite(element: member_text, compiler: SQLCompiler, **kw: Any) -> str:
+    document, key, path = (compiler.process(clause, **kw) for clause in element.clauses)
+    in_python = f"{SQLITE_MEMBER_TEXT}({document}, {key})"
+    strings_only = f"NOT EXISTS (SELECT 1 FROM json_each({document}, {path}) WHERE type != 'text')"
+    joined = f"coalesce('[' || (SELECT group_concat(json_quote(value), ', ') FROM json_each({document}, {path})) || ']', '[]')"
+    return (
+        f"(CASE json_type({document}, {path})"
+        f" WHEN 'text' THEN json_extract({document}, {path})"
+        f" WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'"
+        f" WHEN 'integer' THEN CAST(json_extract({document}, {path}) AS TEXT)"
+        f" WHEN 'null' THEN NULL"
+        f" WHEN 'array' THEN (CASE WHEN {strings_only} THEN {joined} ELSE {in_python} END)"
+        f" ELSE {in_python} END)"
+    )
+
+
+class member_lists(FunctionElement[bool]):
+    """Whether the list under `key` of a JSON object column holds the text `value`, exactly
+    (`{"REVIEWER": ["u-7"]}` lists `u-7` under REVIEWER, never `u-70`). Key and value are
+    bound parameters."""
+
+    inherit_cache = True
+    type = Boolean()
+    name = "json_member_lists"
+
+    def __init__(self, document: ColumnElement[Any], key: str, value: str) -> None:
+        super().__init__(document, literal(key, Text()), literal(value, Text()))
+
+
+@compiles(member_lists, "postgresql")
+def _member_lists_postgresql(element: member_lists, compiler: SQLCompiler, **kw: Any) -> str:
+    document, key, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"coalesce(jsonb_exists({document} -> {key}, {value}), false)"
+
+
+@compiles(member_lists, "sqlite")
+def _member_lists_sqlite(element: member_lists, compiler: SQLCompiler, **kw: Any) -> str:
+    document, key, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (
+        f"EXISTS (SELECT 1 FROM json_each({document}) AS member, json_each(member.value) AS item"
+        f" WHERE member.key = {key} AND member.type = 'array' AND item.type = 'text' AND item.value = {value})"
+    )

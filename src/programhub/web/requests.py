@@ -257,6 +257,13 @@ def request_body(
     return {"requestBody": body}
 
 
+def define(name: str, schema: dict[str, Any]) -> dict[str, str]:
+    """Keep `schema` among the definitions as `name`; the `$ref` that points at it (for a
+    schema a request body repeats, or that refers to itself level by level)."""
+    _DEFINITIONS[name] = schema
+    return {"$ref": REF_TEMPLATE.format(model=name)}
+
+
 def definitions() -> dict[str, dict[str, Any]]:
     """Every definition a documented request body refers to."""
     return dict(_DEFINITIONS)

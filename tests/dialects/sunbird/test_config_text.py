@@ -8,7 +8,7 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
-from programhub.dialects.sunbird.schemas import config_text
+from programhub.store.sqljson import jsonb_text as config_text
 from programhub.store import Store
 
 CASES: list[tuple[Any, str | None]] = [

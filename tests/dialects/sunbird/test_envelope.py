@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from programhub.dialects.sunbird import routes
-from tests.dialects.sunbird.helpers import BASE, answer, create, failure, list_programs, post
+from programhub.dialects.sunbird import queries
+from tests.dialects.sunbird.support import BASE, answer, create, failure, list_programs, post
 from tests.support import Tenants
 
 ROUTES = [
@@ -59,7 +59,8 @@ def test_msgid_is_echoed_on_success_and_on_every_failure(client: TestClient, ten
     answer(post(client, "/list", {"filters": {}}, me, msgid="m-1"), "api.program.list", {"count": 0, "programs": []}, msgid="m-1")
     failure(post(client, "/list", {"filters": {"x": 1}}, me, msgid="m-2"), 400, "api.program.list", "ERR_LIST_PROGRAM_DATA",
             "filters.x is not supported; use one of: type, status, program_id, name, nomination_enddate, content_submission_enddate, "
-            "content_types, target_collection_category, board, medium, gradeLevel, subject, rootorg_id, createdby, channel, nomination",
+            "content_types, target_collection_category, board, medium, gradeLevel, subject, rootorg_id, createdby, channel, target_type, "
+            "role, user_id, nomination",
             msgid="m-2")
     failure(post(client, "/list", {"filters": {}}, None, msgid="m-3"), 401, "api.program.list", "ERR_UNAUTHORIZED",
             "No API key was given.", code="UNAUTHORIZED", msgid="m-3")
@@ -113,7 +114,7 @@ def test_database_errors_never_show_sql(client: TestClient, tenants: Tenants, mo
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise error
 
-    monkeypatch.setattr(routes, "program_page", broken)
+    monkeypatch.setattr(queries, "program_page", broken)
     response = post(client, "/list", {"filters": {}}, tenants.a_test, msgid="m")
     failure(response, status, "api.program.list", err, errmsg, code=code, msgid="m")
     assert "SELECT" not in response.text

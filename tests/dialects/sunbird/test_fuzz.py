@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from programhub.dialects.sunbird.listquery import FILTER_KEYS, NOMINATION_KEYS, RELEVANCE_KEYS, SORT_FIELDS
-from tests.dialects.sunbird.helpers import BASE, TS, create
+from tests.dialects.sunbird.support import BASE, TS, create
 from tests.support import TenantKey, Tenants
 
 HOSTILE = st.sampled_from(["a' OR '1'='1", "%", "_", "\x00", "\ud800", "😀" * 300, "", " ", "Live", "open", "eq", "ne"])

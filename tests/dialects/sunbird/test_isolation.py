@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.dialects.sunbird.helpers import BASE, create, failure, list_programs, post, read
+from tests.dialects.sunbird.support import BASE, create, failure, list_programs, post, read
 from tests.support import TenantKey, Tenants
 
 FORMS: list[dict[str, Any]] = [
@@ -78,3 +78,41 @@ def test_sunbird_writes_never_reach_other_tenants(client: TestClient, tenants: T
                     code="RESOURCE_NOT_FOUND")
         assert read(client, other, theirs) == before
         assert post(client, "/nomination/list", {"filters": {}}, other).json()["result"] == nominations_before
+
+
+def test_the_reference_routes_never_cross_tenants(client: TestClient, tenants: Tenants) -> None:
+    """/nomination/list aggregates, /tenant/list, the downloads, preferences and the gateway
+    prefixes: only the caller's rows; others' program ids are unknown."""
+    programs = {}
+    for who in tenants.all():
+        programs[who.key_id] = program_id = _seed(client, who)
+        assert post(client, "/update", {"program_id": program_id, "rootorg_id": "root-shared"}, who).status_code == 200
+        assert post(client, "/preference/create", {"program_id": program_id, "user_id": "u-1",
+                                                   "preference": {"who": who.key_id}}, who).status_code == 200
+    for me in tenants.all():
+        mine = programs[me.key_id]
+        facets = post(client, "/nomination/list", {"filters": {}, "facets": ["program_id"]}, me).json()["result"]
+        assert facets == [{"program_id": mine, "count": 2}]
+        aggregate = post(client, "/nomination/list", {"filters": {}, "limit": 0, "fields": ["status"]}, me).json()["result"]
+        assert aggregate == {"nomination": {"count": 2, "fields": [{"name": "status", "fields": {"Approved": 2}}]}}
+        tenants_list = post(client, "/tenant/list", {}, me).json()["result"]
+        assert tenants_list == {"count": 1, "content": [{"id": "root-shared", "program_count": 1}]}
+        downloads = post(client, "/list/download", {"filters": {"program_id": list(programs.values())}}, me).json()["result"]
+        assert downloads == {"tableData": [{"program_id": mine, "values": []}]}
+        preference = post(client, "/preference/read", {"program_id": mine, "user_id": "u-1"}, me).json()["result"]
+        assert preference["contributor_preference"] == {"who": me.key_id}
+        via_gateway = client.post("/api/program/v1/nomination/list", json={"request": {"filters": {}}}, headers=me.bearer)
+        assert {n["program_id"] for n in via_gateway.json()["result"]} == {mine}
+        for other in tenants.all():
+            if other is me:
+                continue
+            theirs = programs[other.key_id]
+            stats = post(client, "/nomination/list/download",
+                         {"filters": {"program_id": theirs, "program_name": "x", "status": "Approved"}}, me).json()["result"]
+            assert stats == {"stats": []}
+            failure(post(client, "/preference/read", {"program_id": theirs, "user_id": "u-1"}, me), 404, "api.preference.read",
+                    "ERR_PROGRAM_NOT_FOUND", f"Program {theirs} not found.", code="RESOURCE_NOT_FOUND")
+            failure(post(client, "/preference/create", {"program_id": theirs, "user_id": "u-1", "preference": {}}, me), 404,
+                    "api.preference.create", "ERR_PROGRAM_NOT_FOUND", f"Program {theirs} not found.", code="RESOURCE_NOT_FOUND")
+            failure(client.get(f"/content/program/v1/read/{theirs}", headers=me.bearer), 404, "api.program.read",
+                    "ERR_PROGRAM_NOT_FOUND", f"Program {theirs} not found.", code="RESOURCE_NOT_FOUND")

@@ -17,19 +17,13 @@ from programhub.core.clock import utcnow
 from programhub.core.listings.models import listings
 from programhub.core.listings.search import count_and_page, ordered, program_conditions, search_programs
 from programhub.core.nominations.models import nominations
-from programhub.core.nominations.queries import nomination_conditions, not_nominated_by
-from programhub.dialects.sunbird.listquery import parse_list
-from programhub.dialects.sunbird.routes import _list_items_json
-from programhub.dialects.sunbird.schemas import (
-    FLATTENED,
-    NOMINATION_COLUMNS,
-    PROGRAM_COLUMNS,
-    config_text,
-    nomination_json,
-    program_json,
-)
+from programhub.core.nominations.queries import LATEST_CHANGE_FIRST, nomination_conditions, not_nominated_by
+from programhub.dialects.sunbird.queries import list_items_json as _list_items_json
+from programhub.dialects.sunbird.requests import parse_list
+from programhub.dialects.sunbird.responses import FLATTENED, NOMINATION_COLUMNS, PROGRAM_COLUMNS, nomination_json, program_json
+from programhub.store.sqljson import jsonb_text as config_text
 from programhub.store import Store
-from tests.dialects.sunbird.helpers import create, post
+from tests.dialects.sunbird.support import create, post
 from tests.support import Tenants
 
 AWKWARD = 'say "hi" \\ back/slash, ünï — व्याकरण \u2028 tab\tline\nbreak \u0001\u001f\x7f: {x}'
@@ -92,22 +86,40 @@ def nested_program_json(row: Any, prefix: str = PROGRAM_LABELS) -> dict[str, Any
 
 
 def _python_items(store: Store, tenants: Tenants, request: dict[str, Any]) -> tuple[int, bytes]:
-    """The items as the Python rendering builds them from the rows."""
+    """The items as the Python rendering builds them from the rows (`matchCount` for a
+    relevance sort computed from the config, as the reference does, case aside)."""
     query = parse_list(request)
     tenant = tenants.a_test.tenant
+
+    def match_count(config: dict[str, Any]) -> dict[str, int]:
+        if query.ordering.relevance is None:
+            return {}
+        wanted = query.ordering.relevance
+        return {"matchCount": sum(
+            len({v.casefold() for v in values} & {str(v).casefold() for v in (config.get(key) if isinstance(config.get(key), list)
+                                                                               else [config.get(key)])})
+            for key, values in wanted.items())}
+
     with store.read() as conn:
         if query.nominations is not None:
             conditions = [*nomination_conditions(tenant, query.nominations), *program_conditions(tenant, query.programs, utcnow())]
-            total, rows = count_and_page(
+
+            def order(select: Any) -> Any:
+                if query.sorted_by_nomination:
+                    return select.order_by(*LATEST_CHANGE_FIRST)
+                return ordered(select, tenant, query.ordering, nominations.c.id.desc())
+
+            _total, rows = count_and_page(
                 conn, nominations.join(listings, listings.c.id == nominations.c.program_id), conditions,
-                (*NOMINATION_COLUMNS, *LABELLED_PROGRAM_COLUMNS),
-                lambda select: ordered(select, tenant, query.ordering, nominations.c.id.desc()), query.page)
-            items = [{**nomination_json(row._mapping), "program": nested_program_json(row._mapping)} for row in rows]
+                (*NOMINATION_COLUMNS, *LABELLED_PROGRAM_COLUMNS), order, query.page)
+            items = [{**nomination_json(row._mapping), "program": nested_program_json(row._mapping),
+                      **match_count(row._mapping[PROGRAM_LABELS + "config"] or {})} for row in rows]
         else:
-            total, rows = search_programs(conn, tenant, query.programs, query.ordering, query.page, PROGRAM_COLUMNS,
-                                          now=utcnow(), extra=[not_nominated_by(tenant, n) for n in query.not_nominated_by])
-            items = [nested_program_json(row._mapping, prefix="") for row in rows]
-    return total, orjson.dumps({"count": total, "programs": items})
+            _total, rows = search_programs(conn, tenant, query.programs, query.ordering, query.page, PROGRAM_COLUMNS,
+                                           now=utcnow(), extra=[not_nominated_by(tenant, n) for n in query.not_nominated_by])
+            items = [{**nested_program_json(row._mapping, prefix=""), **match_count(row._mapping["config"] or {})}
+                     for row in rows]
+    return len(items), orjson.dumps({"count": len(items), "programs": items})
 
 
 def _database_items(store: Store, tenants: Tenants, request: dict[str, Any]) -> tuple[int, bytes]:

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from programhub.dialects.sunbird import openapi as doc
-from tests.dialects.sunbird.helpers import BASE, create, post
+from programhub.dialects.sunbird import docs as doc
+from tests.dialects.sunbird.support import BASE, create, post
 from tests.support import Tenants
 
 
@@ -25,7 +25,7 @@ def test_success_and_failure_bodies_match_their_declared_models(client: TestClie
     program_id = created.json()["result"]["program_id"]
     conforms(doc.Envelope[doc.Program], client.get(f"{BASE}/read/{program_id}", headers=me.bearer).json())
     client.post("/api/external/issuance/programs", json={"name": "From Record"}, headers=me.bearer)
-    added = post(client, "/nomination/add", {"program_id": program_id, "organisation_id": "O1", "status": "Pending",
+    added = post(client, "/nomination/add", {"program_id": program_id, "organisation_id": "O1", "user_id": "admin", "status": "Pending",
                                              "rolemapping": {"REVIEWER": ["u-1"]}}, me)
     conforms(doc.Envelope[doc.NominationAdded], added.json())
     conforms(doc.Envelope[doc.NominationRef],

@@ -101,6 +101,16 @@ listings = Table(
     Column("sourcing_org_name", Text),
     Column("createdby", Text),
     Column("updatedby", Text),
+    # Sunbird, the rest of the reference model (migration 0004_sunbird_reference).
+    Column("target_type", Text),
+    Column("targetprimarycategories", JSONDoc),
+    Column("targetprimarycategorynames", JSONDoc),
+    Column("acceptedcontents", JSONDoc),
+    Column("rejectedcontents", JSONDoc),
+    Column("sourcingrejectedcomments", JSONDoc),
+    # When a Sunbird client closed the program (its status Closed: no more contributions);
+    # a closed program is unlisted for the other APIs. Null: not closed.
+    Column("closed_at", UTCDateTime),
     CheckConstraint("kind IN ('program', 'course')", name="kind"),
     CheckConstraint("status IN ('draft', 'live', 'unlisted', 'retired')", name="status"),
     CheckConstraint("program_type IN ('public', 'private', 'restricted')", name="program_type"),

@@ -22,9 +22,20 @@ from programhub.core.tenancy import Tenant, owned_by
 from programhub.core.text import contains, fold
 
 # Columns a list may be ordered by; NULLs sort last in both directions on both engines.
-SORTABLE = ("name", "created_at", "updated_at", "start_date", "end_date", "nomination_enddate")
+SORTABLE = (
+    "name",
+    "created_at",
+    "updated_at",
+    "start_date",
+    "end_date",
+    "nomination_enddate",
+    "shortlisting_enddate",
+    "content_submission_enddate",
+    "program_type",
+    "status",
+)
 # Columns a filter may match exactly ("any of").
-EXACT = ("rootorg_id", "createdby", "channel")
+EXACT = ("rootorg_id", "createdby", "channel", "target_type")
 DEFAULT_ORDER: tuple[tuple[str, bool], ...] = (("updated_at", True),)
 
 
@@ -135,7 +146,7 @@ def order_clauses(
     clauses): `query` with the relevance scores joined if needed, and the ORDER BY clauses."""
     c = listings.c
     if ordering.relevance is not None:
-        score = _relevance(tenant, ordering.relevance)
+        score = relevance_scores(tenant, ordering.relevance)
         query = query.outerjoin(score, score.c.listing_id == c.id)
         return query, [sa.func.coalesce(score.c.score, 0).desc(), c.created_at.desc(), *tiebreak, c.id.desc()]
     clauses: list[ColumnElement[Any]] = []
@@ -149,8 +160,9 @@ def order_clauses(
     return query, [*clauses, *tiebreak, c.id.desc() if last_descending else c.id.asc()]
 
 
-def _relevance(tenant: Tenant, wanted: Mapping[str, tuple[str, ...]]) -> FromClause:
-    """Per program, how many of the wanted (facet, value) pairs it has."""
+def relevance_scores(tenant: Tenant, wanted: Mapping[str, tuple[str, ...]]) -> FromClause:
+    """Per program (`listing_id`), how many of the wanted (facet, value) pairs it has
+    (`score`); programs with none are absent."""
     if any(facet not in FACETS for facet in wanted):
         raise KeyError(f"not facets: {sorted(set(wanted) - set(FACETS))}")
     pairs = [

@@ -102,6 +102,13 @@ FIELDS: dict[str, Checker] = {
     "sourcing_org_name": _nullable(check.text),
     "createdby": _nullable(check.text),
     "updatedby": _nullable(check.text),
+    "target_type": _nullable(check.text),
+    "targetprimarycategories": _nullable(check.json_document),
+    "targetprimarycategorynames": _nullable(check.string_list),
+    "acceptedcontents": _nullable(check.string_list),
+    "rejectedcontents": _nullable(check.string_list),
+    "sourcingrejectedcomments": _nullable(check.json_document),
+    "closed_at": _nullable(check.moment),
 }
 
 _DEFAULTS: dict[str, Any] = {
@@ -122,7 +129,10 @@ def _config(field: str, value: Any) -> dict[str, Any]:
     """Any JSON object; its framework terms are indexed (program_facets), so each is short."""
     if not isinstance(value, dict):
         _not_object(field)
-    check.json_document(field, value)
+    # Each member may nest as deep as any JSON document (real coKreat configs are 9 levels deep).
+    check.storable_keys(field, value)
+    for member in value.values():
+        check.json_document(field, member)
     for facet in FACETS[2:]:
         terms = value.get(facet)
         for term in terms if isinstance(terms, list) else [terms]:

@@ -30,6 +30,9 @@ nominations = Table(
     Column("organisation_id", Text),
     Column("status", String(10), nullable=False),
     Column("content_types", JSONDoc),
+    # The reference model's primary categories (migration 0004_sunbird_reference).
+    Column("targetprimarycategories", JSONDoc),
+    Column("targetprimarycategorynames", JSONDoc),
     Column("collection_ids", JSONDoc),
     Column("feedback", Text),
     Column("rolemapping", JSONDoc),
@@ -77,4 +80,23 @@ nomination_roles = Table(
     PrimaryKeyConstraint("nomination_id", "role", "user_id"),
     same_tenant_fk("nomination_id", "nominations", "fk_nomination_roles_nomination_same_tenant"),
     Index("ix_nomination_roles_user", "org_id", "mode", "user_id", "role", "nomination_id"),
+)
+
+# A user's preferences for a program (Sunbird's user_program_preference): what they want to
+# contribute (`contributor_preference`) or source (`sourcing_preference`), one row per
+# (program, user).
+program_preferences = Table(
+    "program_preferences",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    *tenant_columns(),
+    Column("program_id", Integer, nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("contributor_preference", JSONDoc, nullable=False),
+    Column("sourcing_preference", JSONDoc, nullable=False),
+    Column("createdon", UTCDateTime, nullable=False),
+    Column("updatedon", UTCDateTime, nullable=False),
+    same_tenant_fk("program_id", "listings", "fk_program_preferences_program_same_tenant"),
+    UniqueConstraint("program_id", "user_id"),
+    sqlite_autoincrement=True,
 )

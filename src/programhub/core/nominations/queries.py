@@ -109,21 +109,37 @@ def _with_programs() -> sa.Join:
 
 
 def nomination_page(
-    tenant: Tenant, wanted: NominationFilter, programs: ProgramFilter, ordering: Ordering, page: Page, *, now: datetime
+    tenant: Tenant,
+    wanted: NominationFilter,
+    programs: ProgramFilter,
+    ordering: Ordering | None,
+    page: Page,
+    *,
+    now: datetime,
+    extra: Sequence[ColumnElement[bool]] = (),
 ) -> tuple[Select[Any], Subquery]:
-    """Nominations matching `wanted` whose program matches `programs`, ordered by their
-    programs (then newest nomination first), as queries to run: the count of matches, and
-    one page of their `nomination_id`s with their `position`."""
-    conditions = [*nomination_conditions(tenant, wanted), *program_conditions(tenant, programs, now)]
+    """Nominations matching `wanted` whose program matches `programs` (and `extra`
+    conditions), ordered by their programs (then newest nomination first), or with no
+    `ordering` as the reference orders nominations (see `LATEST_CHANGE_FIRST`), as queries
+    to run: the count of matches, and one page of their `nomination_id`s with their `position`."""
+    conditions = [*nomination_conditions(tenant, wanted), *program_conditions(tenant, programs, now), *extra]
     total = sa.select(sa.func.count()).select_from(_with_programs()).where(*conditions)
-    keys = page_keys(
-        _with_programs(),
-        conditions,
-        [nominations.c.id.label("nomination_id")],
-        lambda query: order_clauses(query, tenant, ordering, nominations.c.id.desc()),
-        page,
-    )
+
+    def order(query: Select[Any]) -> tuple[Select[Any], list[ColumnElement[Any]]]:
+        if ordering is None:
+            return query, list(LATEST_CHANGE_FIRST)
+        return order_clauses(query, tenant, ordering, nominations.c.id.desc())
+
+    keys = page_keys(_with_programs(), conditions, [nominations.c.id.label("nomination_id")], order, page)
     return total, keys
+
+
+# The reference's order of nominations: updatedon descending, never-changed ones (no
+# updatedon, PostgreSQL's NULLs of a descending order) first, then the newest.
+LATEST_CHANGE_FIRST: tuple[ColumnElement[Any], ...] = (
+    nominations.c.updatedon.desc().nulls_first(),
+    nominations.c.id.desc(),
+)
 
 
 def list_nominations(
@@ -135,7 +151,7 @@ def list_nominations(
         sa.select(*columns)
         .select_from(_with_programs())
         .where(*nomination_conditions(tenant, wanted), listings.c.kind == "program", listings.c.deleted_at.is_(None))
-        .order_by(nominations.c.updatedon.desc().nulls_first(), nominations.c.id.desc())
+        .order_by(*LATEST_CHANGE_FIRST)
         .limit(page.limit)
         .offset(page.offset)
     )

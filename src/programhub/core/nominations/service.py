@@ -52,6 +52,8 @@ FIELDS: dict[str, Checker] = {
     "organisation_id": _optional(_identifier),
     "status": lambda f, v: check.one_of(f, v, NOMINATION_STATUSES),
     "content_types": _optional(check.string_list),
+    "targetprimarycategories": _optional(check.json_document),
+    "targetprimarycategorynames": _optional(check.string_list),
     "collection_ids": _optional(check.string_list),
     "feedback": _optional(lambda f, v: check.text(f, v, max_length=check.LONG_TEXT)),
     "rolemapping": _optional(_role_mapping),
@@ -59,7 +61,16 @@ FIELDS: dict[str, Checker] = {
     "updatedby": _optional(check.text),
 }
 # What an update may change; the nominee and the program identify the nomination.
-CHANGEABLE = ("status", "content_types", "collection_ids", "feedback", "rolemapping", "updatedby")
+CHANGEABLE = (
+    "status",
+    "content_types",
+    "targetprimarycategories",
+    "targetprimarycategorynames",
+    "collection_ids",
+    "feedback",
+    "rolemapping",
+    "updatedby",
+)
 
 
 def checked(fields: Mapping[str, Any]) -> dict[str, Any]:

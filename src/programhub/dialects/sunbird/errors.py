@@ -7,8 +7,8 @@ from fastapi import Request
 from starlette.responses import Response
 
 from programhub.core.errors import Conflict, DomainError, NotFound
-from programhub.dialects.sunbird.body import note_msgid
-from programhub.dialects.sunbird.envelope import api_id, envelope, msgid_of
+from programhub.dialects.sunbird.requests import note_msgid
+from programhub.dialects.sunbird.responses import api_id, envelope, msgid_of
 from programhub.web.dialect import DialectErrors
 from programhub.web.problems import Problem, ProblemKind
 from programhub.web.responses import JSONResponse
@@ -42,6 +42,13 @@ REQUEST_ERRORS: dict[str, str] = {
     "api.nomination.update": "ERR_UPDATE_NOMINATION_DATA",
     "api.nomination.remove": "ERR_REMOVE_NOMINATION_DATA",
     "api.nomination.list": "ERR_GET_NOMINATION_LIST",
+    "api.program.list.download": "ERR_GENERATE_PROGRAM_DETAILS",
+    "api.nomination.list.download": "ERR_DOWNLOAD_NOMINATION_LIST",
+    "api.program.tenant.list": "ERR_PROGRAMCOUNTS_BYORG",
+    "api.configuration.search": "ERR_CONFIGURATION_SEARCH",
+    "api.preference.create": "ERR_SET_USER_PREFERENCE",
+    "api.preference.update": "ERR_SET_USER_PREFERENCE",
+    "api.preference.read": "ERR_GET_USER_PREFERENCE",
 }
 NOT_FOUND_ERRORS = {"program": "ERR_PROGRAM_NOT_FOUND", "nomination": "ERR_NOMINATION_NOT_FOUND"}
 # Conflicts, by the field they are about.

@@ -102,6 +102,9 @@ def program(program_id: str, createdon: str, updatedon: str, **fields: Any) -> d
         "collection_ids": None,
         "content_types": None,
         "target_collection_category": None,
+        "targetprimarycategories": None,
+        "targetprimarycategorynames": None,
+        "target_type": None,
         "startdate": None,
         "enddate": None,
         "nomination_enddate": None,
@@ -121,6 +124,9 @@ def program(program_id: str, createdon: str, updatedon: str, **fields: Any) -> d
         "channel": None,
         "template_id": None,
         "guidelines_url": None,
+        "acceptedcontents": None,
+        "rejectedcontents": None,
+        "sourcingrejectedcomments": None,
         **fields,
     }
 

@@ -1,0 +1,231 @@
+"""Sunbird's reads: a program by its program_id, the /list pages (items built by the
+database, or with `fields` picked in Python), and the nomination list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Connection
+
+from programhub.core.listings.models import listings
+from programhub.core.listings.search import (
+    Page,
+    program_conditions,
+    program_page,
+    relevance_scores,
+)
+from programhub.core.nominations.models import nominations
+from programhub.core.nominations.queries import (
+    LATEST_CHANGE_FIRST,
+    NominationFilter,
+    list_nominations,
+    nomination_conditions,
+    nomination_page,
+    not_nominated_by,
+)
+from programhub.core.tenancy import Tenant, owned_by
+from programhub.dialects.sunbird.listquery import Filters, ListQuery, StatusFilter
+from programhub.dialects.sunbird.responses import (
+    NOMINATION_COLUMNS,
+    PROGRAM_COLUMNS,
+    nomination_item_sql,
+    nomination_json,
+    program_item_sql,
+    program_json,
+    selected_program_json,
+)
+from programhub.store import sqljson as sj
+
+
+def program(conn: Connection, tenant: Tenant, program_id: str) -> dict[str, Any] | None:
+    """A program as /read shows it (retired ones too); None if this tenant has none by that id."""
+    row = conn.execute(
+        sa.select(*PROGRAM_COLUMNS).where(
+            owned_by(listings, tenant),
+            listings.c.kind == "program",
+            listings.c.deleted_at.is_(None),
+            listings.c.uuid == program_id,
+        )
+    ).one_or_none()
+    return None if row is None else program_json(row._mapping)
+
+
+def list_items(
+    conn: Connection, tenant: Tenant, query: ListQuery, now: datetime
+) -> tuple[int, orjson.Fragment | list[dict[str, Any]]]:
+    """The number of items on the page (the reference's `count`) and the items: built by
+    the database, or picked in Python when `fields` names the keys of program items."""
+    if query.fields is None:
+        return list_items_json(conn, tenant, query, now)
+    return selected_items(conn, tenant, query, now, query.fields)
+
+
+def _program_conditions(tenant: Tenant, query: ListQuery) -> list[ColumnElement[bool]]:
+    """The conditions on programs beyond the core's filter: not nominated by someone
+    (forms A, D), the user holding one of the roles in the program's rolemapping."""
+    conditions = [not_nominated_by(tenant, nominee) for nominee in query.not_nominated_by]
+    conditions += closed_conditions(query.status)
+    holder = query.role_holder
+    if holder is not None:
+        conditions.append(
+            sa.or_(*(sj.member_lists(listings.c.rolemapping, role, holder.user_id) for role in holder.roles))
+        )
+    return conditions
+
+
+def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: datetime) -> tuple[int, orjson.Fragment]:
+    """The page's items, built by the database as one JSON array, and their number (one
+    query): nominations with their programs (forms B, C, E) or programs."""
+    extra = _program_conditions(tenant, query)
+    if query.nominations is not None:
+        ordering = None if query.sorted_by_nomination else query.ordering
+        _count, keys = nomination_page(
+            tenant, query.nominations, query.programs, ordering, query.page, now=now, extra=extra
+        )
+        source = keys.join(nominations, nominations.c.id == keys.c.nomination_id).join(
+            listings, listings.c.id == nominations.c.program_id
+        )
+    else:
+        _count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
+        source = keys.join(listings, listings.c.id == keys.c.listing_id)
+    match_count = None
+    if query.ordering.relevance is not None:
+        scores = relevance_scores(tenant, query.ordering.relevance)
+        source = source.outerjoin(scores, scores.c.listing_id == listings.c.id)
+        match_count = sa.func.coalesce(scores.c.score, 0)
+    if query.nominations is not None:
+        item = nomination_item_sql(query.categories, match_count)
+    else:
+        item = program_item_sql(query.categories, match_count)
+    items = sa.select(item.label("item"), keys.c.position).select_from(source)
+    page, count = conn.execute(sj.compact_array(items).add_columns(sa.func.count())).one()
+    return count, orjson.Fragment(page)
+
+
+def selected_items(
+    conn: Connection, tenant: Tenant, query: ListQuery, now: datetime, fields: tuple[str, ...]
+) -> tuple[int, list[dict[str, Any]]]:
+    """Program items with only the keys `fields` names (forms A, D and plain lists): the
+    page's rows, in its order (one query)."""
+    extra = _program_conditions(tenant, query)
+    _count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
+    rows = conn.execute(
+        sa.select(*PROGRAM_COLUMNS)
+        .select_from(keys.join(listings, listings.c.id == keys.c.listing_id))
+        .order_by(keys.c.position)
+    ).all()
+    return len(rows), [selected_program_json(row._mapping, fields) for row in rows]
+
+
+def nomination_list(conn: Connection, tenant: Tenant, wanted: NominationFilter, page: Page) -> list[dict[str, Any]]:
+    """/nomination/list: nominations, most recently changed first."""
+    return [nomination_json(row._mapping) for row in list_nominations(conn, tenant, wanted, page, NOMINATION_COLUMNS)]
+
+
+def _nomination_column(name: str) -> ColumnElement[Any]:
+    return listings.c.uuid if name == "program_id" else nominations.c[name]
+
+
+def _matching_nominations(tenant: Tenant, wanted: NominationFilter) -> list[ColumnElement[bool]]:
+    """Nominations as /nomination/list finds them: of programs that are not deleted."""
+    return [*nomination_conditions(tenant, wanted), listings.c.kind == "program", listings.c.deleted_at.is_(None)]
+
+
+def nomination_facets(
+    conn: Connection, tenant: Tenant, wanted: NominationFilter, facets: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """/nomination/list with `facets`: one row per combination of the facets' values, with
+    `count` the number of nominations whose first facet is not null (the reference's
+    `count(facets[0])`), in the facets' order."""
+    columns = [_nomination_column(name).label(name) for name in facets]
+    query = (
+        sa.select(*columns, sa.func.count(columns[0]).label("count"))
+        .select_from(nominations.join(listings, listings.c.id == nominations.c.program_id))
+        .where(*_matching_nominations(tenant, wanted))
+        .group_by(*columns)
+        .order_by(*(column.asc().nulls_first() for column in columns))
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def nomination_values(
+    conn: Connection, tenant: Tenant, wanted: NominationFilter, fields: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The `fields` of every matching nomination (for the `limit: 0` aggregate)."""
+    columns = [nominations.c.id, *(_nomination_column(name).label(name) for name in fields)]
+    query = (
+        sa.select(*columns)
+        .select_from(nominations.join(listings, listings.c.id == nominations.c.program_id))
+        .where(*_matching_nominations(tenant, wanted))
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def closed_conditions(status: StatusFilter | None) -> list[ColumnElement[bool]]:
+    """What a status filter says of closed programs: without Closed, none of them; with it,
+    they and the programs of the other statuses asked that are not closed."""
+    if status is None:
+        return []
+    not_closed = listings.c.closed_at.is_(None)
+    if not status.closed:
+        return [not_closed]
+    return [sa.or_(listings.c.closed_at.is_not(None), sa.and_(not_closed, listings.c.status.in_(status.others)))]
+
+
+def program_counts_by_root_org(
+    conn: Connection, tenant: Tenant, wanted: Filters, now: datetime
+) -> list[dict[str, Any]]:
+    """/tenant/list: per root organisation (`rootorg_id`), how many programs match."""
+    query = (
+        sa.select(listings.c.rootorg_id, sa.func.count().label("program_count"))
+        .where(
+            *program_conditions(tenant, wanted.programs, now),
+            *closed_conditions(wanted.status),
+            listings.c.rootorg_id.is_not(None),
+        )
+        .group_by(listings.c.rootorg_id)
+        .order_by(listings.c.rootorg_id)
+    )
+    return [{"id": row.rootorg_id, "program_count": row.program_count} for row in conn.execute(query)]
+
+
+def program_uuids(conn: Connection, tenant: Tenant, uuids: tuple[str, ...]) -> list[str]:
+    """Which of these program ids this tenant has (not deleted), in the order asked."""
+    found = set(
+        conn.execute(
+            sa.select(listings.c.uuid).where(
+                owned_by(listings, tenant),
+                listings.c.kind == "program",
+                listings.c.deleted_at.is_(None),
+                listings.c.uuid.in_(sorted(set(uuids))),
+            )
+        ).scalars()
+    )
+    return [uuid for uuid in dict.fromkeys(uuids) if uuid in found]
+
+
+NOMINATION_REPORT_LIMIT = 1000  # as the reference's download
+
+
+def nomination_report(
+    conn: Connection, tenant: Tenant, program_id: str, statuses: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The nominations of one program in these statuses, latest change first."""
+    wanted = NominationFilter(program_uuids=(program_id,), statuses=statuses)
+    query = (
+        sa.select(
+            nominations.c.user_id,
+            nominations.c.organisation_id,
+            nominations.c.collection_ids,
+            nominations.c.status,
+            nominations.c.createdon,
+        )
+        .select_from(nominations.join(listings, listings.c.id == nominations.c.program_id))
+        .where(*_matching_nominations(tenant, wanted))
+        .order_by(*LATEST_CHANGE_FIRST)
+        .limit(NOMINATION_REPORT_LIMIT)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
