@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
+from programhub.core.renderings import service as renderings
 from programhub.core.listings.models import listings
 from programhub.store import Store
 from tests.support import TenantKey
@@ -83,7 +84,10 @@ def set_times(store: Store, program_id: str, *, created: str | None = None, upda
     if updated:
         values["updated_at"] = at(updated)
     with store.write() as conn:
-        conn.execute(sa.update(listings).where(listings.c.uuid == program_id).values(values))
+        changed = conn.execute(
+            sa.update(listings).where(listings.c.uuid == program_id).values(values).returning(listings.c.id)
+        ).scalars().all()
+        renderings.refresh(conn, listings, changed)  # pinned behind the services' back
 
 
 def read(client: TestClient, who: TenantKey, program_id: str) -> dict[str, Any]:

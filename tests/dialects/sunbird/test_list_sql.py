@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from programhub.core.renderings import service as renderings
 from programhub.core.clock import utcnow
 from programhub.core.listings.models import listings
 from programhub.core.listings.search import count_and_page, ordered, program_conditions, search_programs
@@ -65,8 +66,10 @@ def _seed(client: TestClient, store: Store, tenants: Tenants) -> None:
             post(client, "/nomination/update", {"program_id": program_id, "user_id": "u-1", "status": "Approved",
                                                 "updatedby": AWKWARD}, me)
     with store.write() as conn:  # timestamps below the millisecond: cut, never rounded
-        conn.execute(sa.update(listings).where(listings.c.name == f"{AWKWARD} 0")
-                     .values(updated_at=datetime(2031, 5, 6, 7, 8, 9, 999_999, tzinfo=UTC)))
+        changed = conn.execute(sa.update(listings).where(listings.c.name == f"{AWKWARD} 0")
+                               .values(updated_at=datetime(2031, 5, 6, 7, 8, 9, 999_999, tzinfo=UTC))
+                               .returning(listings.c.id)).scalars().all()
+        renderings.refresh(conn, listings, changed)  # written behind the services' back
 
 
 # The program columns under other names, for selects that also read a nomination.

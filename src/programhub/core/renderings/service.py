@@ -185,8 +185,14 @@ def joined(face: Face) -> tuple[FromClause, tuple[ColumnElement[Any], ...]]:
     """The face's table (with its joins) outer-joined to its stored renderings, and the
     pieces to select: the stored text, or for a row that has none, rendered on the spot
     (a row is never hidden by a missing rendering)."""
+    return attached(face, face.joins(face.source))
+
+
+def attached(face: Face, onto: FromClause) -> tuple[FromClause, tuple[ColumnElement[Any], ...]]:
+    """`joined` onto a FROM clause of the reader's own, which holds every table the face's
+    SQL reads (its source and what its joins add)."""
     stored = renderings.alias(f"rendered_{face.name.replace('.', '_')}")
-    joined_from = face.joins(face.source).outerjoin(
+    joined_from = onto.outerjoin(
         stored,
         sa.and_(
             stored.c.source == face.source.name, stored.c.face == face.name, stored.c.source_id == face.source.c.id

@@ -36,6 +36,7 @@ from programhub.dialects.sunbird.responses import (
     program_item_sql,
     program_json,
     selected_program_json,
+    stored_item,
 )
 from programhub.store import sqljson as sj
 
@@ -91,16 +92,22 @@ def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: dat
     else:
         _count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
         source = keys.join(listings, listings.c.id == keys.c.listing_id)
+    if query.ordering.relevance is None and not query.categories:
+        # The usual shape: the stored items, concatenated (nothing is built or parsed).
+        stored, item = stored_item(source, nominations_too=query.nominations is not None)
+        items = sa.select(item.label("item"), keys.c.position).select_from(stored)
+        page, count = conn.execute(sj.text_array(items).add_columns(sa.func.count())).one()
+        return count, orjson.Fragment(page)
     match_count = None
     if query.ordering.relevance is not None:
         scores = relevance_scores(tenant, query.ordering.relevance)
         source = source.outerjoin(scores, scores.c.listing_id == listings.c.id)
         match_count = sa.func.coalesce(scores.c.score, 0)
     if query.nominations is not None:
-        item = nomination_item_sql(query.categories, match_count)
+        built = nomination_item_sql(query.categories, match_count)
     else:
-        item = program_item_sql(query.categories, match_count)
-    items = sa.select(item.label("item"), keys.c.position).select_from(source)
+        built = program_item_sql(query.categories, match_count)
+    items = sa.select(built.label("item"), keys.c.position).select_from(source)
     page, count = conn.execute(sj.compact_array(items).add_columns(sa.func.count())).one()
     return count, orjson.Fragment(page)
 

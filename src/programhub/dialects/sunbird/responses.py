@@ -13,13 +13,15 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, case
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, FromClause, Text, case
 from starlette.requests import Request
 
 from programhub.core.clock import utcnow
 from programhub.core.listings.models import listings
 from programhub.core.nominations.models import nominations
 from programhub.core.nominations.preferences import Preferences
+from programhub.core.renderings import service as renderings
 from programhub.store import sqljson as sj
 from programhub.web.formats import iso_millis
 from programhub.web.responses import JSONResponse
@@ -337,12 +339,7 @@ def program_item_sql(
     )
 
 
-def nomination_item_sql(
-    categories: tuple[str, ...] = (), match_count: ColumnElement[Any] | None = None
-) -> sj.compact_object:
-    """A /list nomination item (`nomination_json` plus `program`), as JSON text built by the
-    database from `nominations` joined to its program in `listings` (`matchCount` beside
-    `program`, as the reference puts it)."""
+def _nomination_fields_sql() -> tuple[tuple[str, Any], ...]:
     n = nominations.c
     documents = (
         "content_types",
@@ -351,7 +348,7 @@ def nomination_item_sql(
         "collection_ids",
         "rolemapping",
     )
-    return sj.compact_object(
+    return (
         ("id", sj.compact_value(n.id)),
         ("program_id", sj.compact_value(listings.c.uuid)),
         *(
@@ -360,6 +357,50 @@ def nomination_item_sql(
         ),
         ("createdon", _date(n.createdon)),
         ("updatedon", _date(n.updatedon)),
+    )
+
+
+# Render on write (core/renderings): a /list program item in its usual shape, and a
+# nomination item without its program (a program's change must not re-render its
+# nominations): a read puts the program's stored item in.
+PROGRAM_ITEM = renderings.register(
+    renderings.Face(
+        "sunbird.program_item",
+        listings,
+        lambda: (sj.as_text(program_item_sql()),),
+        where=lambda: listings.c.kind == "program",
+    )
+)
+NOMINATION_ITEM = renderings.register(
+    renderings.Face(
+        "sunbird.nomination_item",
+        nominations,
+        lambda: (sj.as_text(sj.compact_object(*_nomination_fields_sql())),),
+        joins=lambda source: source.join(listings, listings.c.id == nominations.c.program_id),
+    )
+)
+
+
+def stored_item(onto: FromClause, *, nominations_too: bool) -> tuple[FromClause, ColumnElement[str]]:
+    """`onto` (which holds `listings`, and `nominations` when `nominations_too`) with the
+    stored items joined, and the item: a program's, or a nomination's with its program's
+    spliced in as `"program"`."""
+    onto, (program,) = renderings.attached(PROGRAM_ITEM, onto)
+    if not nominations_too:
+        return onto, program
+    onto, (nomination,) = renderings.attached(NOMINATION_ITEM, onto)
+    opened = sa.func.substr(nomination, 1, sa.func.length(nomination) - 1)
+    return onto, opened + sa.literal(',"program":', Text()) + program + sa.literal("}", Text())
+
+
+def nomination_item_sql(
+    categories: tuple[str, ...] = (), match_count: ColumnElement[Any] | None = None
+) -> sj.compact_object:
+    """A /list nomination item (`nomination_json` plus `program`), as JSON text built by the
+    database from `nominations` joined to its program in `listings` (`matchCount` beside
+    `program`, as the reference puts it)."""
+    return sj.compact_object(
+        *_nomination_fields_sql(),
         ("program", program_item_sql(categories)),
         *(() if match_count is None else (("matchCount", sj.compact_value(match_count)),)),
     )
