@@ -16,6 +16,7 @@ _NOWHERE = "PROGRAMHUB_NO_VARIABLE_HAS_THIS_PREFIX_"
 
 Positive = Annotated[int, Field(gt=0)]
 NonNegative = Annotated[int, Field(ge=0)]
+Seconds = Annotated[float, Field(gt=0)]
 
 
 class Settings(BaseSettings):
@@ -27,6 +28,15 @@ class Settings(BaseSettings):
     max_body_bytes: Positive = 2 * 1024 * 1024
     log_requests: bool = True
     response_cache_mb: NonNegative = 32
+    # What one request, connection or client may cost (docs/security.md, "Bounds").
+    request_timeout: Seconds = 30.0
+    max_in_flight: Positive = 256
+    max_connections: Positive = 1024
+    max_header_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024
+    max_headers: Positive = 100
+    header_timeout: Seconds = 10.0
+    keep_alive_timeout: Positive = 5
+    credential_page_rate_limit: Positive = 60
 
     @field_validator("public_url")
     @classmethod
