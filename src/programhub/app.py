@@ -11,6 +11,7 @@ from programhub import __version__, dialects
 from programhub.settings import Settings
 from programhub.store import Store, open_store
 from programhub.web import health, observability
+from programhub.web.bounds import RequestBoundsMiddleware
 from programhub.web.cache import ResponseCache
 from programhub.web.errors import install_error_handlers
 from programhub.web.middleware import BodyLimitMiddleware, LenientRoutingMiddleware
@@ -55,6 +56,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_openapi(app)
     app.add_middleware(LenientRoutingMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, dialects=dialects.ALL)
+    app.add_middleware(
+        RequestBoundsMiddleware,
+        timeout=settings.request_timeout,
+        max_in_flight=settings.max_in_flight,
+        store=active_store,
+        dialects=dialects.ALL,
+    )
     # Outermost: every request gets an id, a log line and its metrics, refused ones too.
     app.add_middleware(ObservedMiddleware, metrics=metrics, dialects=dialects.ALL, log_requests=settings.log_requests)
     return app

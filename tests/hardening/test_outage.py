@@ -172,6 +172,16 @@ def _assert_served(outage: Outage) -> None:
         assert response.status_code == statuses[name], (name, response.text[:300])
 
 
+def _wait_until_ready(outage: Outage) -> None:
+    """Once the database is back, the service notices by itself within the circuit's cool-down
+    (it failed fast meanwhile, liveness.COOL_DOWN) and a probe's connection: /readyz says so."""
+    deadline = time.monotonic() + liveness.COOL_DOWN + CONNECT_TIMEOUT
+    with httpx2.Client(base_url=outage.base_url, timeout=HANG_BOUND) as http:
+        while http.get("/readyz").status_code != 200:
+            assert time.monotonic() < deadline, "the service did not notice that the database came back"
+            time.sleep(0.1)
+
+
 def _written_during_outage(store: Store) -> int:
     with store.read() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(listings)
@@ -186,6 +196,7 @@ def test_a_refused_database_is_503_at_once_in_every_envelope_and_service_resumes
     _assert_unavailable(outage, REFUSED_BOUND)  # and again: nothing wedged by the first round
     assert _written_during_outage(store) == written
     outage.proxy.up()
+    _wait_until_ready(outage)
     _assert_served(outage)
 
 
@@ -199,6 +210,7 @@ def test_a_hanging_database_is_503_within_a_bound_and_service_resumes(outage: Ou
     _assert_unavailable(outage, HANG_BOUND)
     assert outage.proxy.held > 0
     outage.proxy.up()
+    _wait_until_ready(outage)
     _assert_served(outage)
 
 
