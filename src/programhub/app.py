@@ -17,6 +17,7 @@ from programhub.web.errors import install_error_handlers
 from programhub.web.middleware import BodyLimitMiddleware, LenientRoutingMiddleware
 from programhub.web.observability import Metrics, ObservedMiddleware, PoolCollector
 from programhub.web.openapi import install_openapi
+from programhub.web.pages import FrameGuardMiddleware
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_error_handlers(app, dialects.ALL)
     install_openapi(app)
     app.add_middleware(LenientRoutingMiddleware)
+    app.add_middleware(FrameGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, dialects=dialects.ALL)
     app.add_middleware(
         RequestBoundsMiddleware,
