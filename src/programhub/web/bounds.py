@@ -1,7 +1,8 @@
 """What bounds each request's cost in time and concurrency (docs/security.md, "Bounds"):
 
 - at most `max_in_flight` requests are served at once per process; past it a request is
-  answered 503 at once, in the envelope of the dialect that owns its path;
+  answered 503 at once, in the envelope of the dialect that owns its path (health checks
+  and metrics excepted: they cost nothing, and must tell the truth under load);
 - every request has a deadline, `request_timeout` seconds from when its head was read, that
   covers all of it: time queued for a worker thread, for a database connection or SQLite's
   write lock (store/liveness.py bounds those waits by what is left of it), and the work
@@ -32,8 +33,9 @@ from programhub.web.middleware import HttpMiddleware
 from programhub.web.problems import Problem, ProblemKind
 
 UNAVAILABLE = "The service is temporarily unavailable; try again shortly."
-# Paths answered without the database: never refused because it is down. (/readyz says
-# itself that it is.)
+# Paths answered without the database, or with a bounded look at it (/readyz says itself
+# that it is down): never refused because it is down or the process is busy, so that health
+# checks tell the truth under load.
 WITHOUT_DATABASE = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect"})
 
 
@@ -49,10 +51,11 @@ class RequestBoundsMiddleware(HttpMiddleware):
         self.in_flight = 0
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.in_flight >= self.max_in_flight:
+        needs_database = (scope["path"].rstrip("/") or "/") not in WITHOUT_DATABASE
+        if needs_database and self.in_flight >= self.max_in_flight:
             await self._unavailable(scope, receive, send, retry_after=1)
             return
-        if self.store.circuit.known_down() and (scope["path"].rstrip("/") or "/") not in WITHOUT_DATABASE:
+        if needs_database and self.store.circuit.known_down():
             await self._unavailable(scope, receive, send, retry_after=liveness.COOL_DOWN, read_first=True)
             return
         self.in_flight += 1
