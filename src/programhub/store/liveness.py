@@ -8,12 +8,11 @@ handed out after an outage.
   call is watched: one that has had no answer for `STALL_TIMEOUT` seconds (longer than
   `statement_timeout`, so the server's own timeout comes first while it works) gets its
   socket shut down; the driver then fails at once, SQLAlchemy invalidates the pool, and the
-  request is answered 503 in its dialect's envelope.
+  circuit (below) opens: the server is known to be down.
 - A pooled connection that sat idle may have been cut by an outage since it was last
   used; it is pinged before it is handed out (only after `PING_AFTER_IDLE` seconds idle,
   so a busy pool pays nothing), and replaced if the ping fails. Without that the first
   request after the database came back would fail.
-
 - A request's deadline (`deadline()`, set by web/bounds.py for every request and carried
   into the threads it starts) bounds its waits too: for a pooled connection (`DeadlinePool`),
   for a new one (`connect_timeout`), for SQLite's write lock (engine.py).
@@ -240,10 +239,12 @@ def guard(engine: Engine, circuit: Circuit) -> EngineLiveness:
     request's deadline."""
     state = EngineLiveness(circuit)
 
+    configured: dict[str, float] = {}  # the engine's own connect timeout (`params` is changed in place)
+
     @event.listens_for(engine, "do_connect")
     def _connect_within_deadline(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
-        configured = float(params.get("connect_timeout", STALL_TIMEOUT))
-        params["connect_timeout"] = max(2, round(time_left(configured)))  # libpq's least is 2 s
+        timeout = configured.setdefault("connect_timeout", float(params.get("connect_timeout", STALL_TIMEOUT)))
+        params["connect_timeout"] = max(2, round(time_left(timeout)))  # libpq's least is 2 s
 
     @event.listens_for(engine, "before_cursor_execute")
     def _statement_starts(conn: Any, *_args: Any) -> None:
