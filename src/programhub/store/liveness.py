@@ -89,6 +89,11 @@ def past_deadline() -> bool:
 class DeadlinePool(QueuePool):
     """A QueuePool whose wait for a connection ends with the current deadline."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not kwargs.get("echo"):  # SQLAlchemy names a pool's logger after its class: keep it SQLAlchemy's
+            self.logger = logging.getLogger("sqlalchemy.pool.impl.QueuePool")
+
     @property
     def _timeout(self) -> float:
         return time_left(self._configured_timeout)
