@@ -1,9 +1,8 @@
 """The floor: the same kind of server process answering the same routes with the same
 response objects, built without touching the database.
 
-It is a FastAPI app with programhub's middleware (request ids, access log, metrics, body
-limit), served by
-uvicorn with programhub's settings; each scenario's route template returns the response
+It is a FastAPI app with programhub's middleware (request ids, access log and metrics, body
+limit), served by uvicorn with the connection bounds `programhub serve` runs with; each scenario's route template returns the response
 captured from the real server (parsed once, serialised with orjson on every request).
 Throughput against the floor separates our data path from the web stack's fixed cost.
 
@@ -24,6 +23,7 @@ from programhub.logs import logging_config
 from programhub.web.middleware import BodyLimitMiddleware
 from programhub.web.observability import Metrics, ObservedMiddleware
 from programhub.web.responses import JSONResponse
+from programhub.web.server import BoundedHttpProtocol
 
 
 def create_floor_app(routes: list[dict[str, Any]]) -> FastAPI:
@@ -49,7 +49,8 @@ def main() -> None:
     spec_path, port = sys.argv[1], int(sys.argv[2])
     with open(spec_path) as spec:
         routes = json.load(spec)
-    uvicorn.run(create_floor_app(routes), host="127.0.0.1", port=port, access_log=False, log_config=logging_config())
+    uvicorn.run(create_floor_app(routes), host="127.0.0.1", port=port, http=BoundedHttpProtocol, access_log=False,
+                log_config=logging_config())
 
 
 if __name__ == "__main__":

@@ -12,11 +12,13 @@ from programhub.core.jobs.runner import JobRunner
 from programhub.settings import Settings
 from programhub.store import Store, open_store
 from programhub.web import docs, health, observability
+from programhub.web.bounds import RequestBoundsMiddleware
 from programhub.web.cache import ResponseCache
 from programhub.web.errors import install_error_handlers
 from programhub.web.middleware import BodyLimitMiddleware, LenientRoutingMiddleware
 from programhub.web.observability import Metrics, ObservedMiddleware, PoolCollector
 from programhub.web.openapi import install_openapi
+from programhub.web.pages import FrameGuardMiddleware
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -62,7 +64,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_error_handlers(app, dialects.ALL)
     install_openapi(app)
     app.add_middleware(LenientRoutingMiddleware)
+    app.add_middleware(FrameGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, dialects=dialects.ALL)
+    app.add_middleware(
+        RequestBoundsMiddleware,
+        timeout=settings.request_timeout,
+        max_in_flight=settings.max_in_flight,
+        store=active_store,
+        dialects=dialects.ALL,
+    )
     # Outermost: every request gets an id, a log line and its metrics, refused ones too.
     app.add_middleware(ObservedMiddleware, metrics=metrics, dialects=dialects.ALL, log_requests=settings.log_requests)
     return app

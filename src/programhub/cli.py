@@ -130,11 +130,15 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Server processes (they share the database).")] = 1,
 ) -> None:
-    """Apply migrations, then serve the four APIs."""
+    """Apply migrations, then serve the four APIs, with every connection bounded
+    (web/server.py: head size, header and keep-alive timeouts, connection cap)."""
     import uvicorn
 
     from programhub.logs import logging_config
+    from programhub.web.server import BoundedHttpProtocol, process_bounds
 
+    settings = Settings.from_env()
+    process_bounds()  # raises the descriptor limit to fit the connection cap, before any worker starts
     store = open_configured_store()
     try:
         bring_up_to_date(store)
@@ -146,6 +150,8 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        http=BoundedHttpProtocol,
+        timeout_keep_alive=settings.keep_alive_timeout,
         access_log=False,
         log_config=logging_config(),
     )

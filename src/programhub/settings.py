@@ -16,6 +16,7 @@ _NOWHERE = "PROGRAMHUB_NO_VARIABLE_HAS_THIS_PREFIX_"
 
 Positive = Annotated[int, Field(gt=0)]
 NonNegative = Annotated[int, Field(ge=0)]
+Seconds = Annotated[float, Field(gt=0)]
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,15 @@ class Settings(BaseSettings):
     # Background jobs (bulk enrollments, exports) run in every server process.
     run_jobs: bool = True
     jobs_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    # What one request, connection or client may cost (docs/security.md, "Bounds").
+    request_timeout: Seconds = 30.0
+    max_in_flight: Positive = 256
+    max_connections: Positive = 1024
+    max_header_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024
+    max_headers: Positive = 100
+    header_timeout: Seconds = 10.0
+    keep_alive_timeout: Positive = 5
+    credential_page_rate_limit: Positive = 60
 
     @field_validator("public_url")
     @classmethod

@@ -25,10 +25,11 @@ string matched nothing), a parameter the route ignores, and a page size that is 
 Afterwards every read route answers what it answered before (nothing changed, nothing new),
 the tenant tables hold the same rows, and the server's peak resident memory stays bounded.
 
-What is not valid HTTP/1.1 (raw non-ASCII bytes in the request line, a request line over
-uvicorn's 80 KB, bytes after a body shorter than its Content-Length said) may instead get
-uvicorn's own `400 Invalid HTTP request received.`: the parser refuses it before any route,
-so no dialect can claim it. A Content-Length under the limit for a 10 MB body cannot be a 413
+What is not valid HTTP/1.1 (raw non-ASCII bytes in the request line, bytes after a body
+shorter than its Content-Length said) may instead get uvicorn's own `400 Invalid HTTP request
+received.`: the parser refuses it before any route, so no dialect can claim it. A request
+head over 16 KB (a query string of thousands of repeated parameters) gets the server's 431
+(web/server.py), also before any route. A Content-Length under the limit for a 10 MB body cannot be a 413
 either: the server reads the declared 1,000 bytes (a truncated, refused body) and no more.
 """
 
@@ -81,6 +82,7 @@ class Expect(Enum):
     EMPTY = "a 4xx, or a 2xx with an empty list"
     TOLERATED = "a 4xx, or a 2xx (the value is legitimately ignored or capped)"
     TOO_LARGE = "413 in the dialect's envelope"
+    HEAD_TOO_LARGE = "the server's 431, before any dialect"
 
 
 @dataclass(frozen=True)
@@ -395,6 +397,8 @@ def judge(probe: Probe, answer: Answer) -> str | None:
     dialect, expect = probe.route.dialect, probe.expect
     if probe.http_layer and (answer.status, answer.body) == (400, HTTP_LAYER_REFUSAL):
         return None
+    if expect is Expect.HEAD_TOO_LARGE or (probe.http_layer and answer.status == 431):
+        return None if (answer.status, answer.body) == (431, HEAD_TOO_LARGE) else f"{answer.status} instead of 431"
     if answer.status <= 0:
         return answer.body.decode(errors="replace")
     if answer.status >= 500:
@@ -551,6 +555,9 @@ CAPPED = {("per_page", "1" + "0" * 30), ("per_page", str(2**31)), ("limit", Raw(
           # int() reads a sign and surrounding spaces: lenient, and still a whole number
           ("page", "+1"), ("page", "1%20"), ("per_page", "+1"), ("per_page", "1%20")}
 HTTP_LAYER_REFUSAL = b"Invalid HTTP request received."  # uvicorn's answer to bytes its parser refuses
+HEAD_LIMIT = 16 * 1024  # PROGRAMHUB_MAX_HEADER_BYTES
+HEAD_TOO_LARGE = (b'{"error":{"code":"request_header_fields_too_large","message":"The request\'s header '
+                  b'section is too large: at most 16384 bytes and 100 header fields."}}')  # web/server.py
 
 
 @dataclass(frozen=True)
@@ -690,10 +697,14 @@ def query_probes(route: Route, world: World) -> Iterator[Probe]:
                 expect = Expect.REFUSED
             yield Probe(route, f"?{name}={value[:40]}", f"{base}?{name}={value}", expect=expect)
         many = Expect.TOLERATED  # each repeat is a valid value; the last one counts
-        # 4,000 repeats (at most 64 KB) reach the app; 100,000 pass uvicorn's 80 KB request-line limit
-        yield Probe(route, f"?{name} x 4000", f"{base}?" + "&".join([f"{name}=1"] * 4_000), expect=many)
-        yield Probe(route, f"?{name} x 100000", f"{base}?" + "&".join([f"{name}=1"] * HUNDRED_K), expect=many,
-                    http_layer=True)
+        # Repeats reach the app while the head fits the server's 16 KB (a few hundred bytes of it
+        # are the other headers); past 16 KB of target alone, the server's 431 answers
+        for repeats in (500, 4_000, HUNDRED_K):
+            target = f"{base}?" + "&".join([f"{name}=1"] * repeats)
+            if len(target) > HEAD_LIMIT:
+                yield Probe(route, f"?{name} x {repeats}", target, expect=Expect.HEAD_TOO_LARGE)
+            else:
+                yield Probe(route, f"?{name} x {repeats}", target, expect=many, http_layer=len(target) > HEAD_LIMIT - 1024)
     auth = "".join(f"{k}: {v}\r\n" for k, v in world.auth(route.dialect).items())
     for raw in RAW_QUERY_VALUES:
         name = declared[-1]
@@ -756,6 +767,7 @@ def peak_memory_mb(pid: int) -> float:
 def server(database_url: str, log_path: Path) -> Iterator[ServerProcess]:
     process = ServerProcess(database_url, log_path)
     process.env["PROGRAMHUB_WEBADMIT_RATE_LIMIT"] = "100000"  # the corpus is not a rate-limit test
+    process.env["PROGRAMHUB_CREDENTIAL_PAGE_RATE_LIMIT"] = "1000000"
     with process:
         yield process
 

@@ -28,7 +28,8 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
@@ -38,7 +39,9 @@ from schemathesis.specs.openapi import checks as openapi_checks
 
 from programhub.core.tenancy import Mode
 from programhub.demo import ensure_demo
+from programhub.settings import Settings
 from programhub.store import Store
+from tests.conftest import PUBLIC_URL
 from tests.dialects.webadmit.support import make_identity
 from tests.hardening.fuzz_dialects import (
     AUTH_HEADERS,
@@ -149,7 +152,7 @@ class _Fuzz:
         ids = st.none() if mode is GenerationMode.NEGATIVE else st.none() | st.integers(0, 1000)
 
         @given(case=operation.as_strategy(generation_mode=mode), existing=ids)
-        @settings(
+        @hypothesis_settings(
             max_examples=MAX_EXAMPLES[mode],
             derandomize=True,
             database=None,
@@ -348,6 +351,13 @@ def _judge(case: Any, mode: GenerationMode, dialect: str, response: Any, headers
             findings.fail(label, "envelope", f"{problem}\n{curl}")
     if mode is GenerationMode.POSITIVE and status in (400, 422) and not _is_accepted_refusal(dialect, response):
         findings.fail(label, f"valid input refused ({status})", f"{response.content[:500]!r}\n{curl}")
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """The conftest's, with the credential page's per-address limit out of the way: the fuzz
+    opens pages from one address faster than people do (the limit has its own tests)."""
+    return Settings(database_url=database_url, public_url=PUBLIC_URL, credential_page_rate_limit=10**6)
 
 
 def test_schemathesis_every_operation_of_every_dialect(app: FastAPI, client: Any, store: Store, backend: str) -> None:

@@ -34,11 +34,14 @@ class AuthFailureReason(StrEnum):
         return self is AuthFailureReason.SUSPENDED
 
 
+# An unknown and a revoked key get the same words: the answer must not tell whoever holds a
+# key whether it ever existed.
+_NOT_VALID = "The API key is not valid."
 _MESSAGES = {
     AuthFailureReason.MISSING: "No API key was given.",
     AuthFailureReason.MALFORMED: "The API key is malformed.",
-    AuthFailureReason.UNKNOWN: "The API key is not valid.",
-    AuthFailureReason.REVOKED: "The API key has been revoked.",
+    AuthFailureReason.UNKNOWN: _NOT_VALID,
+    AuthFailureReason.REVOKED: _NOT_VALID,
     AuthFailureReason.SUSPENDED: "The organisation of this API key is suspended.",
 }
 

@@ -1,4 +1,5 @@
-"""Public identifiers: `<prefix>_<epoch ms>_<6 lowercase base36>`, as Record shows them."""
+"""Public identifiers: `<prefix>_<epoch ms>_<6 lowercase base36>`, as Record shows them, and
+the unguessable ids of credential links."""
 
 from __future__ import annotations
 
@@ -18,28 +19,35 @@ def public_id(prefix: str, moment: datetime | None = None) -> str:
     return f"{prefix}_{epoch_ms(moment or utcnow())}_{random_base36(6)}"
 
 
-_SUFFIX_SPACE = 36**6
+# Credential links are the permission to see a credential, so the recipient ids in them
+# carry UNGUESSABLE_DIGITS random base62 digits: 22 of them are 130.9 bits, and the whole id
+# (`rec_<13 digits>_<22>`) still fits the 40 characters a public id may have.
+UNGUESSABLE_DIGITS = 22
+_UNGUESSABLE_SPACE = 62**UNGUESSABLE_DIGITS
+_DRAW_BYTES = 17  # 136 bits a draw, of which whole multiples of the space are kept
+_DRAW_LIMIT = (2 ** (8 * _DRAW_BYTES) // _UNGUESSABLE_SPACE) * _UNGUESSABLE_SPACE
 
 
-def public_ids(prefix: str, moment: datetime, count: int) -> list[str]:
-    """`count` distinct ids of one moment (the rows of one batch), like `public_id`, with
-    the random suffixes drawn from one read of the OS's random source instead of six per id."""
+def unguessable_ids(prefix: str, moment: datetime, count: int) -> list[str]:
+    """`count` distinct ids of one moment (the recipients of one batch), each
+    `<prefix>_<epoch ms>_<22 random base62>`: the moment is shared by the batch, so all of an
+    id's secrecy is in its random part, drawn from one read of the OS's random source."""
     stem = f"{prefix}_{epoch_ms(moment)}_"
     ids: dict[str, None] = {}
     while len(ids) < count:
-        raw = secrets.token_bytes(8 * (count - len(ids)))  # 4 bytes a draw, about half kept
-        for start in range(0, len(raw), 4):
-            value = int.from_bytes(raw[start : start + 4], "big")
-            if value < _SUFFIX_SPACE and len(ids) < count:  # rejection keeps suffixes uniform
-                ids[stem + _base36_6(value)] = None
+        raw = secrets.token_bytes(_DRAW_BYTES * (count - len(ids) + 1))
+        for start in range(0, len(raw), _DRAW_BYTES):
+            value = int.from_bytes(raw[start : start + _DRAW_BYTES], "big")
+            if value < _DRAW_LIMIT and len(ids) < count:  # rejection keeps the digits uniform
+                ids[stem + _base62(value % _UNGUESSABLE_SPACE, UNGUESSABLE_DIGITS)] = None
     return list(ids)
 
 
-def _base36_6(value: int) -> str:
+def _base62(value: int, length: int) -> str:
     digits = []
-    for _ in range(6):
-        value, digit = divmod(value, 36)
-        digits.append(_BASE36[digit])
+    for _ in range(length):
+        value, digit = divmod(value, 62)
+        digits.append(_BASE62[digit])
     return "".join(reversed(digits))
 
 

@@ -10,11 +10,12 @@ from programhub.core.keys.models import api_keys
 from programhub.core.listings.models import listings, program_facets, requirements
 from programhub.core.nominations.models import nomination_roles, nominations
 from programhub.core.orgs.models import organisations
-from programhub.core.ratelimit.models import rate_limit_windows
+from programhub.core.ratelimit.models import address_rate_limit_windows, rate_limit_windows
 from programhub.core.renderings.models import renderings
 from programhub.core.versions import tenant_versions
 
 __all__ = [
+    "address_rate_limit_windows",
     "api_keys",
     "catalogs",
     "credential_batches",

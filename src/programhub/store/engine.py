@@ -2,13 +2,21 @@
 
 SQLite runs in WAL mode with `synchronous=FULL` (an acknowledged commit survives a crash) and
 every write transaction starts with `BEGIN IMMEDIATE`, so concurrent writers queue on the
-busy timeout instead of failing when a read lock would have to be upgraded.
+busy timeout instead of failing when a read lock would have to be upgraded. Its file is
+created readable by its owner only.
+
+Every wait ends with the request's deadline (liveness.py): for a pooled connection, a new
+PostgreSQL connection, SQLite's write lock; a write whose deadline passed is rolled back
+instead of committed. On PostgreSQL, a `Circuit` fails every use at once while the server
+is known to be down.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,11 +43,25 @@ def normalise_url(url: str) -> str:
 class Store:
     """An engine plus the kinds of transaction the services use."""
 
-    def __init__(self, engine: Engine, lookups: Engine | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        lookups: Engine | None = None,
+        circuit: liveness.Circuit | None = None,
+        watched: dict[Engine, liveness.EngineLiveness] | None = None,
+    ) -> None:
         self.engine = engine
         # Where `lookup()` runs: on PostgreSQL, an autocommit engine of its own.
         self._lookups = lookups or engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self.circuit = circuit or liveness.Circuit(enabled=False)
+        watched = watched or {}
+        self._connect_transactions = liveness.connecting(engine, self.circuit, watched.get(engine))
+        self._connect_lookups: Callable[[], Connection] = (
+            self._connect_transactions
+            if self._lookups is engine
+            else liveness.connecting(self._lookups, self.circuit, watched.get(self._lookups))
+        )
         # Whether a short indexed read may run on the event loop instead of the thread pool:
         # reading the local SQLite file costs less than the hop and never waits for writers
         # (WAL); a PostgreSQL round trip could stall the loop when the server stalls.
@@ -49,7 +71,7 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A consistent snapshot for reads (one transaction, rolled back at the end)."""
-        with self.engine.connect() as conn, conn.begin():
+        with self._connect_transactions() as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -63,7 +85,7 @@ class Store:
             with self.read() as conn:
                 yield conn
         else:
-            with self._lookups.connect() as conn:
+            with self._connect_lookups() as conn:
                 yield conn
 
     @property
@@ -73,12 +95,16 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction: committed when the block ends, rolled back on any error."""
-        with self.engine.connect() as conn:
+        """A write transaction: committed when the block ends, rolled back on any error, and
+        rolled back too when the request's deadline passed meanwhile (its answer is a 503
+        already: the write must not land after it)."""
+        with self._connect_transactions() as conn:
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_immediate=True)
             with conn.begin():
                 yield conn
+                if liveness.past_deadline():
+                    raise liveness.DeadlinePassed("the request's deadline passed before its commit")
 
     def pools(self) -> list[tuple[str, Any]]:
         """Each engine's connection pool, named (for metrics)."""
@@ -95,8 +121,13 @@ class Store:
         them); on SQLite the threads of this process queue on a lock for the single writer
         slot instead of polling it with SQLite's sleeping busy handler."""
         if self.is_sqlite:
-            with self._sqlite_writer, self.write() as conn:
-                yield conn
+            if not self._sqlite_writer.acquire(timeout=liveness.time_left(SQLITE_BUSY_TIMEOUT)):
+                raise liveness.DeadlinePassed("the request's deadline passed waiting to write")
+            try:
+                with self.write() as conn:
+                    yield conn
+            finally:
+                self._sqlite_writer.release()
             return
         with self.write() as conn:
             conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
@@ -113,6 +144,9 @@ POOL_SIZE = 40
 # PostgreSQL connections for `Store.lookup`: one statement of well under a millisecond
 # each, so a few serve every thread, and the server's connection count stays low.
 LOOKUP_POOL_SIZE = 8
+# Seconds a SQLite write waits for the database's single writer slot (less when the
+# request's deadline comes first).
+SQLITE_BUSY_TIMEOUT = 30.0
 
 
 def open_store(url: str, **engine_options: Any) -> Store:
@@ -128,10 +162,16 @@ def open_store(url: str, **engine_options: Any) -> Store:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        options.update(pool_size=POOL_SIZE, max_overflow=10, connect_args={"check_same_thread": False, "timeout": 30})
+            _create_private(Path(database))
+            options["poolclass"] = liveness.DeadlinePool
+        options.update(
+            pool_size=POOL_SIZE,
+            max_overflow=10,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
+        )
     else:
         options.update(
+            poolclass=liveness.DeadlinePool,
             pool_size=POOL_SIZE,
             max_overflow=10,
             pool_timeout=10,
@@ -147,9 +187,21 @@ def open_store(url: str, **engine_options: Any) -> Store:
         return Store(engine)
     lookup_pool = {"pool_size": min(LOOKUP_POOL_SIZE, options["pool_size"]), "max_overflow": 0}
     lookups = create_engine(url, **{**options, **lookup_pool, "isolation_level": "AUTOCOMMIT"})
-    for each in (engine, lookups):
-        liveness.guard(each)  # bounded waits on a server that stops answering; no stale connections
-    return Store(engine, lookups)
+    circuit = liveness.Circuit()
+    # Bounded waits on a server that stops answering; no stale connections; fail fast when down.
+    watched = {each: liveness.guard(each, circuit) for each in (engine, lookups)}
+    return Store(engine, lookups, circuit, watched)
+
+
+def _create_private(database: Path) -> None:
+    """Create the SQLite file (and its folder) readable by its owner only: it holds every
+    tenant's data and the keys' hashes. SQLite gives its -wal and -shm files the database
+    file's permissions."""
+    if database.exists():
+        return
+    database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # created meanwhile by another process
+        os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -161,11 +213,16 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={round(SQLITE_BUSY_TIMEOUT * 1000)}")
         cursor.close()
         sqljson.register_sqlite_functions(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        if immediate:
+            # The wait for the writer slot ends with the request's deadline (set on the
+            # driver's connection directly: it is not a statement of the transaction).
+            busy_ms = round(liveness.time_left(SQLITE_BUSY_TIMEOUT) * 1000)
+            conn.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={busy_ms}")  # type: ignore[union-attr]
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -20,6 +20,7 @@ from starlette.routing import Match
 
 from programhub.core.auth import AuthFailure
 from programhub.core.errors import Conflict, DomainError, Invalid, NotFound
+from programhub.store.liveness import DatabaseUnavailable
 from programhub.web.body import BodyFault
 from programhub.web.problems import BodyTooLarge, Problem, ProblemKind
 from programhub.web.requests import first_invalid
@@ -117,6 +118,8 @@ def problem_from_exception(exc: Exception) -> Problem | None:
     """Failures of the machinery rather than the request (database down, body too large)."""
     if isinstance(exc, BodyTooLarge):
         return Problem(ProblemKind.PAYLOAD_TOO_LARGE, "The request body is too large.")
+    if isinstance(exc, DatabaseUnavailable):  # known down or past the deadline: logged where it was learnt
+        return Problem(ProblemKind.UNAVAILABLE, "The service is temporarily unavailable; try again shortly.")
     if isinstance(exc, PoolTimeout | OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
         log.warning("database unavailable: %s", type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__)
         return Problem(ProblemKind.UNAVAILABLE, "The service is temporarily unavailable; try again shortly.")

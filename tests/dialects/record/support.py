@@ -46,7 +46,10 @@ def issue_body(program_id: str, recipients: list[dict[str, Any]] | None = None, 
 
 
 def check_id(value: Any, prefix: str) -> str:
-    assert isinstance(value, str) and re.fullmatch(rf"{prefix}_\d{{13}}_[0-9a-z]{{6}}", value), value
+    """`<prefix>_<epoch ms>_<6 base36>`; a recipient id (a credential link) has 22 random base62
+    characters instead, 131 bits (docs/security.md)."""
+    random_part = "[0-9A-Za-z]{22}" if prefix == "rec" else "[0-9a-z]{6}"
+    assert isinstance(value, str) and re.fullmatch(rf"{prefix}_\d{{13}}_{random_part}", value), value
     return value
 
 

@@ -217,7 +217,11 @@ def test_the_page_is_one_query(client: TestClient, store: Store, tenants: Tenant
     for accept in ("text/html", "application/json"):
         with count_queries(store) as statements:
             assert client.get(f"/credentials/{recipient_id}", headers={"Accept": accept}).status_code == 200
-        assert len(statements) == 1
+        # Besides counting the visit against the client's address in a write of its own (an
+        # upsert; the first visit of a window also forgets older windows; on PostgreSQL a
+        # SET LOCAL: tests/hardening/test_credential_links.py).
+        counting = [s for s in statements if "address_rate_limit_windows" in s or s.startswith("SET LOCAL")]
+        assert len(statements) - len(counting) == 1
 
 
 def test_an_unreachable_database_is_a_503_page_or_json(

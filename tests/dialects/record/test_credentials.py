@@ -379,8 +379,8 @@ def test_a_database_refusal_mid_batch_leaves_nothing(
     me = tenants.a_test
     taken = client.post(f"{BASE}/credentials", json=issue_body(program_id, people(1)), headers=me.bearer).json()["data"]
     taken_id = taken["recipients"][0]["recipientId"]
-    real = credentials_service.public_ids
-    monkeypatch.setattr(credentials_service, "public_ids", lambda *a: [*real(*a)[:-1], taken_id])
+    real = credentials_service.unguessable_ids
+    monkeypatch.setattr(credentials_service, "unguessable_ids", lambda *a: [*real(*a)[:-1], taken_id])
     response = client.post(f"{BASE}/credentials", json=issue_body(program_id, people(4, 10)), headers=me.bearer)
     assert response.status_code == 500
     assert count_rows(store, credential_batches) == count_rows(store, credential_recipients) == 1

@@ -38,7 +38,7 @@ def test_every_route_needs_a_key(client: TestClient, store: Store, tenants: Tena
     for method, path in ROUTES:
         url = f"{BASE}{path}"
         revoked = client.request(method, url, json={}, headers=tenants.a_test.bearer)
-        assert (revoked.status_code, revoked.json()) == (401, error("UNAUTHORIZED", "The API key has been revoked.")), path
+        assert (revoked.status_code, revoked.json()) == (401, error("UNAUTHORIZED", "The API key is not valid.")), path
         suspended = client.request(method, url, json={}, headers=tenants.b_live.x_api_key)
         assert (suspended.status_code, suspended.json()) == (
             403, error("FORBIDDEN", "The organisation of this API key is suspended."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from programhub.core.credentials import service as credentials
 from programhub.core.errors import Invalid
-from programhub.core.ids import public_ids
+from programhub.core.ids import unguessable_ids
 
 
 def _accepted_by_email_validator(email: str) -> bool:
@@ -71,12 +72,12 @@ def test_examples(email: str, valid: bool) -> None:
     assert _accepted_by_us(email) is valid
 
 
-def test_public_ids_are_distinct_share_the_moment_and_look_like_record_ids() -> None:
+def test_recipient_ids_are_distinct_share_the_moment_and_carry_131_random_bits() -> None:
     moment = datetime(2025, 5, 19, 13, 30, 2, 952000, tzinfo=UTC)
-    ids = public_ids("rec", moment, 5000)
+    ids = unguessable_ids("rec", moment, 5000)
     assert len(ids) == len(set(ids)) == 5000
-    assert all(re.fullmatch(r"rec_1747661402952_[0-9a-z]{6}", i) for i in ids)
-    # The suffixes use the whole alphabet in every position (a biased draw would not).
-    for position in range(6):
-        assert {i[-6 + position] for i in ids} == set("0123456789abcdefghijklmnopqrstuvwxyz")
-    assert public_ids("batch", moment, 0) == []
+    assert all(re.fullmatch(r"rec_1747661402952_[0-9A-Za-z]{22}", i) and len(i) <= 40 for i in ids)
+    # The random parts use the whole alphabet in every position (a biased draw would not).
+    for position in range(22):
+        assert {i[-22 + position] for i in ids} == set(string.digits + string.ascii_letters)
+    assert unguessable_ids("rec", moment, 0) == []

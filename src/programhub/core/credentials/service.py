@@ -23,7 +23,7 @@ from programhub.core.clock import utcnow
 from programhub.core.credentials.models import credential_batches, credential_recipients
 from programhub.core.db import AnyRow, insert_rows
 from programhub.core.errors import Invalid, NotFound
-from programhub.core.ids import public_id, public_ids
+from programhub.core.ids import public_id, unguessable_ids
 from programhub.core.listings import service as listings_service
 from programhub.core.listings.models import listings
 from programhub.core.orgs.models import organisations
@@ -32,7 +32,8 @@ from programhub.core.tenancy import Tenant, owned_by
 MAX_RECIPIENTS = 1000
 MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
 STATUS_ISSUED = "issued"
-# Attempts at fresh public ids when a generated one is already taken (a 1-in-10^9 event).
+# Attempts at fresh public ids when a generated one is already taken (a batch id: a 1-in-10^9
+# event; a recipient id: never, in practice).
 _ID_ATTEMPTS = 3
 
 
@@ -114,7 +115,7 @@ def issue(
     now = utcnow()
     for attempt in range(_ID_ATTEMPTS):
         batch_public_id = public_id("batch", now)
-        recipient_ids = public_ids("rec", now, len(recipients))
+        recipient_ids = unguessable_ids("rec", now, len(recipients))  # each one's credential link
         try:
             with conn.begin_nested():
                 _insert(conn, tenant, listing_id, batch_public_id, name, now, recipient_ids, recipients)

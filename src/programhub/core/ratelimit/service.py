@@ -1,12 +1,14 @@
-"""Per-key call counting in fixed windows, kept in the database so that every server
-process sharing it sees one count.
+"""Call counting in fixed windows, per API key or per client address, kept in the database
+so that every server process sharing it sees one count.
 
 Each call is one atomic upsert (`INSERT ... ON CONFLICT DO UPDATE SET count = count + 1
 RETURNING count`): PostgreSQL serialises concurrent increments of the row, SQLite
 serialises whole write transactions, so no two callers ever read the same count. The count
 stops at `limit + 1` (enough to know the limit is passed; no overflow however hard a key
 hammers). The first call of a key in a new window deletes that key's older windows, so the
-table holds at most one row per key and scope once the hour has turned.
+table holds at most one row per key and scope once the hour has turned. Addresses are not
+a fixed set, so the first call of an address in a new window deletes every address's older
+windows of that scope (an indexed range, empty but for the first such call of a window).
 
 `count` runs that in its own short transaction, tuned for a row every call of a key
 updates: on PostgreSQL the commit does not wait for the WAL flush (`synchronous_commit =
@@ -26,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.sql.dml import Insert
 
-from programhub.core.ratelimit.models import rate_limit_windows
+from programhub.core.ratelimit.models import address_rate_limit_windows, rate_limit_windows
 from programhub.store import Store
 from programhub.store.sql import upsert_for
 
@@ -61,41 +63,61 @@ def window_start(now: float, window: int = HOUR) -> int:
 
 
 @functools.cache
-def _upsert(engine: str) -> Insert:
-    """The counting statement, built once per engine (bind: key, scope, window, limit)."""
-    table = rate_limit_windows
+def _upsert(engine: str, table: sa.Table) -> Insert:
+    """The counting statement of `table`, built once per engine (bind: who, scope, window,
+    limit; `who` is the first column of the table's key)."""
+    who = table.primary_key.columns.values()[0]
     statement = upsert_for(engine, table).values(
-        api_key_id=sa.bindparam("api_key_id"),
-        scope=sa.bindparam("scope"),
-        window_start=sa.bindparam("window_start"),
-        count=1,
+        {
+            who: sa.bindparam("who"),
+            table.c.scope: sa.bindparam("scope"),
+            table.c.window_start: sa.bindparam("window_start"),
+            table.c.count: 1,
+        }
     )
     return statement.on_conflict_do_update(
-        index_elements=[table.c.api_key_id, table.c.scope, table.c.window_start],
+        index_elements=[who, table.c.scope, table.c.window_start],
         set_={"count": sa.case((table.c.count <= sa.bindparam("limit"), table.c.count + 1), else_=table.c.count)},
     ).returning(table.c.count)
 
 
-_FORGET_OLD_WINDOWS = sa.delete(rate_limit_windows).where(
-    rate_limit_windows.c.api_key_id == sa.bindparam("api_key_id"),
+_FORGET_KEY_WINDOWS = sa.delete(rate_limit_windows).where(
+    rate_limit_windows.c.api_key_id == sa.bindparam("who"),
     rate_limit_windows.c.scope == sa.bindparam("scope"),
     rate_limit_windows.c.window_start < sa.bindparam("window_start"),
 )
+_FORGET_ADDRESS_WINDOWS = sa.delete(address_rate_limit_windows).where(
+    address_rate_limit_windows.c.scope == sa.bindparam("scope"),
+    address_rate_limit_windows.c.window_start < sa.bindparam("window_start"),
+)
+
+
+def _hit(
+    conn: Connection, table: sa.Table, who: int | str, scope: str, limit: int, *, now: float, window: int
+) -> Quota:
+    if limit < 1 or window < 1:
+        raise ValueError("limit and window must be positive")
+    start = window_start(now, window)
+    where = {"who": who, "scope": scope, "window_start": start}
+    used: int = conn.execute(_upsert(conn.dialect.name, table), {**where, "limit": limit}).scalar_one()
+    if used == 1:
+        forget = _FORGET_KEY_WINDOWS if table is rate_limit_windows else _FORGET_ADDRESS_WINDOWS
+        conn.execute(forget, where)
+    return Quota(limit, used, start + window, now)
 
 
 def hit(conn: Connection, api_key_id: int, scope: str, limit: int, *, now: float, window: int = HOUR) -> Quota:
     """Count one call of `api_key_id` in `scope`; the caller commits."""
-    if limit < 1 or window < 1:
-        raise ValueError("limit and window must be positive")
-    start = window_start(now, window)
-    where = {"api_key_id": api_key_id, "scope": scope, "window_start": start}
-    used: int = conn.execute(_upsert(conn.dialect.name), {**where, "limit": limit}).scalar_one()
-    if used == 1:
-        conn.execute(_FORGET_OLD_WINDOWS, where)
-    return Quota(limit, used, start + window, now)
+    return _hit(conn, rate_limit_windows, api_key_id, scope, limit, now=now, window=window)
 
 
 def count(store: Store, api_key_id: int, scope: str, limit: int, *, now: float, window: int = HOUR) -> Quota:
     """Count one call in a transaction of its own, committed before the call is served."""
     with store.write_counter() as conn:
         return hit(conn, api_key_id, scope, limit, now=now, window=window)
+
+
+def count_address(store: Store, address: str, scope: str, limit: int, *, now: float, window: int) -> Quota:
+    """Count one call from a client address, like `count` for a key."""
+    with store.write_counter() as conn:
+        return _hit(conn, address_rate_limit_windows, address, scope, limit, now=now, window=window)

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from programhub.dialects.record.errors import ALL_CODES
 
 ID = r"^[a-z]+_\d{13}_[0-9a-z]{6}$"
+# A recipient id is a credential link's secret: 22 random base62 characters (older ones: ID).
+RECIPIENT_ID = r"^rec_\d{13}_(?:[0-9A-Za-z]{22}|[0-9a-z]{6})$"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
 Mode = Literal["test", "live"]
 
@@ -29,7 +31,7 @@ class RecordProgram(_Strict):
 
 
 class RecordRecipient(_Strict):
-    recipientId: str = Field(pattern=ID)
+    recipientId: str = Field(pattern=RECIPIENT_ID)
     name: str
     email: str
     credentialUrl: str
@@ -54,7 +56,7 @@ class RecordBatchSummary(_BatchFields):
 
 
 class RecordCredential(_Strict):
-    recipientId: str = Field(pattern=ID)
+    recipientId: str = Field(pattern=RECIPIENT_ID)
     name: str
     programId: str = Field(pattern=ID)
     programName: str

@@ -76,6 +76,7 @@ PAGE_HEADERS = {"Vary": "Accept", "Cache-Control": "private, no-cache"}
 _TITLES = {
     ProblemKind.NOT_FOUND: "Credential not found",
     ProblemKind.UNAVAILABLE: "Temporarily unavailable",
+    ProblemKind.RATE_LIMITED: "Too many requests",
 }
 NOT_FOUND_TEXT = "There is no credential at this address. Check that the link was copied completely."
 

@@ -2,20 +2,31 @@
 
 No key is needed: whoever holds the link may see the credential. People get HTML; a client
 that asks for `Accept: application/json` gets the same facts in Record's envelope.
+
+Each client address may open at most `credential_page_rate_limit` pages a minute, counted in
+the database (so across every server process): with recipient ids of 131 random bits a link
+cannot be guessed anyway, but ids issued before them had 31 bits, and every page read costs a
+query. Past the limit: 429 with `Retry-After`, as a page or in Record's envelope.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from programhub.core.credentials import service as credentials
+from programhub.core.ratelimit import service as ratelimit
 from programhub.dialects.record import docs
 from programhub.dialects.record.errors import PAGE_ERRORS, PAGE_HEADERS, with_page_headers
 from programhub.dialects.record.responses import PAGES_PREFIX, credential_json, envelope
+from programhub.settings import Settings
+from programhub.store import Store
+from programhub.web.addresses import client_address
 from programhub.web.deps import SettingsDep, StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.ids import possible_id
@@ -25,6 +36,28 @@ from programhub.web.responses import JSONResponse
 
 # Every path under PAGES_PREFIX, routed or not, answers as a page (see __init__.py).
 router = APIRouter(route_class=dialect_route_class(PAGE_ERRORS), tags=["Record credential page"])
+
+RATE_SCOPE = "credential_page"
+RATE_WINDOW = 60  # seconds
+
+
+def clock() -> float:
+    """Epoch seconds now (a function, so tests can move time)."""
+    return time.time()
+
+
+def count_visit(request: Request, store: Store, settings: Settings) -> None:
+    """Count this page read against its client address; refuse it with 429 past the limit."""
+    limit = settings.credential_page_rate_limit
+    quota = ratelimit.count_address(store, client_address(request), RATE_SCOPE, limit, now=clock(), window=RATE_WINDOW)
+    if not quota.allowed:
+        raise HTTPException(
+            429,
+            f"Too many credential pages were opened from this address: at most {limit} a minute; "
+            f"try again in {quota.retry_after} seconds.",
+            headers={"Retry-After": str(quota.retry_after)},
+        )
+
 
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -52,15 +85,22 @@ def _html_content() -> dict[str, dict[str, dict[str, str]]]:
     responses={
         200: {"model": docs.RecordCredentialResponse, "content": _html_content(), "description": "The credential"},
         404: {"model": docs.RecordError, "content": _html_content(), "description": "No credential has this id"},
+        429: {
+            "model": docs.RecordError,
+            "content": _html_content(),
+            "description": "Too many pages opened from this address (see `Retry-After`)",
+        },
         503: {"model": docs.RecordError, "content": _html_content(), "description": "The database is unreachable"},
     },
 )
 def show_credential(
     recipientId: str,  # noqa: N803 - the wire name
+    request: Request,
     store: StoreDep,
     settings: SettingsDep,
     accept: Annotated[str | None, Header(description="`application/json` for JSON; HTML otherwise")] = None,
 ) -> Response:
+    count_visit(request, store, settings)
     possible_id("credential", recipientId)
     with store.read() as conn:
         credential = credentials.find_credential(conn, recipientId)
