@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from programhub import __version__, dialects
 from programhub.core.jobs.runner import JobRunner
 from programhub.settings import Settings
-from programhub.store import Store, open_store
+from programhub.store import Store, open_settings_store
 from programhub.web import docs, health, observability
 from programhub.web.bounds import RequestBoundsMiddleware
 from programhub.web.cache import ResponseCache
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     `programhub serve` and `programhub db upgrade` do that."""
     settings = settings or Settings.from_env()
     owns_store = store is None
-    active_store = store or open_store(settings.database_url)
+    active_store = store or open_settings_store(settings)
 
     jobs = JobRunner(active_store, poll_seconds=settings.jobs_poll_seconds)
 

@@ -27,7 +27,7 @@ from programhub.core.orgs import service as orgs
 from programhub.core.renderings import service as renderings
 from programhub.core.tenancy import Mode
 from programhub.settings import Settings
-from programhub.store import Store, open_store
+from programhub.store import Store, open_settings_store
 from programhub.store.migrate import is_current, upgrade
 
 app = typer.Typer(
@@ -87,7 +87,7 @@ def _cell(value: Any) -> str:
 
 
 def open_configured_store() -> Store:
-    return open_store(Settings.from_env().database_url)
+    return open_settings_store(Settings.from_env())
 
 
 @contextmanager

@@ -4,7 +4,7 @@ defaults the README documents. A bad value stops the process with the variable n
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="ignore", frozen=True)
 
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL connections each server process holds at most (docs/architecture.md).
+    database_connections: Annotated[int, Field(ge=3, le=1000)] = 20
+    # "transaction" behind a pooler in transaction mode (PgBouncer's).
+    database_pooler: Literal["none", "transaction"] = "none"
     public_url: str = DEFAULT_PUBLIC_URL
     webadmit_rate_limit: Positive = 1000  # WebAdMIT's documented limit (its v1.md)
     max_body_bytes: Positive = 2 * 1024 * 1024

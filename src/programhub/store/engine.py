@@ -138,18 +138,25 @@ class Store:
             engine.dispose()
 
 
-# FastAPI runs blocking handlers on AnyIO's thread pool (40 threads by default); a pool as
-# large keeps connections open instead of opening and closing overflow ones under load.
+# SQLite: FastAPI runs blocking handlers on AnyIO's thread pool (40 threads by default); a
+# pool as large keeps connections open instead of opening and closing overflow ones.
 POOL_SIZE = 40
-# PostgreSQL connections for `Store.lookup`: one statement of well under a millisecond
-# each, so a few serve every thread, and the server's connection count stays low.
-LOOKUP_POOL_SIZE = 8
+# PostgreSQL: connections per server process, in all (its transactions and its key
+# lookups): a budget, so that `--workers N` processes hold at most N times this. Threads
+# beyond it wait for a connection, within their request's deadline.
+POSTGRES_CONNECTIONS = 20
 # Seconds a SQLite write waits for the database's single writer slot (less when the
 # request's deadline comes first).
 SQLITE_BUSY_TIMEOUT = 30.0
 
 
-def open_store(url: str, **engine_options: Any) -> Store:
+def open_store(
+    url: str, *, connections: int = POSTGRES_CONNECTIONS, pooler: str = "none", **engine_options: Any
+) -> Store:
+    """A store on the database at `url`. On PostgreSQL it holds at most `connections`;
+    `pooler="transaction"` runs behind a pooler in transaction mode (PgBouncer's): no
+    server-side prepared statements and no per-connection settings, since consecutive
+    transactions may run on different server connections."""
     url = normalise_url(url)
     parsed = make_url(url)
     options: dict[str, Any] = {
@@ -170,27 +177,46 @@ def open_store(url: str, **engine_options: Any) -> Store:
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
         )
     else:
+        # JIT compiles queries whose estimated cost is high; recursive tree queries are
+        # estimated far above what they do, and would pay ~15 ms to compile each time.
+        connect_args: dict[str, Any] = {"connect_timeout": 5, "options": "-c statement_timeout=30000 -c jit=off"}
+        if pooler == "transaction":
+            # A pooler hands each transaction any server connection: prepared statements and
+            # startup settings would not follow (set them on the role: docs/architecture.md).
+            connect_args = {"connect_timeout": 5, "prepare_threshold": None}
+        elif pooler != "none":
+            raise ValueError(f"pooler must be none or transaction, not {pooler!r}")
         options.update(
             poolclass=liveness.DeadlinePool,
-            pool_size=POOL_SIZE,
-            max_overflow=10,
+            pool_size=transaction_connections(connections),
+            max_overflow=0,
             pool_timeout=10,
             pool_recycle=1800,
-            # JIT compiles queries whose estimated cost is high; recursive tree queries are
-            # estimated far above what they do, and would pay ~15 ms to compile each time.
-            connect_args={"connect_timeout": 5, "options": "-c statement_timeout=30000 -c jit=off"},
+            connect_args=connect_args,
         )
     options.update(engine_options)
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
         return Store(engine)
-    lookup_pool = {"pool_size": min(LOOKUP_POOL_SIZE, options["pool_size"]), "max_overflow": 0}
+    lookup_pool = {"pool_size": lookup_connections(connections), "max_overflow": 0}
     lookups = create_engine(url, **{**options, **lookup_pool, "isolation_level": "AUTOCOMMIT"})
     circuit = liveness.Circuit()
     # Bounded waits on a server that stops answering; no stale connections; fail fast when down.
     watched = {each: liveness.guard(each, circuit) for each in (engine, lookups)}
     return Store(engine, lookups, circuit, watched)
+
+
+def lookup_connections(connections: int) -> int:
+    """Of a process's PostgreSQL connections, those for key lookups (one short statement
+    each, so a fifth serves every thread)."""
+    if connections < 3:
+        raise ValueError(f"a PostgreSQL store needs at least 3 connections, not {connections}")
+    return max(1, connections // 5)
+
+
+def transaction_connections(connections: int) -> int:
+    return connections - lookup_connections(connections)
 
 
 def _create_private(database: Path) -> None:
