@@ -352,3 +352,19 @@ def test_preferences_are_kept_per_program_and_user(client: TestClient, tenants: 
     # another organisation's key sees nothing of it
     failure(post(client, "/preference/read", {"program_id": program_id, "user_id": "u-1"}, tenants.b_test), 404,
             "api.preference.read", "ERR_PROGRAM_NOT_FOUND", f"Program {program_id} not found.", code="RESOURCE_NOT_FOUND")
+
+
+def test_at_most_twenty_framework_categories_a_request(client: TestClient, tenants: Tenants) -> None:
+    """Each category becomes a member of every item the database builds; SQLite's
+    json_object takes at most 127 arguments, so a long list was a 500. Found by the
+    schema fuzz."""
+    me = tenants.a_test
+    create(client, me, name="P", config={"medium": ["Hindi"], "c1": "x"})
+    codes = [f"c{n}" for n in range(21)]
+    refused = post(client, "/list", {"filters": {}, "frameworkCategoryFields": codes}, me)
+    assert refused.status_code == 400
+    assert refused.json()["params"]["errmsg"] == "frameworkCategoryFields may name at most 20 categories"
+    answered = post(client, "/list", {"filters": {}, "frameworkCategoryFields": codes[:20]}, me)
+    assert answered.status_code == 200
+    (item,) = answered.json()["result"]["programs"]
+    assert item["c1"] == "x" and item["c19"] is None

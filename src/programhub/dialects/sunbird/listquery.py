@@ -247,10 +247,17 @@ def _role_holder(path: str, filters: Mapping[str, Any]) -> RoleHolder | None:
     )
 
 
+# Framework categories one request may flatten: a framework has a handful (the portal asks
+# for four to six), and each becomes a member of every item the database builds.
+MAX_CATEGORIES = 20
+
+
 def parse_categories(path: str, value: Any) -> tuple[str, ...]:
     """`frameworkCategoryFields`: config categories to show flattened on program items
     (those the seed's shape already shows are not repeated)."""
     names = one_or_many(path, value)
+    if len(names) > MAX_CATEGORIES:
+        raise Invalid(path, f"{path} may name at most {MAX_CATEGORIES} categories")
     for name in names:
         if not CATEGORY_CODE.fullmatch(name):
             raise Invalid(path, f"{path} must be category codes: 1 to 64 letters, digits, _, . or -")

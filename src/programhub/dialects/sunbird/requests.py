@@ -800,7 +800,17 @@ class ListRequest(BaseModel):
     fields: Annotated[Any, rule(lq.parse_fields, **_nullable(_one_or_many(_enum(*LIST_ITEM_KEYS))))] = None
     frameworkCategoryFields: Annotated[
         tuple[str, ...],
-        rule(lq.parse_categories, **_nullable(_one_or_many({"type": "string", "pattern": lq.CATEGORY_CODE.pattern}))),
+        rule(
+            lq.parse_categories,
+            **_nullable(
+                {
+                    "anyOf": [
+                        {"type": "string", "pattern": lq.CATEGORY_CODE.pattern},
+                        _array({"type": "string", "pattern": lq.CATEGORY_CODE.pattern}, max_items=lq.MAX_CATEGORIES),
+                    ]
+                }
+            ),
+        ),
     ] = ()
 
     def query(self) -> lq.ListQuery:
