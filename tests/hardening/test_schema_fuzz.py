@@ -50,7 +50,7 @@ from tests.hardening.fuzz_dialects import (
     dialect_of,
     envelope_problem,
 )
-from tests.support import TenantKey, make_tenant_key
+from tests.support import TenantKey, make_tenant_key, signing
 
 # Cases per operation and mode (negative ones cost most to generate: each mutates the
 # schema). PROGRAMHUB_FUZZ_EXAMPLES=100 runs a deeper search by hand.
@@ -190,7 +190,7 @@ def _operations(schema: Any) -> list[Any]:
 
 def _demo_key(store: Store) -> TenantKey:
     with store.write() as conn:
-        org = ensure_demo(conn).org
+        org = ensure_demo(conn, signing()).org
     key = make_tenant_key(store, org.public_id, Mode.TEST)
     make_identity(store, key.tenant, organization="Fuzz University")
     return key

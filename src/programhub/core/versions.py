@@ -42,6 +42,9 @@ TRACKED = (
     "nominations",
     "program_facets",
     "requirements",
+    "signed_credentials",
+    "signing_keys",
+    "status_lists",
 )
 
 
