@@ -22,7 +22,10 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture(autouse=True)
 def configured(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    from tests.support import CREDENTIAL_KEY_SECRET
+
     monkeypatch.setenv("PROGRAMHUB_DATABASE_URL", database_url)
+    monkeypatch.setenv("PROGRAMHUB_CREDENTIAL_KEY_SECRET", CREDENTIAL_KEY_SECRET)  # not a key file in ./var
 
 
 def test_org_and_key_lifecycle(capsys: pytest.CaptureFixture[str], client: TestClient) -> None:
@@ -105,3 +108,28 @@ def test_demo_is_created_once_and_prints_a_working_key(capsys: pytest.CaptureFix
     names = {p["name"] for p in response.json()["data"]}
     assert {"Cyber Security", "MongoDB", "GG", "Potions", "Program 21", "Program 22", "Program 23"} <= names
     assert run(capsys, "orgs", "list", "--json")[1].count('"Demo University"') == 1
+
+
+def test_signing_keys_rotate_and_old_ones_stay_in_the_did_document(
+    capsys: pytest.CaptureFixture[str], client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROGRAMHUB_PUBLIC_URL", "http://programhub.test")
+    org = orjson.loads(run(capsys, "orgs", "create", "Hogwarts", "--json")[1])["id"]
+    did = f"did:web:programhub.test:orgs:{org}"
+    code, out, _ = run(capsys, "keys", "signing", "--org", org, "--mode", "live", "--json")
+    assert (code, orjson.loads(out)) == (0, {"did": did, "keys": []})
+    rotations = []
+    for _ in range(2):
+        code, out, err = run(capsys, "keys", "rotate-signing", "--org", org, "--mode", "live", "--json")
+        assert code == 0, err
+        rotations.append(orjson.loads(out))
+    keys_now = rotations[-1]["keys"]
+    assert [k["retired_at"] is None for k in keys_now] == [True, False]
+    assert keys_now[1]["verification_method"] == rotations[0]["keys"][0]["verification_method"]
+    document = client.get(f"/orgs/{org}/did.json").json()
+    assert document["assertionMethod"] == [k["verification_method"] for k in keys_now]
+    assert set(keys_now[0]) == {"verification_method", "fingerprint", "created_at", "retired_at"}  # never a private key
+    code, out, _ = run(capsys, "keys", "rotate-signing", "--org", org, "--mode", "live")
+    assert code == 0 and "2 retired key(s) kept" in out
+    code, _, err = run(capsys, "keys", "rotate-signing", "--org", "org_nope", "--mode", "live")
+    assert code == 1 and err.startswith("error: ") and len(err.splitlines()) == 1

@@ -34,7 +34,7 @@ NAMES = [
     "Ada Lovelace",
     'Zoë "Quoted" O\'Brien \\ back\\slash',
     "Line\nbreak\tand tab\r",
-    "🎓 Grace 𝔥opper",
+    "🎓 Grace 𝔥opper",  # noqa: RUF001 - a character outside the BMP, on purpose
     "علي بن أبي طالب",
     "Bell\x07and\x1bescape\x7f",
 ]

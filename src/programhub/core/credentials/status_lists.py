@@ -199,4 +199,4 @@ def published(conn: Connection, org_public_id: str, mode: Mode, number: int) -> 
 
 def bit_byte(list_bits: Any, index: Any) -> Any:
     """SQL for the byte of a list's bits that holds entry `index` (both engines)."""
-    return func.substr(list_bits, index / 8 + 1, 1)
+    return func.substr(list_bits, index // 8 + 1, 1)
