@@ -16,14 +16,19 @@ from programhub.web.ids import possible_id
 router = APIRouter(route_class=dialect_route_class(PAGE_ERRORS), tags=["Record credential page"])
 
 
+def _html() -> dict[str, dict[str, dict[str, str]]]:
+    """Failures are a page, or Record's JSON on request (errors.PageErrors)."""
+    return {"text/html": {"schema": {"type": "string"}}}
+
+
 @router.get(
     PAGES_PREFIX + "/{recipientId}/" + verifiable.DOWNLOAD_SUFFIX,
     summary="A credential's signed Open Badges 3.0 document, as a download",
     description="The verifiable credential (W3C VC 2.0, Data Integrity eddsa-rdfc-2022 proof); no key needed.",
     responses={
         200: {"content": {"application/vc": {"schema": {"type": "object"}}}, "description": "The signed credential"},
-        404: {"model": docs.RecordError, "description": "No credential has this id"},
-        503: {"model": docs.RecordError, "description": "The database is unreachable"},
+        404: {"model": docs.RecordError, "content": _html(), "description": "No credential has this id"},
+        503: {"model": docs.RecordError, "content": _html(), "description": "The database is unreachable"},
     },
 )
 def download_credential(recipientId: str, store: StoreDep, signing: SigningDep) -> Response:  # noqa: N803

@@ -67,6 +67,8 @@ def revoke_credentials(
     principal: Authenticated, body: AnyJsonBody, store: StoreDep, settings: SettingsDep, signing: SigningDep
 ) -> Response:
     revocations = parse(BulkRevokeRequest, body).revocations()
+    for recipient_id, _reason in revocations:
+        possible_id("credential", recipient_id)  # one no row can have is not found, unqueried
     with versions.writing(store, principal.tenant) as conn:
         revoked = credentials.revoke_many(conn, principal.tenant, revocations, signing_with=signing)
     return ok("Credentials revoked successfully", [recipient_json(r, settings.public_url) for r in revoked])
