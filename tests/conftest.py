@@ -26,7 +26,7 @@ from programhub.settings import Settings
 from programhub.store import Store, open_store
 from programhub.store.engine import normalise_url
 from programhub.store.migrate import upgrade
-from tests.support import Tenants, make_tenants
+from tests.support import CREDENTIAL_KEY_SECRET, Tenants, make_tenants
 
 BACKENDS = ("sqlite", "postgresql")
 POSTGRES_ENV = "PROGRAMHUB_TEST_POSTGRES_URL"
@@ -120,7 +120,7 @@ def store(backend: str, database_url: str, request: pytest.FixtureRequest) -> It
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, public_url=PUBLIC_URL)
+    return Settings(database_url=database_url, public_url=PUBLIC_URL, credential_key_secret=CREDENTIAL_KEY_SECRET)
 
 
 @pytest.fixture

@@ -19,10 +19,22 @@ from fastapi import FastAPI
 from sqlalchemy import event
 
 from programhub.core.jobs.runner import JOB_RUNNER_THREAD
+from programhub.core.credentials import issuers
+from programhub.core.credentials.issuers import Signing
 from programhub.core.keys import service as keys
 from programhub.core.orgs import service as orgs
 from programhub.core.tenancy import Mode, Tenant
 from programhub.store import Store
+
+
+# The secret the `settings` fixture seals signing keys with, and the public URL it serves.
+CREDENTIAL_KEY_SECRET = "tests-only-credential-key-secret-0123456789"
+TEST_PUBLIC_URL = "http://programhub.test"
+
+
+def signing(public_url: str = TEST_PUBLIC_URL) -> Signing:
+    """How the app under test signs credentials (for tests that issue through the core)."""
+    return issuers.configured(public_url, CREDENTIAL_KEY_SECRET, "unused")
 
 
 @dataclass(frozen=True)

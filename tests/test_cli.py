@@ -22,7 +22,10 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture(autouse=True)
 def configured(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    from tests.support import CREDENTIAL_KEY_SECRET
+
     monkeypatch.setenv("PROGRAMHUB_DATABASE_URL", database_url)
+    monkeypatch.setenv("PROGRAMHUB_CREDENTIAL_KEY_SECRET", CREDENTIAL_KEY_SECRET)  # not a key file in ./var
 
 
 def test_org_and_key_lifecycle(capsys: pytest.CaptureFixture[str], client: TestClient) -> None:
@@ -125,3 +128,28 @@ def test_tables_keep_timestamps_whole_when_piped(capsys: pytest.CaptureFixture[s
     code, out, _err = run(capsys, "keys", "list", "--org", org)
     assert code == 0
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", out), out
+
+
+def test_signing_keys_rotate_and_old_ones_stay_in_the_did_document(
+    capsys: pytest.CaptureFixture[str], client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROGRAMHUB_PUBLIC_URL", "http://programhub.test")
+    org = orjson.loads(run(capsys, "orgs", "create", "Hogwarts", "--json")[1])["id"]
+    did = f"did:web:programhub.test:orgs:{org}"
+    code, out, _ = run(capsys, "keys", "signing", "--org", org, "--mode", "live", "--json")
+    assert (code, orjson.loads(out)) == (0, {"did": did, "keys": []})
+    rotations = []
+    for _ in range(2):
+        code, out, err = run(capsys, "keys", "rotate-signing", "--org", org, "--mode", "live", "--json")
+        assert code == 0, err
+        rotations.append(orjson.loads(out))
+    keys_now = rotations[-1]["keys"]
+    assert [k["retired_at"] is None for k in keys_now] == [True, False]
+    assert keys_now[1]["verification_method"] == rotations[0]["keys"][0]["verification_method"]
+    document = client.get(f"/orgs/{org}/did.json").json()
+    assert document["assertionMethod"] == [k["verification_method"] for k in keys_now]
+    assert set(keys_now[0]) == {"verification_method", "fingerprint", "created_at", "retired_at"}  # never a private key
+    code, out, _ = run(capsys, "keys", "rotate-signing", "--org", org, "--mode", "live")
+    assert code == 0 and "2 retired key(s) kept" in out
+    code, _, err = run(capsys, "keys", "rotate-signing", "--org", "org_nope", "--mode", "live")
+    assert code == 1 and err.startswith("error: ") and len(err.splitlines()) == 1

@@ -285,6 +285,66 @@ def keys_revoke(key_id: str, as_json: JsonFlag = False) -> None:
         console.print(f"key {key.id} revoked")
 
 
+def _signing_key_json(did: str, key: Any) -> dict[str, Any]:
+    from programhub.core.credentials.issuers import verification_method
+
+    return {
+        "verification_method": verification_method(did, key.multibase),
+        "fingerprint": key.fingerprint,
+        "created_at": key.created_at.isoformat(),
+        "retired_at": key.retired_at.isoformat() if key.retired_at else None,
+    }
+
+
+def _signing_keys(org: str, mode: str, *, rotate: bool) -> tuple[str, list[Any]]:
+    """The tenant's DID and its credential signing keys (public halves only), current
+    first, after making a new current key when `rotate`."""
+    from programhub.core.credentials import issuers
+    from programhub.core.credentials import keys as signing_keys
+    from programhub.web.deps import signing_of
+
+    settings = Settings.from_env()
+    with transaction(write=rotate) as conn:
+        tenant = identities.tenant_of(conn, org, keys.parse_mode(mode))
+        if rotate:
+            signing_keys.rotate(conn, tenant, signing_of(settings).vault)
+        found = signing_keys.public_keys(conn, tenant)
+    return issuers.did_web(settings.public_url, tenant.org_public_id, tenant.mode), found
+
+
+@keys_app.command("rotate-signing")
+def keys_rotate_signing(
+    org: Annotated[str, typer.Option("--org", help="Organisation id (org_...).")],
+    mode: Annotated[str, typer.Option("--mode", help="test or live.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Make a new credential signing key; the old one stops signing but stays in the DID
+    document, so credentials it signed keep verifying. Private keys are never shown."""
+    did, found = _signing_keys(org, mode, rotate=True)
+    if as_json:
+        emit_json({"did": did, "keys": [_signing_key_json(did, key) for key in found]})
+    else:
+        console.print(f"new signing key {found[0].fingerprint} for {did}; {len(found) - 1} retired key(s) kept")
+
+
+@keys_app.command("signing")
+def keys_signing(
+    org: Annotated[str, typer.Option("--org", help="Organisation id (org_...).")],
+    mode: Annotated[str, typer.Option("--mode", help="test or live.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """List an organisation's credential signing keys in one mode (public halves only)."""
+    did, found = _signing_keys(org, mode, rotate=False)
+    if as_json:
+        emit_json({"did": did, "keys": [_signing_key_json(did, key) for key in found]})
+    else:
+        table(
+            f"Signing keys of {did}",
+            ("fingerprint", "created", "retired"),
+            [(key.fingerprint, key.created_at, key.retired_at) for key in found],
+        )
+
+
 # --- identities -------------------------------------------------------------------------
 
 
@@ -410,12 +470,14 @@ def identities_delete(identity_id: int, as_json: JsonFlag = False) -> None:
 def demo(as_json: JsonFlag = False) -> None:
     """Create the demo organisation (once) with the seeds' programs, and print a test key."""
     from programhub.demo import ensure_demo
+    from programhub.web.deps import signing_of
 
-    store = open_configured_store()
+    settings = Settings.from_env()
+    store = open_settings_store(settings)
     try:
         bring_up_to_date(store)
         with store.write() as conn:
-            result = ensure_demo(conn)
+            result = ensure_demo(conn, signing_of(settings))
             issued = keys.create(conn, result.org.public_id, Mode.TEST, "demo")
     finally:
         store.dispose()

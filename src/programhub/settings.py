@@ -3,15 +3,23 @@ defaults the README documents. A bad value stops the process with the variable n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "PROGRAMHUB_"
 DEFAULT_DATABASE_URL = "sqlite:///./var/programhub.db"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+DEFAULT_CREDENTIAL_KEY_FILE = "./var/credential-key"
+# Where issuers' DIDs, credentials and status lists live, so it must be an absolute http(s)
+# URL whose characters need no escaping in an IRI or a did:web (docs/credentials.md).
+_PUBLIC_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*/?")
+MIN_SECRET_LENGTH = 32
+# Values never echoed in an error message.
+_SECRET_FIELDS = {"credential_key_secret"}
 _NOWHERE = "PROGRAMHUB_NO_VARIABLE_HAS_THIS_PREFIX_"
 
 Positive = Annotated[int, Field(gt=0)]
@@ -44,11 +52,24 @@ class Settings(BaseSettings):
     header_timeout: Seconds = 10.0
     keep_alive_timeout: Positive = 5
     credential_page_rate_limit: Positive = 60
+    # The secret that encrypts each organisation's credential signing keys at rest; without
+    # it, a secret kept in `credential_key_file` (created on first use) does.
+    credential_key_secret: SecretStr | None = None
+    credential_key_file: str = DEFAULT_CREDENTIAL_KEY_FILE
 
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
+        if not _PUBLIC_URL.fullmatch(value):
+            raise ValueError("must be an http(s) URL: scheme, host, optional port and path, no query")
         return value.rstrip("/")
+
+    @field_validator("credential_key_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters (e.g. 32 random bytes, base64url)")
+        return value
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -65,5 +86,6 @@ class Settings(BaseSettings):
             return cls(_env_prefix=_NOWHERE, **values)  # only `environ`, not the process's
         except ValidationError as exc:
             first = exc.errors()[0]
-            variable = ENV_PREFIX + str(first["loc"][0]).upper()
-            raise ValueError(f"{variable}: {first['msg']} (given {first.get('input')!r})") from None
+            field = str(first["loc"][0])
+            given = "" if field in _SECRET_FIELDS else f" (given {first.get('input')!r})"
+            raise ValueError(f"{ENV_PREFIX}{field.upper()}: {first['msg']}{given}") from None

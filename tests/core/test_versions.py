@@ -10,7 +10,7 @@ from programhub.core.listings import service as listings
 from programhub.core.tables import metadata
 from programhub.core.versions import tenant_versions
 from programhub.store import Store
-from tests.support import Tenants
+from tests.support import Tenants, signing
 
 # Tenant tables that are bookkeeping, not data an answer is made of.
 NOT_DATA = {"api_keys", "idempotency_keys", "jobs", "listing_counts", "renderings", "tenant_versions"}
@@ -57,6 +57,7 @@ def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ign
     from datetime import UTC, datetime
 
     from programhub.core.catalogs import service as catalogs_service
+    from programhub.core.credentials import service as credentials
     from programhub.core.credentials.models import credential_batches, credential_recipients
     from programhub.core.identities.models import identities, identity_programs
     from programhub.core.nominations.models import nomination_roles, nominations, program_preferences
@@ -79,6 +80,11 @@ def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ign
         ).returning(credential_batches.c.id)).scalar_one()
         conn.execute(sa.insert(credential_recipients).values(
             public_id="rec_1_aaaaaa", batch_id=batch, position=0, name="R", email="r@example.edu", **mine))
+        # a signed credential, with the tenant's signing key and status list
+        credentials.issue(
+            conn, tenant, listings.get(conn, tenant, program).public_id, "Signed",
+            [credentials.NewRecipient("S", "s@example.edu")], signing_with=signing(),
+        )
 
 
 def test_inserts_bump_and_writing_bumps_first(store: Store, tenants: Tenants) -> None:

@@ -64,6 +64,8 @@ CATALOG = "/api/v1"
 SUNBIRD = "/program/v1"
 WEBADMIT = "/api/v1/user_identities"
 PAGE = "/credentials"
+ISSUERS = "/orgs"  # DID documents and status lists (Record's, no key)
+NO_RECIPIENT = "rec_1779175802952_zlymqs"  # revocations target it: refused as not found, nothing revoked
 
 TIMEOUT = 20.0  # only to turn a hang into a failure; no answer should take a fraction of it
 TEN_MB = 10 * 1024 * 1024
@@ -126,7 +128,7 @@ class Route:
     @property
     def dialect(self) -> str:
         for prefix, name in ((WEBADMIT, "webadmit"), (RECORD, "record"), (SUNBIRD, "sunbird"), (CATALOG, "catalog"),
-                             (PAGE, "page")):
+                             (PAGE, "page"), (ISSUERS, "issuer")):
             if self.template == prefix or self.template.startswith(prefix + "/"):
                 return name
         raise AssertionError(f"{self.template}: no dialect owns this path; add it to the corpus")
@@ -163,14 +165,28 @@ class World:
     def auth(self, dialect: str) -> dict[str, str]:
         key = self.keys[dialect]
         return {"record": key.bearer, "catalog": key.token, "sunbird": key.bearer, "webadmit": key.x_api_key,
-                "page": {}}[dialect]
+                "page": {}, "issuer": {}}[dialect]
 
     def path_value(self, route: Route) -> str:
-        """The id of a real row for the route's one path parameter."""
+        """The id of a real row for the route's first path parameter."""
+        return self.path_values(route)[route.path_params[0]]
+
+    def path_values(self, route: Route) -> dict[str, str]:
+        """Real values for each of the route's path parameters."""
+        several = {
+            f"{ISSUERS}/{{orgId}}/status/{{number}}": {"orgId": self.ids["org"], "number": "1"},
+            f"{ISSUERS}/{{orgId}}/test/status/{{number}}": {"orgId": self.ids["org"], "number": "1"},
+        }
+        if route.template in several:
+            return several[route.template]
         by_template = {
             f"{RECORD}/programs/{{programId}}": self.ids["record_program"],
             f"{RECORD}/credentials/{{batchId}}": self.ids["batch"],
             f"{PAGE}/{{recipientId}}": self.ids["recipient"],
+            f"{PAGE}/{{recipientId}}/credential.json": self.ids["recipient"],
+            f"{RECORD}/credentials/recipients/{{recipientId}}/revoke": NO_RECIPIENT,
+            f"{ISSUERS}/{{orgId}}/did.json": self.ids["org"],
+            f"{ISSUERS}/{{orgId}}/test/did.json": self.ids["org"],
             f"{CATALOG}/programs/{{id}}": self.ids["catalog_program"],
             f"{CATALOG}/courses/{{id}}": self.ids["course"],
             f"{CATALOG}/catalogs/{{id}}": self.ids["catalog"],
@@ -179,21 +195,26 @@ class World:
             f"{WEBADMIT}/{{user_identity_id}}/organizations": self.ids["identity"],
         }
         assert route.template in by_template, f"{route}: no real id for its path parameter; add one to the corpus"
-        assert len(route.path_params) == 1, f"{route}: the corpus fills one path parameter"
-        return str(by_template[route.template])
+        assert len(route.path_params) == 1, f"{route}: name a real value for each of its path parameters"
+        return {route.path_params[0]: str(by_template[route.template])}
 
     def target(self, route: Route, value: str | None = None) -> str:
-        """The route's path with its parameter set to `value` (already encoded), else a real id."""
+        """The route's path with its first parameter set to `value` (already encoded), else
+        a real id, and any other parameter a real value."""
         if not route.path_params:
             return route.template
-        return route.template.replace(f"{{{route.path_params[0]}}}", self.path_value(route) if value is None else value)
+        path = route.template
+        for position, (name, real) in enumerate(self.path_values(route).items()):
+            path = path.replace(f"{{{name}}}", value if position == 0 and value is not None else real)
+        return path
 
 
 def create_world(http: Client, store: Store, org: str) -> World:
     """A key per dialect and a little data in each, created through the APIs (identities,
     which have no API, through the core as the CLI does)."""
     world = World({name: make_tenant_key(store, org, Mode.TEST) for name in ("record", "catalog", "sunbird", "webadmit")})
-    world.keys["page"] = world.keys["record"]
+    world.keys["page"] = world.keys["issuer"] = world.keys["record"]
+    world.ids["org"] = org
     ids = world.ids
 
     def ok(status: int, body: Any, expected: int = 200) -> Any:
@@ -370,6 +391,8 @@ def envelope_fault(dialect: str, answer: Answer) -> str | None:
         legacy = isinstance(body, dict) and set(body) == {"message"} and isinstance(body["message"], str)
         if not (legacy or (isinstance(schema, list) and schema and all(isinstance(m, str) for m in schema))):
             return "not WebAdMIT's {errors: {schema: [...]}} or {message}"
+    elif dialect == "issuer":
+        return envelope_fault("record", answer)
     elif dialect == "page":
         if answer.header("content-type").startswith("text/html"):
             return None if b"<html" in answer.body.lower() else "not an HTML page"
@@ -449,6 +472,7 @@ class Shape:
     nest: str | None = None  # a field holding JSON as given
     list_item: Any = "x"
     wrap: str | None = None  # the body is {wrap: fields}
+    in_list: bool = False  # the body is [fields] (a bulk request)
 
     def body(self, dotted: str | None = None, value: Any = None) -> Any:
         fields = copy.deepcopy(self.base)
@@ -458,6 +482,8 @@ class Shape:
             for part in parents:
                 node = node.setdefault(part, {})
             node[last] = value
+        if self.in_list:
+            return [fields]
         return {self.wrap: fields} if self.wrap else fields
 
 
@@ -496,6 +522,11 @@ def shapes(ids: dict[str, Any]) -> dict[str, Shape]:
             {"programId": ids["record_program"], "batchName": "Refused",
              "recipients": [{"name": "Ada", "email": "ada@example.edu"}]},
             text=("batchName", "programId"), lists=("recipients", "batchName"), ids=("programId",), list_item={}),
+        f"POST {RECORD}/credentials/recipients/{{recipientId}}/revoke": Shape(
+            {"revocationReason": "Refused"}, text=("revocationReason",), lists=("revocationReason",)),
+        f"POST {RECORD}/credentials/revoke": Shape(
+            {"id": NO_RECIPIENT, "revocationReason": "Refused"}, text=("id", "revocationReason"),
+            lists=("id", "revocationReason"), ids=("id",), in_list=True),
         f"POST {CATALOG}/programs": Shape({"title": "Refused"}, wrap="program", **program),
         f"PUT {CATALOG}/programs/{{id}}": Shape({}, wrap="program", **program),
         f"POST {CATALOG}/courses": Shape({"title": "Refused"}, wrap="course", **course),
@@ -602,7 +633,8 @@ def body_probes(route: Route, shape: Shape, world: World) -> Iterator[Probe]:
     yield probe("raw invalid utf-8", to_json(shape.body()).replace(b"{", b'{"\xff\xfe":"\xc0\xaf",', 1))
     yield probe("raw encoded surrogate", to_json(shape.body()).replace(b"{", b'{"k":"\xed\xa0\x80",', 1))
     yield probe("NUL in a key", shape.body("a\u0000b", 1))
-    yield probe("NUL in a top-level key", {"x\u0000": 1, **shape.body()})
+    top = shape.body()
+    yield probe("NUL in a top-level key", [{"x\u0000": 1, **top[0]}] if shape.in_list else {"x\u0000": 1, **top})
     yield probe("lone surrogate in a key", shape.body("\ud800", 1))
     for name in shape.text:
         for value in BAD_TEXT:
@@ -779,7 +811,7 @@ def test_hostile_input_corpus_is_refused_in_each_dialects_envelope(
     with server(database_url, tmp_path / "server.log") as live, closing(Client(live.port)) as http:
         assert live.process is not None
         routes = routes_of(http.json("GET", "/openapi.json", None, {})[1])
-        assert {r.dialect for r in routes} == {"record", "catalog", "sunbird", "webadmit", "page"}
+        assert {r.dialect for r in routes} == {"record", "catalog", "sunbird", "webadmit", "page", "issuer"}
         world = create_world(http, store, org)
         before, counts_before = snapshot(http, world, routes), row_counts(store)
         peak_before = peak_memory_mb(live.process.pid)

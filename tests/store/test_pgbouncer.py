@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from sqlalchemy.engine import make_url
 
 from programhub.app import create_app
 from programhub.settings import Settings
-from programhub.store import Store, open_settings_store
+from programhub.store import Store, open_settings_store, open_store
+from programhub.store.migrate import upgrade
 from programhub.store.engine import normalise_url
 from tests.conftest import PUBLIC_URL, in_ci
 from tests.support import at_once, make_tenants, serve_in_thread
@@ -136,16 +138,36 @@ def _exercise(base_url: str, tenants_key: str) -> None:
     assert {answer.status_code for answer in answers} == {204}
 
 
-def test_a_process_holds_at_most_its_connection_budget(postgres_database_url: str) -> None:
-    settings = Settings(database_url=postgres_database_url, public_url=PUBLIC_URL, database_connections=6)
+@pytest.fixture
+def own_database(postgres_server_url: str) -> Iterator[str]:
+    """A database no other store of the test run connects to, migrated."""
+    name = f"programhub_budget_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(normalise_url(postgres_server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalise_url(postgres_server_url)).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrating = open_store(url)
+        upgrade(migrating)
+        migrating.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_a_process_holds_at_most_its_connection_budget(own_database: str) -> None:
+    settings = Settings(database_url=own_database, public_url=PUBLIC_URL, database_connections=6)
     store = open_settings_store(settings)
-    observer = open_settings_store(Settings(database_url=postgres_database_url, database_connections=3))
+    observer = open_settings_store(Settings(database_url=own_database, database_connections=3))
     try:
         tenants = make_tenants(store)
         app = create_app(settings, store=store)
         with serve_in_thread(app) as base_url:
             _exercise(base_url, tenants.a_test.key)
-            assert _server_connections(observer, make_url(postgres_database_url).database or "") <= 6 + 1
+            # The budget, and the observer's own connection.
+            assert _server_connections(observer, make_url(own_database).database or "") <= 6 + 1
     finally:
         store.dispose()
         observer.dispose()

@@ -1,7 +1,13 @@
 """Every table, imported once so `metadata` is complete (for migrations and tests)."""
 
 from programhub.core.catalogs.models import catalogs
-from programhub.core.credentials.models import credential_batches, credential_recipients
+from programhub.core.credentials.models import (
+    credential_batches,
+    credential_recipients,
+    signed_credentials,
+    signing_keys,
+    status_lists,
+)
 from programhub.core.db import metadata
 from programhub.core.idempotency.models import idempotency_keys
 from programhub.core.identities.models import identities, identity_programs
@@ -33,5 +39,8 @@ __all__ = [
     "rate_limit_windows",
     "renderings",
     "requirements",
+    "signed_credentials",
+    "signing_keys",
+    "status_lists",
     "tenant_versions",
 ]

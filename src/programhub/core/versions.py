@@ -43,6 +43,9 @@ TRACKED = (
     "program_facets",
     "program_preferences",
     "requirements",
+    "signed_credentials",
+    "signing_keys",
+    "status_lists",
 )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from programhub.core.credentials.issuers import Signing
 from programhub.core.orgs import service as orgs
 from programhub.core.orgs.service import Organisation
 from programhub.core.tenancy import Mode, Tenant
@@ -23,12 +24,15 @@ class DemoResult:
     created: bool
 
 
-def ensure_demo(conn: Connection) -> DemoResult:
+def ensure_demo(conn: Connection, signing: Signing) -> DemoResult:
+    """The demo organisation, made now if absent (its credentials signed with `signing`)."""
     existing = orgs.find_by_name(conn, DEMO_ORG_NAME)
     if existing is not None:
         return DemoResult(existing, created=False)
     org = orgs.create(conn, DEMO_ORG_NAME)
     tenant = Tenant(org.id, Mode.TEST, org.public_id, org.name)
-    for platform in (catalog, record, sunbird, webadmit):
-        platform.seed(conn, tenant)
+    catalog.seed(conn, tenant)
+    record.seed(conn, tenant, signing)
+    sunbird.seed(conn, tenant)
+    webadmit.seed(conn, tenant)
     return DemoResult(org, created=True)

@@ -10,6 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from programhub.core.credentials import issuers
+from programhub.core.credentials.issuers import Signing
 from programhub.core.jobs.runner import JobRunner
 from programhub.settings import Settings
 from programhub.store import Store
@@ -34,3 +36,18 @@ async def get_jobs(request: Request) -> JobRunner:
 StoreDep = Annotated[Store, Depends(get_store)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def signing_of(settings: Settings) -> Signing:
+    """How credentials are signed under these settings (keys.KeyVault, issuers.Signing)."""
+    secret = settings.credential_key_secret
+    return issuers.configured(
+        settings.public_url, None if secret is None else secret.get_secret_value(), settings.credential_key_file
+    )
+
+
+async def get_signing(request: Request) -> Signing:
+    return signing_of(request.app.state.settings)
+
+
+SigningDep = Annotated[Signing, Depends(get_signing)]

@@ -51,3 +51,20 @@ def wants_json(accept: str | None) -> bool:
     if json_quality != html_quality:
         return json_quality > html_quality
     return json_quality > 0 and json_specificity > html_specificity
+
+
+def preferred(accept: str | None, offers: tuple[str, ...]) -> str | None:
+    """Which of `offers` (media types, the default first) the client prefers: the highest
+    q, then the range that names it most precisely; a full tie goes to the earlier offer.
+    None when it accepts none of them (or sent no Accept, which accepts the default)."""
+    if not accept:
+        return offers[0] if offers else None
+    ranges = _media_ranges(accept)
+    best: tuple[float, int] = (0.0, -1)
+    chosen = None
+    for offer in offers:
+        kind, _, subtype = offer.partition("/")
+        quality, specificity = _preference(ranges, kind, subtype)
+        if quality > 0 and (quality, specificity) > best:
+            best, chosen = (quality, specificity), offer
+    return chosen

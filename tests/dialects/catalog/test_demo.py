@@ -11,12 +11,12 @@ from programhub.demo import ensure_demo
 from programhub.store import Store
 from tests.dialects.catalog.support import API, unstamped
 from tests.dialects.catalog.test_seed import SEED_GET, _renumbered
-from tests.support import assert_json_equal
+from tests.support import assert_json_equal, signing
 
 
 def test_the_demo_holds_the_seed_tree(client: TestClient, store: Store) -> None:
     with store.write() as conn:
-        org = ensure_demo(conn).org
+        org = ensure_demo(conn, signing()).org
         secret = keys.create(conn, org.public_id, Mode.TEST, "demo").secret
     headers = {"Authorization": f'Token token="{secret}"'}
     listed = client.get(f"{API}/programs?query=description_&per_page=100", headers=headers).json()["programs"]

@@ -85,13 +85,16 @@ def test_a_person_reads_the_credential_with_every_string_escaped(client: TestCli
         "on",
         _day(issued),
         ".",
-        "Status", "Issued",
+        "Status", "Verified",
         "Issued", f"{issued[:10]} {issued[11:16]} UTC",
         "Programme", f"Cyber {hostile} ({program_id})",
         "Organisation", f"Organisation A ({me.org})",
         "Batch", f"Batch {hostile} ({batch['batchId']})",
         "Credential ID", recipient["recipientId"],
+        "Download the signed credential",
+        "(Open Badges 3.0, JSON): any verifier can check it and its status.",
     ]
+    assert f'<a href="{PUBLIC_URL}/credentials/{recipient["recipientId"]}/credential.json" download>' in response.text
 
 
 def test_a_test_mode_credential_says_so(client: TestClient, tenants: Tenants, program_id: str) -> None:
@@ -127,6 +130,9 @@ def test_the_same_facts_as_json(client: TestClient, tenants: Tenants, program_id
             "status": "issued",
             "issuedAt": batch["issuedAt"],
             "credentialUrl": recipient["credentialUrl"],
+            "expiresAt": None,
+            "revokedAt": None,
+            "revocationReason": None,
         },
     }
 

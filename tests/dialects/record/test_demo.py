@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from programhub.core.keys import service as keys
 from programhub.core.tenancy import Mode
 from programhub.demo import ensure_demo
+from tests.support import signing
 from programhub.demo.record import DEMO_BATCH
 from programhub.store import Store
 from tests.dialects.record.support import BASE
@@ -14,7 +15,7 @@ from tests.dialects.record.support import BASE
 
 def test_the_demo_shows_the_seed_programmes_and_a_batch_with_working_pages(client: TestClient, store: Store) -> None:
     with store.write() as conn:
-        org = ensure_demo(conn).org
+        org = ensure_demo(conn, signing()).org
         secret = keys.create(conn, org.public_id, Mode.TEST, "demo").secret
     headers = {"Authorization": f"Bearer {secret}"}
 

@@ -123,7 +123,10 @@ def test_the_openapi_document_describes_every_record_route(client: TestClient) -
         ("POST", f"{BASE}/credentials"),
         ("GET", f"{BASE}/credentials"),
         ("GET", f"{BASE}/credentials/{{batchId}}"),
+        ("POST", f"{BASE}/credentials/revoke"),
+        ("POST", f"{BASE}/credentials/recipients/{{recipientId}}/revoke"),
         ("GET", "/credentials/{recipientId}"),
+        ("GET", "/credentials/{recipientId}/credential.json"),
     }
     issue = paths[f"{BASE}/credentials"]["post"]
     body_schema = issue["requestBody"]["content"]["application/json"]["schema"]
@@ -133,7 +136,7 @@ def test_the_openapi_document_describes_every_record_route(client: TestClient) -
     assert issue["responses"]["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/RecordBatchResponse"}
     assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in issue["parameters"])
     page = paths["/credentials/{recipientId}"]["get"]
-    assert set(page["responses"]["200"]["content"]) == {"application/json", "text/html"}
+    assert set(page["responses"]["200"]["content"]) == {"application/json", "text/html", "application/vc", "application/ld+json"}
     assert "security" not in page
     error_schema = document["components"]["schemas"]["RecordError"]
     assert {"MISSING_PROGRAM_ID", "MISSING_BATCH_NAME", "MISSING_RECIPIENTS", "IDEMPOTENCY_CONFLICT", "NOT_FOUND"} <= set(

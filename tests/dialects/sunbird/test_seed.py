@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from programhub.core.keys import service as keys
 from programhub.core.tenancy import Mode
 from programhub.demo import ensure_demo
+from tests.support import signing
 from programhub.store import Store
 from tests.dialects.sunbird.support import BASE, answer
 
@@ -41,7 +42,7 @@ SEED_ITEM: dict[str, Any] = {
 
 def test_the_seed_nomination_and_program_come_back_exactly(client: TestClient, store: Store) -> None:
     with store.write() as conn:
-        demo = ensure_demo(conn)
+        demo = ensure_demo(conn, signing())
         key = keys.create(conn, demo.org.public_id, Mode.TEST, "seed test").secret
     headers = {"Authorization": f"Bearer {key}"}
     for nomination in ({"organisation_id": {"eq": "b8c2d284-7450-4876-baf3-bb3b95f7fe47"}},

@@ -14,6 +14,7 @@ ID = r"^[a-z]+_\d{13}_[0-9a-z]{6}$"
 RECIPIENT_ID = r"^rec_\d{13}_(?:[0-9A-Za-z]{22}|[0-9a-z]{6})$"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
 Mode = Literal["test", "live"]
+Status = Literal["issued", "revoked", "expired"]
 
 
 class _Strict(BaseModel):
@@ -35,6 +36,10 @@ class RecordRecipient(_Strict):
     name: str
     email: str
     credentialUrl: str
+    status: Status = Field(description="Extension: issued, revoked, or expired (past expiresAt).")
+    expiresAt: str | None = Field(pattern=TIMESTAMP, description="Extension: when the credential expires.")
+    revokedAt: str | None = Field(pattern=TIMESTAMP, description="Extension: when it was revoked.")
+    revocationReason: str | None = Field(description="Extension: the reason given when revoking it.")
 
 
 class _BatchFields(_Strict):
@@ -43,8 +48,11 @@ class _BatchFields(_Strict):
     batchName: str
     orgId: str = Field(pattern=ID)
     mode: Mode
-    status: Literal["issued"]
+    status: Status = Field(
+        description="issued; revoked once all its credentials are; expired once its latest expiry has passed."
+    )
     issuedAt: str = Field(pattern=TIMESTAMP)
+    expiresAt: str | None = Field(pattern=TIMESTAMP, description="Extension: its latest expiry (null: never).")
 
 
 class RecordBatch(_BatchFields):
@@ -65,9 +73,12 @@ class RecordCredential(_Strict):
     batchId: str = Field(pattern=ID)
     batchName: str
     mode: Mode
-    status: Literal["issued"]
+    status: Status
     issuedAt: str = Field(pattern=TIMESTAMP)
     credentialUrl: str
+    expiresAt: str | None = Field(pattern=TIMESTAMP)
+    revokedAt: str | None = Field(pattern=TIMESTAMP)
+    revocationReason: str | None
 
 
 class _Envelope(_Strict):
@@ -93,6 +104,14 @@ class RecordBatchesResponse(_Envelope):
 
 class RecordCredentialResponse(_Envelope):
     data: RecordCredential
+
+
+class RecordRecipientResponse(_Envelope):
+    data: RecordRecipient
+
+
+class RecordRecipientsResponse(_Envelope):
+    data: list[RecordRecipient]
 
 
 class RecordError(_Strict):

@@ -3,16 +3,17 @@ describe it in the OpenAPI document. Other fields are ignored, as Record ignores
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, RootModel
 from pydantic_core import PydanticCustomError
 
 from programhub.core import validation as check
 from programhub.core.credentials import service as credentials
 from programhub.core.credentials.service import NewRecipient
 from programhub.core.errors import Invalid
-from programhub.web.requests import Rule, required, text
+from programhub.web.requests import Rule, required, rule, text
 
 # An issue request's required fields, and the documented code and message when one is
 # missing (absent, null, blank, or an empty list of recipients).
@@ -54,6 +55,14 @@ def _distinct_emails(recipients: list[RecipientIn]) -> list[RecipientIn]:
     return recipients
 
 
+def _moment(field: str, value: Any) -> datetime:
+    """An ISO 8601 date and time (a date is its midnight; no offset is UTC)."""
+    return check.moment_text(field, value, wanted="must be an ISO 8601 date and time, e.g. 2026-06-30T23:59:59Z")
+
+
+_EXPIRES_AT = rule(_moment, type="string", format="date-time", examples=["2026-06-30T23:59:59Z"])
+
+
 class RecipientIn(BaseModel):
     name: Annotated[str, text(blank=False)]
     email: Annotated[str, required(credentials.checked_email, format="email", maxLength=credentials.MAX_EMAIL_LENGTH)]
@@ -71,17 +80,79 @@ class IssueRequest(BaseModel):
         required(_recipient_list, minItems=1, maxItems=credentials.MAX_RECIPIENTS),
         AfterValidator(_distinct_emails),
     ]
+    # Extension: when every credential of the batch expires (absent or null: never).
+    expiresAt: Annotated[datetime | None, _EXPIRES_AT] = None
 
     def new_recipients(self) -> list[NewRecipient]:
         return [NewRecipient(recipient.name, recipient.email) for recipient in self.recipients]
 
     def meaning(self) -> dict[str, Any]:
         """What the request asks for, ignored fields left out (the idempotency fingerprint)."""
-        return {
+        meaning: dict[str, Any] = {
             "programId": self.programId,
             "batchName": self.batchName,
             "recipients": [[r.name, r.email] for r in self.recipients],
         }
+        if self.expiresAt is not None:
+            meaning["expiresAt"] = self.expiresAt.isoformat()
+        return meaning
+
+
+_REASON = text(nullable=True)
+
+
+class RevokeRequest(BaseModel):
+    """`POST /credentials/recipients/{recipientId}/revoke` (an extension): an optional
+    `{revocationReason}`."""
+
+    model_config = ConfigDict(title="RecordRevokeRequest")
+
+    revocationReason: Annotated[str | None, _REASON] = None
+
+
+class RevocationIn(BaseModel):
+    id: Annotated[str, _required_text(examples=["rec_1779175802952_zlymqs"])]
+    revocationReason: Annotated[str | None, _REASON] = None
+
+
+def _revocation_list(field: str, value: Any) -> Any:
+    """The list itself; its items are checked as `RevocationIn`s."""
+    if not isinstance(value, list) or not value:
+        raise Invalid(field, f"{field} must be a non-empty array of {{id, revocationReason}} objects")
+    if len(value) > credentials.MAX_RECIPIENTS:
+        raise Invalid(field, f"{field} must hold at most {credentials.MAX_RECIPIENTS} items, not {len(value)}")
+    for position, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise Invalid(f"{field}[{position}]", f"{field}[{position}] must be an object with id and revocationReason")
+    return value
+
+
+def _distinct_ids(revocations: list[RevocationIn]) -> list[RevocationIn]:
+    first_seen: dict[str, int] = {}
+    for position, revocation in enumerate(revocations):
+        if revocation.id in first_seen:
+            field = f"[{position}].id"
+            raise Invalid(field, f"{field} repeats [{first_seen[revocation.id]}].id; name each credential once")
+        first_seen[revocation.id] = position
+    return revocations
+
+
+class BulkRevokeRequest(
+    RootModel[
+        Annotated[
+            list[RevocationIn],
+            required(_revocation_list, minItems=1, maxItems=credentials.MAX_RECIPIENTS),
+            AfterValidator(_distinct_ids),
+        ]
+    ]
+):
+    """`POST /credentials/revoke` (an extension), shaped like Canvas Credentials' bulk
+    revoke: `[{id, revocationReason}]`."""
+
+    model_config = ConfigDict(title="RecordBulkRevokeRequest")
+
+    def revocations(self) -> list[tuple[str, str | None]]:
+        return [(item.id, item.revocationReason) for item in self.root]
 
 
 class ProgramRequest(BaseModel):

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 
-from programhub.core.credentials.service import Batch, Credential
+from programhub.core.credentials import signing
+from programhub.core.credentials.service import Batch, Credential, Recipient, batch_status
+from programhub.core.credentials.signing import CREDENTIAL_PATH
 from programhub.core.db import AnyRow
 from programhub.core.listings.models import listings
 from programhub.core.orgs.models import organisations
@@ -20,7 +23,9 @@ from programhub.web.responses import JSONResponse
 
 PREFIX = "/api/external/issuance"
 # Where each credentialUrl points, under the public URL (routes/pages.py answers there).
-PAGES_PREFIX = "/credentials"
+PAGES_PREFIX = CREDENTIAL_PATH
+# The issuers' DID documents and status lists (routes/issuers.py), under the public URL.
+ISSUERS_PREFIX = "/orgs"
 
 
 def envelope(message: str, data: Any) -> dict[str, Any]:
@@ -61,20 +66,35 @@ PROGRAM = renderings.register(
 PROGRAM_SOURCE, (PROGRAM_JSON,) = renderings.joined(PROGRAM)
 
 
-def credential_url(public_url: str, recipient_id: str) -> str:
-    return f"{public_url}{PAGES_PREFIX}/{recipient_id}"
+credential_url = signing.credential_url
 
 
-def batch_summary_json(row: AnyRow, tenant: Tenant) -> dict[str, Any]:
+def batch_summary_json(row: AnyRow, tenant: Tenant, now: datetime) -> dict[str, Any]:
     return {
         "batchId": row.public_id,
         "programId": row.program_public_id,
         "batchName": row.name,
         "orgId": tenant.org_public_id,
         "mode": tenant.mode.value,
-        "status": row.status,
+        "status": batch_status(row.status, row.expires_at, now),
         "recipientCount": row.recipient_count,
         "issuedAt": iso_millis(row.issued_at),
+        "expiresAt": iso_millis(row.expires_at),
+    }
+
+
+def recipient_json(recipient: Recipient, public_url: str) -> dict[str, Any]:
+    """A recipient's credential (extension fields: status, expiresAt, revokedAt,
+    revocationReason)."""
+    return {
+        "recipientId": recipient.public_id,
+        "name": recipient.name,
+        "email": recipient.email,
+        "credentialUrl": credential_url(public_url, recipient.public_id),
+        "status": recipient.status,
+        "expiresAt": iso_millis(recipient.expires_at),
+        "revokedAt": iso_millis(recipient.revoked_at),
+        "revocationReason": recipient.revocation_reason,
     }
 
 
@@ -86,16 +106,9 @@ def batch_json(batch: Batch, tenant: Tenant, public_url: str) -> dict[str, Any]:
         "orgId": tenant.org_public_id,
         "mode": tenant.mode.value,
         "status": batch.status,
-        "recipients": [
-            {
-                "recipientId": r.public_id,
-                "name": r.name,
-                "email": r.email,
-                "credentialUrl": credential_url(public_url, r.public_id),
-            }
-            for r in batch.recipients
-        ],
+        "recipients": [recipient_json(r, public_url) for r in batch.recipients],
         "issuedAt": iso_millis(batch.issued_at),
+        "expiresAt": iso_millis(batch.expires_at),
     }
 
 
@@ -113,4 +126,7 @@ def credential_json(credential: Credential, public_url: str) -> dict[str, Any]:
         "status": credential.status,
         "issuedAt": iso_millis(credential.issued_at),
         "credentialUrl": credential_url(public_url, credential.recipient_public_id),
+        "expiresAt": iso_millis(credential.expires_at),
+        "revokedAt": iso_millis(credential.revoked_at),
+        "revocationReason": credential.revocation_reason,
     }
