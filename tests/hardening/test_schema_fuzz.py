@@ -413,10 +413,10 @@ def _judge(case: Any, mode: GenerationMode, dialect: str, response: Any, headers
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(settings: Settings) -> Settings:
     """The conftest's, with the credential page's per-address limit out of the way: the fuzz
     opens pages from one address faster than people do (the limit has its own tests)."""
-    return Settings(database_url=database_url, public_url=PUBLIC_URL, credential_page_rate_limit=10**6)
+    return settings.model_copy(update={"credential_page_rate_limit": 10**6})
 
 
 def test_schemathesis_every_operation_of_every_dialect(app: FastAPI, client: Any, store: Store, backend: str) -> None:
