@@ -72,7 +72,9 @@ def _program_conditions(tenant: Tenant, query: ListQuery) -> list[ColumnElement[
     holder = query.role_holder
     if holder is not None:
         conditions.append(
-            sa.or_(*(sj.member_lists(listings.c.rolemapping, role, holder.user_id) for role in holder.roles))
+            sa.or_(
+                sa.false(), *(sj.member_lists(listings.c.rolemapping, role, holder.user_id) for role in holder.roles)
+            )
         )
     return conditions
 
