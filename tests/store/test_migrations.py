@@ -37,3 +37,16 @@ def test_sqlite_file_is_created_on_first_start_in_wal_mode(tmp_path: Path) -> No
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         store.dispose()
+
+
+def test_the_migrations_have_one_head() -> None:
+    """Every new migration names the one head as its parent; two heads mean two lines that
+    a later revision must join (as 0009_join does)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from programhub.store.migrate import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
