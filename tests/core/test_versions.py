@@ -57,6 +57,7 @@ def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ign
     from datetime import UTC, datetime
 
     from programhub.core.catalogs import service as catalogs_service
+    from programhub.core.certificates import service as certificates
     from programhub.core.credentials import service as credentials
     from programhub.core.credentials.models import credential_batches, credential_recipients
     from programhub.core.identities.models import identities, identity_programs
@@ -85,6 +86,7 @@ def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ign
             conn, tenant, listings.get(conn, tenant, program).public_id, "Signed",
             [credentials.NewRecipient("S", "s@example.edu")], signing_with=signing(),
         )
+        certificates.create(conn, tenant, course, {"name": "Certificate of Training"})
 
 
 def test_inserts_bump_and_writing_bumps_first(store: Store, tenants: Tenants) -> None:

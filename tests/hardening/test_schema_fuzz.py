@@ -85,6 +85,8 @@ ACCEPTED_REFUSALS: dict[str, list[re.Pattern[str]]] = {
     CATALOG: [
         re.compile(r"^body keys must not contain NUL characters$"),  # ignored keys too, at any depth
         re.compile(r"^path '.*' is already taken in this catalog$"),
+        re.compile(r"^listing_id already has a certificate$"),  # one per listing
+        re.compile(r"^days_to_expire must not be present when expires_at is present$"),  # one or the other
         re.compile(r"^(account_id|associated_account_ids): no catalog with id \d+$"),
         re.compile(r"^requirement_ids: no program or course with id \d+$"),
         re.compile(r"^requirement_ids would (create a cycle|make the requirement tree)"),
@@ -249,6 +251,9 @@ class Existing:
             if values:
                 case.path_parameters[name] = values[index % len(values)]
         path = case.operation.path
+        if path == "/api/v1/certificates" and isinstance(case.query, dict) and "listing_id" in case.query:
+            pool = "certified" if case.method.upper() == "GET" else "certified to delete"
+            case.query["listing_id"] = self._pick(pool, index)
         if path == "/api/external/issuance/credentials/revoke" and isinstance(case.body, list):
             for position, item in enumerate(case.body):  # each an existing credential, each once
                 if isinstance(item, dict) and "id" in item:
@@ -256,7 +261,9 @@ class Existing:
         body = case.body if isinstance(case.body, dict) else None
         if body is None:
             return
-        if path == "/api/external/issuance/credentials" and "programId" in body:
+        if path == "/api/v1/certificates" and isinstance(body.get("certificate"), dict):
+            body["certificate"]["listing_id"] = self._pick("uncertified", index)
+        elif path == "/api/external/issuance/credentials" and "programId" in body:
             body["programId"] = self._pick("record programs", index)
         elif path.endswith("/archived") and "product_ids" in body:
             body["product_ids"] = [self._pick(path.split("/")[3], index)]
@@ -321,6 +328,17 @@ def _existing(client: Any, key: TenantKey) -> Existing:
         # Path ids are listings no other requires, so that every operation on them can succeed.
         paths[f"/api/v1/{kind}/{{id}}"] = [str(item["id"]) for item in listed if kind == "catalogs" or item["id"] not in required]
         bodies[kind] = [item["id"] for item in listed]
+    # Certificates: listings with one to read, with one to delete, and without one to create it for.
+    pools: dict[str, list[int]] = {"certified": [], "certified to delete": [], "uncertified": []}
+    for pool, count in (("certified", 2), ("certified to delete", 10), ("uncertified", 20)):
+        for n in range(count):
+            course = client.post("/api/v1/courses", json={"course": {"title": f"{pool} {n}"}}, headers=catalog)
+            pools[pool].append(course.json()["course"]["id"])
+            if pool != "uncertified":
+                made = client.post("/api/v1/certificates", headers=catalog, json={
+                    "certificate": {"listing_id": pools[pool][-1], "name": "Fuzz certificate"}})
+                assert made.status_code == 201, made.text
+    bodies.update(pools)
     listed = client.post("/program/v1/list", json={"request": {"filters": {}}}, headers=record).json()
     sunbird_programs = [p["program_id"] for p in listed["result"]["programs"]]
     paths["/program/v1/read/{program_id}"] = bodies["sunbird programs"] = sunbird_programs
@@ -373,6 +391,7 @@ def _run_case(generated: Generated, mode: GenerationMode, target: Target) -> Non
     # The case is replayed on the other database: change it for this call only.
     body = copy.deepcopy(case.body) if isinstance(case.body, dict | list) else case.body  # NOT_SET stays itself
     saved = dict(case.headers or {}), dict(case.path_parameters or {}), body
+    saved_query = dict(case.query) if isinstance(case.query, dict) else None
     assert not {name.lower() for name in saved[0]} & set(AUTH_HEADERS), saved[0]
     if generated.existing is not None:
         target.existing.substitute(case, generated.existing)
@@ -386,6 +405,9 @@ def _run_case(generated: Generated, mode: GenerationMode, target: Target) -> Non
         case.headers.update(saved[0])
         case.path_parameters.clear()
         case.path_parameters.update(saved[1])
+        if saved_query is not None:
+            case.query.clear()
+            case.query.update(saved_query)
         if case.body != saved[2]:
             # Only a body the substitution changed: schemathesis judges a body set again anew, and
             # takes an absent optional one (a PUT without a body) for an invalid one, a negative case.

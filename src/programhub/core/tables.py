@@ -1,6 +1,7 @@
 """Every table, imported once so `metadata` is complete (for migrations and tests)."""
 
 from programhub.core.catalogs.models import catalogs
+from programhub.core.certificates.models import certificates
 from programhub.core.credentials.models import (
     credential_batches,
     credential_recipients,
@@ -24,6 +25,7 @@ __all__ = [
     "address_rate_limit_windows",
     "api_keys",
     "catalogs",
+    "certificates",
     "credential_batches",
     "credential_recipients",
     "idempotency_keys",
