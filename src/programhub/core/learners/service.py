@@ -63,6 +63,7 @@ from programhub.core.text import fold
 from programhub.store.sql import locking
 
 MAX_CUSTOM_FIELDS = 100
+DEFAULT_TIME_ZONE = "Etc/UTC"  # what Catalog shows for a user who chose none
 NAME_LENGTH = 255
 
 # Why an enrollment is refused.
@@ -164,6 +165,8 @@ def create_user(conn: Connection, tenant: Tenant, fields: Mapping[str, Any]) -> 
         raise Invalid("email", "email is required")
     values["email"] = values["email"].strip()
     custom = {key: item for key, item in (values.get("custom_fields") or {}).items() if item is not None}
+    if values.get("time_zone") is None:
+        values["time_zone"] = DEFAULT_TIME_ZONE
     if not values.get("user_name"):
         values["user_name"] = full_name(values.get("first_name"), values.get("last_name")) or values["email"]
     if "catalog_id" in values:
@@ -590,14 +593,23 @@ def fill_seats(conn: Connection, tenant: Tenant, listing_id: int, *, now: dateti
     return promoted
 
 
-def delete_applicants(conn: Connection, tenant: Tenant, listing_id: int, *, user_ids: list[int] | None = None) -> int:
-    """Remove the listing's applicant records (only those of `user_ids` when given);
-    returns how many."""
+def delete_applicants(
+    conn: Connection, tenant: Tenant, listing_id: int, *, canvas_user_id: int | None = None, field: str = "listing_id"
+) -> int:
+    """Remove the listing's applicant records (only those of the users with this Canvas
+    user id when given); returns how many. A listing that is not the tenant's is Invalid
+    on `field`."""
+    found = conn.execute(
+        sa.select(listings.c.id).where(owned_by(listings, tenant), listings.c.id == listing_id)
+    ).scalar_one_or_none()
+    if found is None:
+        raise Invalid(field, f"{field}: no program or course with id {listing_id}")
     query = sa.delete(waitlist_applicants).where(
         owned_by(waitlist_applicants, tenant), waitlist_applicants.c.listing_id == listing_id
     )
-    if user_ids is not None:
-        query = query.where(waitlist_applicants.c.user_id.in_(user_ids))
+    if canvas_user_id is not None:
+        users = sa.select(learners.c.id).where(owned_by(learners, tenant), learners.c.canvas_user_id == canvas_user_id)
+        query = query.where(waitlist_applicants.c.user_id.in_(users.scalar_subquery()))
     return int(conn.execute(query).rowcount)
 
 
@@ -618,6 +630,7 @@ __all__ = [
     "Refused",
     "complete",
     "create_user",
+    "delete_applicants",
     "delete_user",
     "drop",
     "enroll",

@@ -2,8 +2,11 @@
 
 from fastapi import APIRouter
 
-from programhub.dialects.catalog.routes import catalogs, listings
+from programhub.dialects.catalog.routes import applicants, catalogs, enrollments, listings, users
 
 router = APIRouter()
 router.include_router(listings.router)
 router.include_router(catalogs.router)
+router.include_router(users.router)
+router.include_router(enrollments.router)
+router.include_router(applicants.router)
