@@ -170,7 +170,7 @@ def create_user(conn: Connection, tenant: Tenant, fields: Mapping[str, Any]) -> 
     if not values.get("user_name"):
         values["user_name"] = full_name(values.get("first_name"), values.get("last_name")) or values["email"]
     if "catalog_id" in values:
-        catalogs_service.ensure_owned(conn, tenant, values["catalog_id"])
+        _ensure_catalog(conn, tenant, values["catalog_id"])
     else:
         values["catalog_id"] = catalogs_service.default_id(conn, tenant)
     if values.get("merged_into_user_id") is not None:
@@ -211,7 +211,7 @@ def update_user(conn: Connection, tenant: Tenant, user_id: int, changes: Mapping
         values["email_folded"] = fold(values["email"])
         _ensure_email_free(conn, tenant, values["email"], user_id)
     if "catalog_id" in values:
-        catalogs_service.ensure_owned(conn, tenant, values["catalog_id"])
+        _ensure_catalog(conn, tenant, values["catalog_id"])
     if "custom_fields" in values:
         merged = dict(current.custom_fields or {})
         for key, item in values["custom_fields"].items():
@@ -292,6 +292,13 @@ def user_for_canvas_id(conn: Connection, tenant: Tenant, canvas_user_id: int, *,
     if found is None:
         raise Invalid(field, f"{field}: no user with canvas_user_id {canvas_user_id}")
     return int(found)
+
+
+def _ensure_catalog(conn: Connection, tenant: Tenant, catalog_id: int) -> None:
+    """A catalog named in a request is one of the tenant's (Invalid, not NotFound: the id
+    is a bad value of the request, not a missing page)."""
+    if catalogs_service.missing(conn, tenant, [catalog_id]):
+        raise Invalid("catalog_id", f"catalog_id: no catalog with id {catalog_id}")
 
 
 def _ensure_email_free(conn: Connection, tenant: Tenant, email: str, own_id: int | None) -> None:
