@@ -91,6 +91,14 @@ ACCEPTED_REFUSALS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"^requirement_ids lists \d+ more than once$"),  # "3, 3" or [3, "3"]
         re.compile(r"^(program|course) [\d, ]+ does not exist and was not processed$"),
         re.compile(r"^(enrollment_open_to|end_date) must not be before (enrollment_open_from|start_date)$"),
+        # learners: ids and states no schema can know
+        re.compile(r"^email_address '.*' is already taken$"),
+        re.compile(r"^(listing_id|user_id|registered_account_id|merged_into_user_id|canvas_user_id): no "),
+        re.compile(r"^merged_into_user_id must be another user$"),
+        re.compile(r"^listing \d+ (is not open|opens|closed|is full)"),
+        re.compile(r"^user \d+ is already (enrolled in|on the waitlist of) listing \d+$"),
+        re.compile(r"^completed_at applies to course enrollments"),
+        re.compile(r"^enrollment \d+ (was dropped|is not open yet)"),
     ],
     SUNBIRD: [re.compile(r"^body keys must not contain NUL characters$")],  # ignored keys too, at any depth
     WEBADMIT: [],

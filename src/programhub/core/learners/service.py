@@ -427,7 +427,17 @@ def enroll(
             raise Refused(
                 WAITLIST_FULL, f"listing {listing_id} is full and so is its waitlist ({seats.waitlist_cap} waiting)"
             )
-        applicant_id = conn.execute(
+        with _clash_as_refusal(
+            ALREADY_WAITLISTED, f"user {user_id} is already on the waitlist of listing {listing_id}"
+        ):
+            applicant_id = _insert_applicant(conn, tenant, user_id, listing_id, now)
+        return Outcome(WAITLISTED, applicant_id=applicant_id)
+    return Outcome(ENROLLED, enrollment_id=_seat(conn, tenant, user_id, seats, now))
+
+
+def _insert_applicant(conn: Connection, tenant: Tenant, user_id: int, listing_id: int, now: datetime) -> int:
+    return int(
+        conn.execute(
             sa.insert(waitlist_applicants)
             .values(
                 org_id=tenant.org_id,
@@ -440,14 +450,21 @@ def enroll(
             )
             .returning(waitlist_applicants.c.id)
         ).scalar_one()
-        return Outcome(WAITLISTED, applicant_id=int(applicant_id))
-    return Outcome(ENROLLED, enrollment_id=_seat(conn, tenant, user_id, seats, now))
+    )
 
 
 def _seat(conn: Connection, tenant: Tenant, user_id: int, seats: AnyRow, now: datetime) -> int:
     """Give the user a seat in the (locked) listing: their enrollment and, for a program,
     its whole tree."""
-    enrollment_id = int(
+    with _clash_as_refusal(ALREADY_ENROLLED, f"user {user_id} is already enrolled in listing {seats.id}"):
+        enrollment_id = _insert_enrollment(conn, tenant, user_id, seats, now)
+    _taking_seats(conn, tenant, seats.id, 1)
+    completion.settle(conn, tenant, enrollment_id, now)
+    return enrollment_id
+
+
+def _insert_enrollment(conn: Connection, tenant: Tenant, user_id: int, seats: AnyRow, now: datetime) -> int:
+    return int(
         conn.execute(
             sa.insert(enrollments)
             .values(
@@ -464,9 +481,26 @@ def _seat(conn: Connection, tenant: Tenant, user_id: int, seats: AnyRow, now: da
             .returning(enrollments.c.id)
         ).scalar_one()
     )
-    _taking_seats(conn, tenant, seats.id, 1)
-    completion.settle(conn, tenant, enrollment_id, now)
-    return enrollment_id
+
+
+# The unique indexes behind "already enrolled" and "already waiting", as each engine names
+# them in a violation.
+_CLASHES = {
+    ALREADY_ENROLLED: ("uq_enrollments_live_direct", "enrollments.user_id"),
+    ALREADY_WAITLISTED: ("uq_waitlist_applicants_waiting", "waitlist_applicants.user_id"),
+}
+
+
+@contextmanager
+def _clash_as_refusal(reason: str, message: str) -> Iterator[None]:
+    """A duplicate the check before the insert did not see (it cannot while the listing's
+    row is locked, but the index is what guarantees it) refused like one it saw."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if any(name in str(exc.orig) for name in _CLASHES[reason]):
+            raise Refused(reason, message, field="user_id") from None
+        raise
 
 
 def _own_enrollment(conn: Connection, tenant: Tenant, user_id: int, listing_id: int) -> int | None:

@@ -105,11 +105,14 @@ def user_request(body: Mapping[str, Any], *, new: bool) -> UserRequest:
 class EnrollmentRequest(BaseModel):
     """`POST /enrollments`: a listing and a user (by id, or by Canvas user id)."""
 
-    model_config = ConfigDict(title="CatalogEnrollmentRequest")
+    model_config = ConfigDict(
+        title="CatalogEnrollmentRequest",
+        json_schema_extra={"anyOf": [{"required": ["user_id"]}, {"required": ["canvas_user_id"]}]},
+    )
 
     listing_id: Annotated[int, sent(whole, ID)]
-    user_id: Annotated[int | None, sent(nullable(whole), _clearable(ID))] = None
-    canvas_user_id: Annotated[int | None, sent(nullable(whole), _clearable(SIGNED_ID))] = None
+    user_id: Annotated[int | None, sent(whole, ID)] = None
+    canvas_user_id: Annotated[int | None, sent(whole, SIGNED_ID)] = None
 
     @model_validator(mode="after")
     def _someone(self) -> EnrollmentRequest:
