@@ -92,6 +92,7 @@ ACCEPTED_REFUSALS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"^(program|course) [\d, ]+ does not exist and was not processed$"),
         re.compile(r"^(enrollment_open_to|end_date) must not be before (enrollment_open_from|start_date)$"),
         # learners: ids and states no schema can know
+        re.compile(r"is not a valid email address: The (part|domain name) after the @-sign is (a special-use or reserved name|not valid)"),
         re.compile(r"^email_address '.*' is already taken$"),
         re.compile(r"^(listing_id|user_id|registered_account_id|merged_into_user_id|canvas_user_id): no "),
         re.compile(r"^merged_into_user_id must be another user$"),

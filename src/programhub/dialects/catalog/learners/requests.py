@@ -4,12 +4,14 @@ unknown keys ignored, the first failing field named)."""
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from programhub.core import validation as check
 from programhub.core.credentials.service import MAX_EMAIL_LENGTH
 from programhub.core.errors import Invalid
 from programhub.core.learners import service as learners
@@ -20,6 +22,7 @@ from programhub.dialects.catalog.requests import (
     MOMENT,
     NOT_BLANK,
     SHORT,
+    SIGNED,
     TRUTHY,
     PageQuery,
     _clearable,
@@ -40,10 +43,14 @@ from programhub.web.requests import parse, rule
 USER_ROOTS = ("user", "user_registration")
 ENROLLMENT_ROOTS = ("enrollment",)
 
-SIGNED_ID = {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"^[+-]?\d{1,10}(\.0*)?$"}]}
+SIGNED_ID = SIGNED  # a Canvas user id: any 32-bit whole number, or its text
+TIME_ZONES = sorted(zoneinfo.available_timezones())
 CUSTOM_FIELDS = {
     "type": "object",
-    "additionalProperties": {"anyOf": [{"type": "string", "maxLength": 2000}, {"type": "null"}]},
+    "additionalProperties": {
+        "anyOf": [{"type": "string", "maxLength": 2000, "pattern": check.NO_NUL_PATTERN}, {"type": "null"}]
+    },
+    "propertyNames": {"minLength": 1, "maxLength": 255, "pattern": check.NOT_BLANK_PATTERN},
     "maxProperties": learners.MAX_CUSTOM_FIELDS,
     "description": "Values are strings; on update a null value deletes its key, keys not sent stay.",
 }
@@ -74,7 +81,10 @@ class UserRequest(_Fields):
     custom_fields: Annotated[dict[str, str | None] | None, sent(_core("custom_fields"), CUSTOM_FIELDS)] = None
     time_zone: Annotated[
         str | None,
-        sent(nullable(_core("time_zone")), _clearable({"type": "string", "description": "IANA name: Etc/UTC"})),
+        sent(
+            nullable(_core("time_zone")),
+            _clearable({"type": "string", "enum": TIME_ZONES, "description": "An IANA name: Etc/UTC"}),
+        ),
     ] = None
     merged_into_user_id: Annotated[int | None, sent(nullable(whole), _clearable(ID))] = None
     clear_merged_into_user_id: Annotated[bool | None, sent(boolean, TRUTHY)] = None
@@ -197,7 +207,7 @@ class ApplicantsDeletion(BaseModel):
     model_config = ConfigDict(title="CatalogApplicantsDeletion")
 
     listing_id: Annotated[int, sent(whole, ID)]
-    canvas_user_id: Annotated[int | None, sent(nullable(whole), _clearable(SIGNED_ID))] = None
+    canvas_user_id: Annotated[int | None, sent(whole, SIGNED_ID)] = None
 
 
 class UserDeletion(BaseModel):
