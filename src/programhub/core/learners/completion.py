@@ -112,19 +112,7 @@ def settle(
     if root.status == DROPPED:
         return Change()
     by_listing = {row.listing_id: row for row in rows}
-    children: dict[int, list[int]] = {}
-    edges = sorted(descendant_edges(conn, tenant, [root.listing_id]))
-    for parent, _position, child in edges:
-        children.setdefault(parent, []).append(child)
-    reached = [root.listing_id, *dict.fromkeys(child for _parent, _position, child in edges)]
-    info = {
-        row.id: row
-        for row in conn.execute(
-            sa.select(listings.c.id, listings.c.kind, listings.c.sequential, listings.c.days_to_complete).where(
-                owned_by(listings, tenant), listings.c.id.in_(reached)
-            )
-        )
-    }
+    shape = tree_of(conn, tenant, root.listing_id)
     own = dict(completions or {})
 
     def course_time(listing_id: int) -> datetime | None:
@@ -133,53 +121,13 @@ def settle(
             return None
         return own.get(row.id, row.requirements_completed_at)
 
-    done: dict[int, datetime | None] = {}
-
-    def completed_at(listing_id: int) -> datetime | None:
-        if listing_id not in done:
-            if info[listing_id].kind == "course":
-                done[listing_id] = course_time(listing_id)
-            else:
-                times = [completed_at(child) for child in children.get(listing_id, [])]
-                done[listing_id] = max(times) if times and None not in times else None  # type: ignore[type-var]
-        return done[listing_id]
-
-    opened: set[int] = set()
-
-    def open_(listing_id: int) -> None:
-        if listing_id in opened:
-            return
-        opened.add(listing_id)
-        sequential = info[listing_id].sequential
-        for child in children.get(listing_id, []):
-            open_(child)
-            if sequential and completed_at(child) is None:
-                break
-
-    open_(root.listing_id)
+    planned = shape.plan(course_time)
     change = Change()
     new_rows: list[dict[str, Any]] = []
-    for listing_id in reached:
-        when = completed_at(listing_id)
-        status = COMPLETED if when is not None else ACTIVE if listing_id in opened else PENDING
+    for listing_id, (status, when) in planned.items():
         row = by_listing.get(listing_id)
         if row is None:
-            new_rows.append(
-                {
-                    "org_id": tenant.org_id,
-                    "mode": tenant.mode.value,
-                    "user_id": root.user_id,
-                    "listing_id": listing_id,
-                    "root_enrollment_id": root.id,
-                    "root_program_id": root.listing_id,
-                    "status": status,
-                    "enrolled_at": now,
-                    "requirements_completed_at": when,
-                    "ends_at": ends_at(now, info[listing_id].days_to_complete),
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
+            new_rows.append(shape.member(tenant, root.user_id, root.id, listing_id, status, when, now))
             continue
         before = row.requirements_completed_at
         if status == row.status and when == before:
@@ -192,7 +140,99 @@ def settle(
         if (before is None) != (when is None):
             moment = when if when is not None else before
             assert moment is not None
-            item = Completion(row.id, row.user_id, listing_id, info[listing_id].kind, row.root_program_id, moment)
+            item = Completion(row.id, row.user_id, listing_id, shape.kind(listing_id), row.root_program_id, moment)
             (change.completed if when is not None else change.uncompleted).append(item)
     insert_rows(conn, enrollments, new_rows)
     return change
+
+
+@dataclass(frozen=True, slots=True)
+class TreeShape:
+    """A listing's requirement tree as enrollment needs it: each program's ordered
+    requirements, and each listing's kind, sequential flag and days to complete."""
+
+    root: int
+    children: Mapping[int, list[int]]
+    info: Mapping[int, Any]
+    reached: list[int]
+
+    def kind(self, listing_id: int) -> str:
+        return str(self.info[listing_id].kind)
+
+    def plan(self, course_time: Callable[[int], datetime | None]) -> dict[int, tuple[str, datetime | None]]:
+        """Each listing's (status, requirements_completed_at), in tree order, given when
+        each course was completed (`course_time`; None: not complete)."""
+        done: dict[int, datetime | None] = {}
+
+        def completed_at(listing_id: int) -> datetime | None:
+            if listing_id not in done:
+                if self.info[listing_id].kind == "course":
+                    done[listing_id] = course_time(listing_id)
+                else:
+                    times = [completed_at(child) for child in self.children.get(listing_id, [])]
+                    done[listing_id] = max(times) if times and None not in times else None  # type: ignore[type-var]
+            return done[listing_id]
+
+        opened: set[int] = set()
+
+        def open_(listing_id: int) -> None:
+            if listing_id in opened:
+                return
+            opened.add(listing_id)
+            sequential = self.info[listing_id].sequential
+            for child in self.children.get(listing_id, []):
+                open_(child)
+                if sequential and completed_at(child) is None:
+                    break
+
+        open_(self.root)
+        planned: dict[int, tuple[str, datetime | None]] = {}
+        for listing_id in self.reached:
+            when = completed_at(listing_id)
+            planned[listing_id] = (COMPLETED if when is not None else ACTIVE if listing_id in opened else PENDING, when)
+        return planned
+
+    def member(
+        self,
+        tenant: Tenant,
+        user_id: int,
+        root_enrollment_id: int,
+        listing_id: int,
+        status: str,
+        when: datetime | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """The row of the enrollment a root enrollment's tree brings for `listing_id`."""
+        return {
+            "org_id": tenant.org_id,
+            "mode": tenant.mode.value,
+            "user_id": user_id,
+            "listing_id": listing_id,
+            "root_enrollment_id": root_enrollment_id,
+            "root_program_id": self.root,
+            "status": status,
+            "enrolled_at": now,
+            "requirements_completed_at": when,
+            "ends_at": ends_at(now, self.info[listing_id].days_to_complete),
+            "created_at": now,
+            "updated_at": now,
+        }
+
+
+def tree_of(conn: Connection, tenant: Tenant, root_listing: int) -> TreeShape:
+    """The tree below a listing (two queries: its edges, whatever the depth, and the
+    listings they reach)."""
+    children: dict[int, list[int]] = {}
+    edges = sorted(descendant_edges(conn, tenant, [root_listing]))
+    for parent, _position, child in edges:
+        children.setdefault(parent, []).append(child)
+    reached = [root_listing, *dict.fromkeys(child for _parent, _position, child in edges)]
+    info = {
+        row.id: row
+        for row in conn.execute(
+            sa.select(listings.c.id, listings.c.kind, listings.c.sequential, listings.c.days_to_complete).where(
+                owned_by(listings, tenant), listings.c.id.in_(reached)
+            )
+        )
+    }
+    return TreeShape(root_listing, children, info, reached)

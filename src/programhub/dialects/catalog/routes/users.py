@@ -33,7 +33,7 @@ from programhub.web.auth import Authenticated
 from programhub.web.deps import StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.idempotency import IdempotencyKey, write_once
-from programhub.web.requests import parse, request_body, wire_names
+from programhub.web.requests import parse, wire_names
 from programhub.web.responses import JSONResponse
 
 router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Canvas Catalog"])
@@ -133,13 +133,21 @@ def update_user(id: int, store: StoreDep, principal: Authenticated, body: Body) 
     summary="Delete a user",
     description="Drops the user's enrollments (their seats go to the waitlists) and waitlist places, and "
     "deletes the user; with `only_orders_and_enrollments=true` the user stays.",
-    openapi_extra=request_body(UserDeletion, required=False),
     responses={200: {"model": learner_docs.CatalogEmpty}, **docs.errors(400, 404, 413, 415, 422)},
 )
-def delete_user(id: int, request: Request, store: StoreDep, principal: Authenticated, body: Body) -> Response:
+def delete_user(
+    id: int,
+    params: Annotated[UserDeletion, Query()],
+    request: Request,
+    store: StoreDep,
+    principal: Authenticated,
+    body: Body,
+) -> Response:
+    """`only_orders_and_enrollments` comes as a query parameter (documented) or, as
+    Catalog's documentation sends it, in a form or JSON body."""
     tenant = principal.tenant
     user_id = path_id("user", id)
-    wanted = parse(UserDeletion, {**request.query_params, **body})
+    wanted = parse(UserDeletion, {**request.query_params, **body}) if body else params
     with versions.writing(store, tenant) as conn:
         learners.delete_user(conn, tenant, user_id, keep_user=bool(wanted.only_orders_and_enrollments))
     return JSONResponse({})
