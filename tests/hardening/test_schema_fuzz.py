@@ -280,6 +280,11 @@ class Existing:
                 request["status"] = "Pending"
             if not isinstance(request.get("user_id"), str) and not isinstance(request.get("organisation_id"), str):
                 request["user_id"] = f"fuzz-nominee-{index}"
+        elif path == "/api/v1/enrollments":
+            # an existing user and an open course: without both no enrollment could succeed
+            inner = body["enrollment"] if isinstance(body.get("enrollment"), dict) else body
+            inner["user_id"] = self._pick("learners", index)
+            inner["listing_id"] = self._pick("open courses", index)
         elif path.startswith("/program/v1/") and isinstance(body.get("request"), dict):
             request = body["request"]
             if path in ("/program/v1/nomination/update", "/program/v1/nomination/remove"):
@@ -330,6 +335,35 @@ def _existing(client: Any, key: TenantKey) -> Existing:
         # Path ids are listings no other requires, so that every operation on them can succeed.
         paths[f"/api/v1/{kind}/{{id}}"] = [str(item["id"]) for item in listed if kind == "catalogs" or item["id"] not in required]
         bodies[kind] = [item["id"] for item in listed]
+    # Learners: users, open courses to enroll them in, their enrollments and waitlist places.
+    users = [
+        client.post("/api/v1/users", json={"email_address": f"fuzz-learner-{n}@example.edu"}, headers=catalog).json()[
+            "user"
+        ]["id"]
+        for n in range(20)
+    ]
+    open_courses = [
+        client.post("/api/v1/courses", json={"course": {"title": f"Open {n}"}}, headers=catalog).json()["course"]["id"]
+        for n in range(7)
+    ]
+    full = client.post("/api/v1/courses", json={"course": {"title": "Full", "enrollment_cap": 0, "waitlist": True}},
+                       headers=catalog).json()["course"]["id"]
+    enrolled = [
+        client.post("/api/v1/enrollments", json={"user_id": user, "listing_id": open_courses[0]}, headers=catalog).json()[
+            "enrollment"
+        ]["id"]
+        for user in users[:5]
+    ]
+    waiting = [
+        client.post("/api/v1/enrollments", json={"user_id": user, "listing_id": full}, headers=catalog).json()[
+            "applicant"
+        ]["id"]
+        for user in users[:3]
+    ]
+    paths["/api/v1/users/{id}"] = paths["/api/v1/user_registrations/{id}"] = [str(user) for user in users[10:]]
+    paths["/api/v1/enrollments/{id}"] = [str(enrollment) for enrollment in enrolled]
+    paths["/api/v1/applicants/{id}"] = [str(applicant) for applicant in waiting]
+    bodies["learners"], bodies["open courses"] = users[5:10], open_courses[1:]
     listed = client.post("/program/v1/list", json={"request": {"filters": {}}}, headers=record).json()
     sunbird_programs = [p["program_id"] for p in listed["result"]["programs"]]
     paths["/program/v1/read/{program_id}"] = bodies["sunbird programs"] = sunbird_programs

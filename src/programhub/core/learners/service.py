@@ -327,7 +327,7 @@ def _email_clash_as_conflict(email: str) -> Iterator[None]:
 
 # --- seats --------------------------------------------------------------------------------
 
-_SEATS = sa.select(
+SEATS = sa.select(
     listings.c.id,
     listings.c.kind,
     listings.c.status,
@@ -345,7 +345,7 @@ _SEATS = sa.select(
 def _seats(conn: Connection, tenant: Tenant, listing_id: int, *, field: str | None = None) -> AnyRow:
     """The listing's enrollment settings, its row locked until the transaction ends."""
     row = conn.execute(
-        locking(_SEATS.where(owned_by(listings, tenant), listings.c.id == listing_id, listings.c.deleted_at.is_(None)))
+        locking(SEATS.where(owned_by(listings, tenant), listings.c.id == listing_id, listings.c.deleted_at.is_(None)))
     ).one_or_none()
     if row is None:
         if field is not None:
@@ -354,7 +354,7 @@ def _seats(conn: Connection, tenant: Tenant, listing_id: int, *, field: str | No
     return row
 
 
-def _closed_because(seats: AnyRow, now: datetime) -> Refused | None:
+def closed_because(seats: AnyRow, now: datetime) -> Refused | None:
     listing = f"listing {seats.id}"
     if seats.status == "retired" or not seats.enrollment_open:
         return Refused(CLOSED, f"{listing} is not open for enrollment")
@@ -417,7 +417,7 @@ def enroll(
         raise Refused(
             ALREADY_WAITLISTED, f"user {user_id} is already on the waitlist of listing {listing_id}", field="user_id"
         )
-    closed = _closed_because(seats, now)
+    closed = closed_because(seats, now)
     if closed is not None:
         raise closed
     if _full(seats):
@@ -603,7 +603,7 @@ def fill_seats(conn: Connection, tenant: Tenant, listing_id: int, *, now: dateti
     seats = _seats(conn, tenant, listing_id)
     free = None if seats.enrollment_cap is None else max(0, seats.enrollment_cap - seats.enrollment_count)
     promoted: list[int] = []
-    if _closed_because(seats, now) is None and free != 0:
+    if closed_because(seats, now) is None and free != 0:
         query = (
             sa.select(waitlist_applicants.c.id, waitlist_applicants.c.user_id)
             .where(
