@@ -12,7 +12,7 @@ from tests.dialects.catalog.support import API, STAMP, WIRE_TIME
 from tests.support import TenantKey
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-STAMPED = ("created_at", "updated_at", "enrolled_at", "notified_of_opening_at")
+STAMPED = ("created_at", "updated_at", "enrolled_at", "notified_of_opening_at", "completed_at")
 
 
 def stamped(body: Any, *, iso: bool = False) -> Any:

@@ -100,3 +100,57 @@ class CatalogApplicantList(Shape):
 
 class CatalogEmpty(Shape):
     """`{}`."""
+
+
+class CatalogRowError(Shape):
+    row: int = Field(description="The row's number: 1 for the first row (a CSV file's first line after its header).")
+    message: str
+
+
+class CatalogBulkEnrollment(Shape):
+    id: int
+    account_id: int = Field(
+        description="The catalog: new users register in it; one bulk enrollment runs at a time per catalog."
+    )
+    workflow_state: Literal["queued", "running", "completed", "failed"]
+    progress_id: int
+    total_rows: int
+    processed_rows: int
+    enrolled_count: int
+    waitlisted_count: int
+    failed_count: int
+    row_errors: list[CatalogRowError] = Field(description="The first 1,000 rows' errors.")
+    created_at: str = Timestamp
+    updated_at: str = Timestamp
+    completed_at: str | None = Timestamp
+
+
+class CatalogBulkEnrollmentBody(Shape):
+    bulk_enrollment: CatalogBulkEnrollment
+
+
+class CatalogBulkEnrollmentList(Shape):
+    bulk_enrollments: list[CatalogBulkEnrollment]
+
+
+class CatalogProgressPayload(Shape):
+    enrolled: int
+    waitlisted: int
+    failed: int
+
+
+class CatalogProgress(Shape):
+    id: int
+    context_id: int
+    context_type: Literal["BulkEnrollment"]
+    tag: Literal["bulk_enrollment"]
+    completion_percent: float
+    workflow_state: Literal["queued", "running", "completed", "failed"]
+    message: str | None
+    payload: CatalogProgressPayload
+    created_at: str = Timestamp
+    updated_at: str = Timestamp
+
+
+class CatalogProgressBody(Shape):
+    progress: CatalogProgress

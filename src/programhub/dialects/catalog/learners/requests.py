@@ -4,6 +4,8 @@ unknown keys ignored, the first failing field named)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import zoneinfo
 from collections.abc import Mapping
 from datetime import datetime
@@ -14,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from programhub.core import validation as check
 from programhub.core.credentials.service import MAX_EMAIL_LENGTH
 from programhub.core.errors import Invalid
+from programhub.core.learners import bulk
 from programhub.core.learners import service as learners
 from programhub.core.learners.models import APPLICANT_STATUSES, ENROLLMENT_STATUSES
 from programhub.dialects.catalog.learners.queries import EnrollmentFilters, Moments
@@ -38,7 +41,7 @@ from programhub.dialects.catalog.requests import (
     unwrapped,
     whole,
 )
-from programhub.web.requests import parse, rule
+from programhub.web.requests import parse, rule, schema_of
 
 USER_ROOTS = ("user", "user_registration")
 ENROLLMENT_ROOTS = ("enrollment",)
@@ -216,3 +219,68 @@ class UserDeletion(BaseModel):
     model_config = ConfigDict(title="CatalogUserDeletion")
 
     only_orders_and_enrollments: Annotated[bool | None, sent(boolean, TRUTHY)] = None
+
+
+# --- bulk enrollments ------------------------------------------------------------------------
+
+BULK_ROOTS = ("bulk_enrollment",)
+CSV_TYPES = ("text/csv", "application/csv")
+ROW_VALUE = {"anyOf": [{"type": "string", "maxLength": 2000, "pattern": check.NO_NUL_PATTERN}, {"type": "integer"}]}
+
+
+class BulkEnrollmentRow(BaseModel):
+    """One row: a user (`user_id`, or `email_address` with names: found ignoring case, or
+    registered) and a listing. A row's own problem is reported in the result, by its number."""
+
+    model_config = ConfigDict(title="CatalogBulkEnrollmentRow")
+
+    user_id: Annotated[Any, rule(lambda _f, value: value, **ROW_VALUE)] = None
+    email_address: Annotated[Any, rule(lambda _f, value: value, **ROW_VALUE)] = None
+    first_name: Annotated[Any, rule(lambda _f, value: value, **ROW_VALUE)] = None
+    last_name: Annotated[Any, rule(lambda _f, value: value, **ROW_VALUE)] = None
+    listing_id: Annotated[Any, rule(lambda _f, value: value, **ROW_VALUE)] = None
+
+
+class BulkEnrollmentRequest(BaseModel):
+    """`POST /bulk_enrollments` as JSON: `{"bulk_enrollment": {"account_id", "rows": [...]}}`
+    (or unwrapped). A `text/csv` body is the rows with a header line instead (the catalog
+    then in `?account_id=`)."""
+
+    model_config = ConfigDict(title="CatalogBulkEnrollmentRequest")
+
+    account_id: Annotated[int | None, sent(nullable(whole), _clearable(ID))] = None
+    rows: Annotated[
+        list[Any],
+        Field(min_length=1, max_length=bulk.MAX_ROWS, json_schema_extra={"items": schema_of(BulkEnrollmentRow)}),
+    ]
+
+
+def bulk_request(body: Mapping[str, Any]) -> BulkEnrollmentRequest:
+    return parse(BulkEnrollmentRequest, unwrapped(body, BULK_ROOTS))
+
+
+def csv_rows(raw: bytes) -> list[dict[str, str]]:
+    """A CSV file's rows by its header's names (case and spaces ignored; `email` is
+    `email_address`); empty cells are left out."""
+    try:
+        text_ = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid("body", "the CSV file must be UTF-8 text") from None
+    try:
+        reader = csv.reader(io.StringIO(text_, newline=""))
+        header = [_column(name) for name in next(reader, [])]
+        if "listing_id" not in header:
+            raise Invalid("body", "the CSV file's header must name listing_id (and user_id or email_address)")
+        rows = [
+            {name: cell.strip() for name, cell in zip(header, record, strict=False) if name and cell.strip()}
+            for record in reader
+            if any(cell.strip() for cell in record)
+        ]
+    except csv.Error as exc:
+        raise Invalid("body", f"the CSV file cannot be read: {exc}") from None
+    return rows
+
+
+def _column(name: str) -> str:
+    folded = name.strip().lower().replace(" ", "_")
+    return "email_address" if folded == "email" else folded

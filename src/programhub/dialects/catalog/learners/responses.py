@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from programhub.core.db import AnyRow
-from programhub.dialects.catalog.responses import TYPES, timestamp
+from programhub.core.jobs.service import Job
+from programhub.dialects.catalog.responses import TYPES, number, timestamp
 
 
 def iso_ms(moment: datetime | None) -> str | None:
@@ -77,4 +78,49 @@ def applicant_json(row: AnyRow) -> dict[str, Any]:
         "status": row.status,
         "created_at": timestamp(row.created_at),
         "updated_at": timestamp(row.updated_at),
+    }
+
+
+# Job states as Catalog's (Canvas's) progresses name them.
+WORKFLOW_STATES = {"queued": "queued", "running": "running", "succeeded": "completed", "failed": "failed"}
+
+
+def bulk_enrollment_json(job: Job) -> dict[str, Any]:
+    """A bulk enrollment (its job) as Catalog's `bulk_enrollment`."""
+    result = job.result or {}
+    return {
+        "id": job.id,
+        "account_id": job.payload.get("catalog_id"),
+        "workflow_state": WORKFLOW_STATES[job.state],
+        "progress_id": job.id,
+        "total_rows": job.total,
+        "processed_rows": job.done,
+        "enrolled_count": int(result.get("enrolled", 0)),
+        "waitlisted_count": int(result.get("waitlisted", 0)),
+        "failed_count": int(result.get("failed", 0)),
+        "row_errors": list(result.get("errors", [])),
+        "created_at": timestamp(job.created_at),
+        "updated_at": timestamp(job.updated_at),
+        "completed_at": timestamp(job.finished_at),
+    }
+
+
+def progress_json(job: Job) -> dict[str, Any]:
+    """A bulk enrollment's progress as Canvas's `progress`."""
+    result = job.result or {}
+    return {
+        "id": job.id,
+        "context_id": job.id,
+        "context_type": "BulkEnrollment",
+        "tag": "bulk_enrollment",
+        "completion_percent": number(job.percent),
+        "workflow_state": WORKFLOW_STATES[job.state],
+        "message": result.get("error") if job.state == "failed" else None,
+        "payload": {
+            "enrolled": int(result.get("enrolled", 0)),
+            "waitlisted": int(result.get("waitlisted", 0)),
+            "failed": int(result.get("failed", 0)),
+        },
+        "created_at": timestamp(job.created_at),
+        "updated_at": timestamp(job.updated_at),
     }

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from programhub.dialects.catalog.routes import applicants, catalogs, enrollments, listings, users
+from programhub.dialects.catalog.routes import applicants, bulk_enrollments, catalogs, enrollments, listings, users
 
 router = APIRouter()
 router.include_router(listings.router)
@@ -10,3 +10,4 @@ router.include_router(catalogs.router)
 router.include_router(users.router)
 router.include_router(enrollments.router)
 router.include_router(applicants.router)
+router.include_router(bulk_enrollments.router)
