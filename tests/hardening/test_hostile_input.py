@@ -40,6 +40,7 @@ import http.client
 import json
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
@@ -194,6 +195,8 @@ class World:
             f"{CATALOG}/user_registrations/{{id}}": self.ids["user"],
             f"{CATALOG}/enrollments/{{id}}": self.ids["enrollment"],
             f"{CATALOG}/applicants/{{id}}": self.ids["applicant"],
+            f"{CATALOG}/bulk_enrollments/{{id}}": self.ids["bulk_enrollment"],
+            f"{CATALOG}/progresses/{{id}}": self.ids["bulk_enrollment"],
             f"{SUNBIRD}/read/{{program_id}}": self.ids["sunbird_program"],
             f"{WEBADMIT}/{{user_identity_id}}/programs": self.ids["identity"],
             f"{WEBADMIT}/{{user_identity_id}}/organizations": self.ids["identity"],
@@ -247,6 +250,13 @@ def create_world(http: Client, store: Store, org: str) -> World:
                                      catalog), 202)["applicant"]["id"]
     ids["enrollment"] = ok(*http.json("POST", f"{CATALOG}/enrollments", {"user_id": ids["user"], "listing_id": ids["course"]},
                                       catalog), 201)["enrollment"]["id"]
+    ids["bulk_enrollment"] = ok(*http.json("POST", f"{CATALOG}/bulk_enrollments", {"rows": [
+        {"email_address": "bulk@example.edu", "listing_id": ids["course"]}]}, catalog), 201)["bulk_enrollment"]["id"]
+    for _ in range(200):  # finished before the snapshot, so that nothing moves under the corpus
+        progress = ok(*http.json("GET", f"{CATALOG}/progresses/{ids['bulk_enrollment']}", None, catalog))["progress"]
+        if progress["workflow_state"] == "completed":
+            break
+        time.sleep(0.05)
 
     sunbird = world.auth("sunbird")
     ids["sunbird_program"] = ok(*http.json("POST", f"{SUNBIRD}/create", {"request": {
@@ -559,6 +569,10 @@ def shapes(ids: dict[str, Any]) -> dict[str, Shape]:
             numbers=("listing_id", "user_id", "canvas_user_id"), ids=("listing_id", "user_id", "canvas_user_id")),
         f"PUT {CATALOG}/enrollments/{{id}}": Shape({"completed_at": None}, wrap="enrollment", dates=("completed_at",),
                                                   ids=("completed_at",)),
+        f"POST {CATALOG}/bulk_enrollments": Shape(
+            {"rows": [{"email_address": "hostile@example.edu", "listing_id": NO_LISTING}], "account_id": NO_LISTING},
+            wrap="bulk_enrollment", text=("account_id",), lists=("rows",), numbers=("account_id",), ids=("account_id",),
+            list_item={"listing_id": NO_LISTING}),
         f"DELETE {CATALOG}/applicants": Shape({"listing_id": NO_LISTING}, numbers=("listing_id", "canvas_user_id"),
                                               ids=("listing_id", "canvas_user_id")),
         f"POST {SUNBIRD}/create": Shape({"name": "Refused", "type": "public"}, **sb_program),

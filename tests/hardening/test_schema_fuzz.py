@@ -94,7 +94,8 @@ ACCEPTED_REFUSALS: dict[str, list[re.Pattern[str]]] = {
         # learners: ids and states no schema can know
         re.compile(r"is not a valid email address: The (part|domain name) after the @-sign is (a special-use or reserved name|not valid)"),
         re.compile(r"^email_address '.*' is already taken$"),
-        re.compile(r"^(listing_id|user_id|registered_account_id|merged_into_user_id|canvas_user_id): no "),
+        re.compile(r"^(listing_id|user_id|registered_account_id|merged_into_user_id|canvas_user_id|catalog_id): no "),
+        re.compile(r"^bulk enrollment \d+ of this catalog is still running"),
         re.compile(r"^merged_into_user_id must be another user$"),
         re.compile(r"^listing \d+ (is not open|opens|closed|is full)"),
         re.compile(r"^user \d+ is already (enrolled in|on the waitlist of) listing \d+$"),
@@ -363,6 +364,9 @@ def _existing(client: Any, key: TenantKey) -> Existing:
     paths["/api/v1/users/{id}"] = paths["/api/v1/user_registrations/{id}"] = [str(user) for user in users[10:]]
     paths["/api/v1/enrollments/{id}"] = [str(enrollment) for enrollment in enrolled]
     paths["/api/v1/applicants/{id}"] = [str(applicant) for applicant in waiting]
+    started = client.post("/api/v1/bulk_enrollments", json={"rows": [{"user_id": users[19], "listing_id": open_courses[0]}]},
+                          headers=catalog).json()["bulk_enrollment"]["id"]
+    paths["/api/v1/bulk_enrollments/{id}"] = paths["/api/v1/progresses/{id}"] = [str(started)]
     bodies["learners"], bodies["open courses"] = users[5:10], open_courses[1:]
     listed = client.post("/program/v1/list", json={"request": {"filters": {}}}, headers=record).json()
     sunbird_programs = [p["program_id"] for p in listed["result"]["programs"]]

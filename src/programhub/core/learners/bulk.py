@@ -15,6 +15,8 @@ A chunk costs a fixed number of statements, plus three per distinct listing it t
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +51,32 @@ MAX_ERRORS = 1_000  # row errors kept in the result; `failed` counts them all
 # What a row may say: the user (`user_id`, or an email address and names: found or
 # registered) and the listing.
 ROW_FIELDS = ("user_id", "email_address", "first_name", "last_name", "listing_id")
+
+
+def csv_rows(raw: bytes) -> list[dict[str, str]]:
+    """A CSV file's rows by its header's names (case and spaces ignored; `email` is
+    `email_address`); empty cells and empty lines are left out."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid("body", "the CSV file must be UTF-8 text") from None
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = [_column(name) for name in next(reader, [])]
+        if "listing_id" not in header:
+            raise Invalid("body", "the CSV file's header must name listing_id (and user_id or email_address)")
+        return [
+            {name: cell.strip() for name, cell in zip(header, record, strict=False) if name and cell.strip()}
+            for record in reader
+            if any(cell.strip() for cell in record)
+        ]
+    except csv.Error as exc:
+        raise Invalid("body", f"the CSV file cannot be read: {exc}") from None
+
+
+def _column(name: str) -> str:
+    folded = name.strip().lower().replace(" ", "_")
+    return "email_address" if folded == "email" else folded
 
 
 def exclusive_key(catalog_id: int) -> str:

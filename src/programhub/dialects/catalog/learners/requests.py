@@ -4,8 +4,6 @@ unknown keys ignored, the first failing field named)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import zoneinfo
 from collections.abc import Mapping
 from datetime import datetime
@@ -257,30 +255,3 @@ class BulkEnrollmentRequest(BaseModel):
 
 def bulk_request(body: Mapping[str, Any]) -> BulkEnrollmentRequest:
     return parse(BulkEnrollmentRequest, unwrapped(body, BULK_ROOTS))
-
-
-def csv_rows(raw: bytes) -> list[dict[str, str]]:
-    """A CSV file's rows by its header's names (case and spaces ignored; `email` is
-    `email_address`); empty cells are left out."""
-    try:
-        text_ = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid("body", "the CSV file must be UTF-8 text") from None
-    try:
-        reader = csv.reader(io.StringIO(text_, newline=""))
-        header = [_column(name) for name in next(reader, [])]
-        if "listing_id" not in header:
-            raise Invalid("body", "the CSV file's header must name listing_id (and user_id or email_address)")
-        rows = [
-            {name: cell.strip() for name, cell in zip(header, record, strict=False) if name and cell.strip()}
-            for record in reader
-            if any(cell.strip() for cell in record)
-        ]
-    except csv.Error as exc:
-        raise Invalid("body", f"the CSV file cannot be read: {exc}") from None
-    return rows
-
-
-def _column(name: str) -> str:
-    folded = name.strip().lower().replace(" ", "_")
-    return "email_address" if folded == "email" else folded

@@ -18,7 +18,6 @@ from programhub.dialects.catalog.learners.requests import (
     CSV_TYPES,
     BulkEnrollmentRequest,
     bulk_request,
-    csv_rows,
 )
 from programhub.dialects.catalog.learners.responses import bulk_enrollment_json, progress_json
 from programhub.dialects.catalog.paging import paged
@@ -40,7 +39,7 @@ async def _bulk_body(request: Request) -> dict[str, Any]:
     in `?account_id=`. Over the body limit: 413, before any of it is read here."""
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type in CSV_TYPES:
-        fields: dict[str, Any] = {"rows": csv_rows(await request.body())}
+        fields: dict[str, Any] = {"rows": bulk.csv_rows(await request.body())}
         if "account_id" in request.query_params:
             fields["account_id"] = request.query_params["account_id"]
         return fields
