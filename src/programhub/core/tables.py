@@ -14,6 +14,7 @@ from programhub.core.idempotency.models import idempotency_keys
 from programhub.core.identities.models import identities, identity_programs
 from programhub.core.jobs.models import jobs
 from programhub.core.keys.models import api_keys
+from programhub.core.learners.models import enrollments, learners, waitlist_applicants
 from programhub.core.listings.models import listings, program_facets, requirements
 from programhub.core.nominations.models import nomination_roles, nominations
 from programhub.core.orgs.models import organisations
@@ -28,10 +29,12 @@ __all__ = [
     "certificates",
     "credential_batches",
     "credential_recipients",
+    "enrollments",
     "idempotency_keys",
     "identities",
     "identity_programs",
     "jobs",
+    "learners",
     "listings",
     "metadata",
     "nomination_roles",
@@ -45,4 +48,5 @@ __all__ = [
     "signing_keys",
     "status_lists",
     "tenant_versions",
+    "waitlist_applicants",
 ]

@@ -47,6 +47,9 @@ TRACKED = (
     "signed_credentials",
     "signing_keys",
     "status_lists",
+    "enrollments",
+    "learners",
+    "waitlist_applicants",
 )
 
 

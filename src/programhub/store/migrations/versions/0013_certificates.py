@@ -2,7 +2,7 @@
 credential issued on completion.
 
 Revision ID: 0013_certificates
-Revises: 0009_join
+Revises: 0010_learners
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from programhub.store.migrations.tracking import track, untrack
 
 revision: str = "0013_certificates"
-down_revision: str | Sequence[str] | None = "0009_join"
+down_revision: str | Sequence[str] | None = "0010_learners"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
