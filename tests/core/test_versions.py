@@ -96,9 +96,17 @@ def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ign
         from programhub.core.learners.models import waitlist_applicants
 
         user = learners.create_user(conn, tenant, {"email": "l@example.edu"})
-        learners.enroll(conn, tenant, user_id=user, listing_id=program)
+        enrolled = learners.enroll(conn, tenant, user_id=user, listing_id=program)
         conn.execute(sa.insert(waitlist_applicants).values(
             user_id=user, listing_id=course, status="waitlist", created_at=now, updated_at=now, **mine))
+        # an award of the program's certificate, as a completion makes one
+        from programhub.core.certificates.models import certificate_awards
+
+        recipient = conn.execute(sa.select(credential_recipients.c.id).where(
+            credential_recipients.c.public_id == "rec_1_aaaaaa")).scalar_one()
+        conn.execute(sa.insert(certificate_awards).values(
+            enrollment_id=enrolled.enrollment_id, listing_id=program, user_id=user, recipient_id=recipient,
+            completed_at=now, awarded_at=now, **mine))
 
 
 def test_inserts_bump_and_writing_bumps_first(store: Store, tenants: Tenants) -> None:

@@ -261,6 +261,8 @@ class Existing:
             if values:
                 case.path_parameters[name] = values[index % len(values)]
         path = case.operation.path
+        if path == "/api/v1/completed_certificates" and isinstance(case.query, dict) and "user_id" in case.query:
+            case.query["user_id"] = self._pick("canvas users", index)
         if path == "/api/v1/certificates" and isinstance(case.query, dict) and "listing_id" in case.query:
             pool = "certified" if case.method.upper() == "GET" else "certified to delete"
             case.query["listing_id"] = self._pick(pool, index)
@@ -273,6 +275,8 @@ class Existing:
             return
         if path == "/api/v1/certificates" and isinstance(body.get("certificate"), dict):
             body["certificate"]["listing_id"] = self._pick("uncertified", index)
+        elif path == "/api/v1/certificates/revoke_users_certificate" and isinstance(body.get("certificate"), dict):
+            body["certificate"]["listing_id"] = self._pick("certified", index)
         elif path == "/api/external/issuance/credentials" and "programId" in body:
             body["programId"] = self._pick("record programs", index)
         elif path.endswith("/archived") and "product_ids" in body:
@@ -354,6 +358,10 @@ def _existing(client: Any, key: TenantKey) -> Existing:
                     "certificate": {"listing_id": pools[pool][-1], "name": "Fuzz certificate"}})
                 assert made.status_code == 201, made.text
     bodies.update(pools)
+    canvas_user = client.post("/api/v1/users", json={"email_address": "fuzz-canvas@example.edu", "canvas_user_id": 4242},
+                              headers=catalog)
+    assert canvas_user.status_code == 201, canvas_user.text
+    bodies["canvas users"] = [4242]
     # Learners: users, open courses to enroll them in, their enrollments and waitlist places.
     users = [
         client.post("/api/v1/users", json={"email_address": f"fuzz-learner-{n}@example.edu"}, headers=catalog).json()[

@@ -1,7 +1,7 @@
 """Every table, imported once so `metadata` is complete (for migrations and tests)."""
 
 from programhub.core.catalogs.models import catalogs
-from programhub.core.certificates.models import certificates
+from programhub.core.certificates.models import certificate_awards, certificates
 from programhub.core.credentials.models import (
     credential_batches,
     credential_recipients,
@@ -26,6 +26,7 @@ __all__ = [
     "address_rate_limit_windows",
     "api_keys",
     "catalogs",
+    "certificate_awards",
     "certificates",
     "credential_batches",
     "credential_recipients",

@@ -33,6 +33,7 @@ tenant_versions = Table(
 # The tables whose rows make up what the APIs answer; each has version triggers.
 TRACKED = (
     "catalogs",
+    "certificate_awards",
     "certificates",
     "credential_batches",
     "credential_recipients",
