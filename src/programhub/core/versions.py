@@ -46,6 +46,13 @@ TRACKED = (
     "signed_credentials",
     "signing_keys",
     "status_lists",
+    "applicants",
+    "custom_field_answers",
+    "custom_fields",
+    "decisions",
+    "designations",
+    "exports",
+    "local_statuses",
 )
 
 
