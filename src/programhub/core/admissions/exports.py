@@ -50,7 +50,8 @@ from programhub.core.jobs.models import jobs as jobs_table
 from programhub.core.jobs.runner import Progress
 from programhub.core.jobs.service import Job
 from programhub.core.listings.models import listings
-from programhub.core.tenancy import Tenant, owned_by
+from programhub.core.orgs.models import organisations
+from programhub.core.tenancy import Mode, Tenant, owned_by
 from programhub.store import Store
 
 log = logging.getLogger("programhub.admissions.exports")
@@ -400,3 +401,17 @@ def notify(url: str, file_id: int, export_id: int, status: str) -> None:
             response.read(1024)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         log.warning("export file %s: callback failed: %s", file_id, exc)
+
+
+def file_by_link(conn: Connection, export_id: int, file_id: int) -> tuple[Tenant, ExportFile]:
+    """A file named by a download link, whichever tenant's it is: the link's signature,
+    checked against the file's own secret, is what grants access (NotFound otherwise)."""
+    row = conn.execute(
+        sa.select(jobs_table.c.org_id, jobs_table.c.mode, organisations.c.public_id, organisations.c.name)
+        .join(organisations, organisations.c.id == jobs_table.c.org_id)
+        .where(jobs_table.c.id == file_id, jobs_table.c.kind == KIND, jobs_table.c.exclusive_key == _key(export_id))
+    ).one_or_none()
+    if row is None:
+        raise NotFound("Export file", file_id)
+    tenant = Tenant(row.org_id, Mode(row.mode), row.public_id, row.name)
+    return tenant, file(conn, tenant, export_id, file_id)
