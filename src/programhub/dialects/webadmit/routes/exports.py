@@ -187,14 +187,17 @@ def download_export_file(
     export_id: ExportId,
     export_file_id: ExportFileId,
     store: StoreDep,
-    expires: Annotated[int, Query(ge=0, le=2**62)],
-    signature: Annotated[str, Query(max_length=64)],
+    expires: Annotated[str, Query(max_length=200, description="When the link expires (epoch seconds).")] = "",
+    signature: Annotated[str, Query(max_length=200, description="The link's signature.")] = "",
 ) -> Response:
-    """The file, streamed a part at a time, while the link is valid."""
+    """The file, streamed a part at a time, while the link is valid; any link that is not
+    one programhub issued, or has expired, is refused alike (403, empty)."""
     with store.read() as conn:
         tenant, found = exports.file_by_link(conn, export_id, export_file_id)
-    expected = _signature(found.secret, found.id, expires)
-    if expires < clock() or not hmac.compare_digest(expected, signature) or found.state != "succeeded":
+    valid = expires.isascii() and expires.isdigit() and len(expires) <= 12 and signature.isascii()
+    if not valid or int(expires) < clock() or found.state != "succeeded":
+        return Response(status_code=403)
+    if not hmac.compare_digest(_signature(found.secret, found.id, int(expires)), signature):
         return Response(status_code=403)
     return StreamingResponse(
         exports.parts(store, tenant, found),
