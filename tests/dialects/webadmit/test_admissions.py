@@ -163,7 +163,7 @@ def test_a_decision_cannot_be_set_over_a_local_status(client: TestClient, world:
     [
         ({"designation": {"decision_id": "43"}},
          "The property '#/designation/decision_id' of type String did not match the following type: integer"),
-        ({"designation": {"decision_id": 4.0}},
+        ({"designation": {"decision_id": 4.5}},
          "The property '#/designation/decision_id' of type Float did not match the following type: integer"),
         ({"designation": {"decision_id": True}},
          "The property '#/designation/decision_id' of type TrueClass did not match the following type: integer"),

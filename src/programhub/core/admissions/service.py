@@ -45,6 +45,8 @@ from programhub.core.listings.models import listings
 from programhub.core.tenancy import Tenant, owned_by
 
 CAS_ID = re.compile(r"[0-9]{1,20}")
+EMAIL_PATTERN = r"^[^@\x00-\x20\x7f-\x9f]+@[^@\x00-\x20\x7f-\x9f]+$"  # no space or control character
+EMAIL = re.compile(EMAIL_PATTERN)
 MAX_OPTIONS = 200
 MAX_PROGRAMS_PER_APPLICANT = 100
 LOCAL_STATUS_SET = "Can't set the decision_id when the local_status is not null"
@@ -222,7 +224,7 @@ def new_applicant(*, cas_id: Any, email: Any, first_name: Any, last_name: Any, p
     if not isinstance(cas_id, str) or not CAS_ID.fullmatch(cas_id):
         raise Invalid("cas_id", "cas_id must be 1 to 20 digits")
     email = check.text("email", email, allow_empty=False, max_length=check.INDEXED_TEXT).strip()
-    if email.count("@") != 1 or email.startswith("@") or email.endswith("@") or any(c.isspace() for c in email):
+    if not EMAIL.fullmatch(email):
         raise Invalid("email", "email must be an email address")
     if not isinstance(program_ids, list | tuple) or len(program_ids) > MAX_PROGRAMS_PER_APPLICANT:
         raise Invalid("program_ids", f"program_ids must be a list of at most {MAX_PROGRAMS_PER_APPLICANT} program ids")
@@ -509,6 +511,8 @@ def create_custom_field(
     label = _label("label", label)
     field_type = check.one_of("field_type", field_type, FIELD_TYPES)
     if field_type == "select":
+        if options is None:
+            raise Invalid("options", "options must list the values of a select field")
         values = check.string_list("options", options, max_items=MAX_OPTIONS, max_length=check.INDEXED_TEXT)
         if not values or any(not value.strip() for value in values) or len(set(values)) != len(values):
             raise Invalid("options", "options must be distinct, non-blank values")

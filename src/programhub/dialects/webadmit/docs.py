@@ -99,6 +99,7 @@ def answers(
     status: int = 200,
     body: bool = False,
     counted: bool = True,
+    conflict: bool = False,
 ) -> dict[int | str, dict[str, Any]]:
     """The documented answers of a WebAdMIT route, `success` its `status`'s model; a route
     whose path `names_identity` (or another id) also answers 404 and 422, one that reads a
@@ -122,6 +123,11 @@ def answers(
         documented[400] = {"model": WebAdmitSchemaErrors, "description": "The body is not JSON."}
         documented[413] = {"model": WebAdmitLegacyMessage, "description": "The body is too large."}
         documented[415] = {"model": WebAdmitLegacyMessage, "description": "The body is a multipart form."}
+    if conflict:
+        documented[409] = {
+            "model": WebAdmitSchemaErrors,
+            "description": "The Idempotency-Key was used for another request.",
+        }
     if names_identity:
         documented[404] = {
             "model": WebAdmitSchemaErrors,

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from programhub.core import validation as check
 from programhub.core.admissions import answers, batches
+from programhub.core.admissions import service as admissions_service
 from programhub.core.admissions.models import FIELD_TYPES
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.validation import INT32
@@ -76,6 +77,8 @@ def envelope(body: Any, root: str, *, required: bool = False) -> dict[str, Any] 
             raise schema_error(answers.missing("#/", root))
         return None
     inner = body[root]
+    if inner is None and not required:  # documented as optional: null is as absent
+        return None
     if not isinstance(inner, dict):
         raise schema_error(answers.type_mismatch(f"#/{root}", inner, "object"))
     return inner
@@ -89,9 +92,19 @@ def optional_id(values: dict[str, Any], key: str, pointer: str, *, nullable: boo
     value = values[key]
     if value is None and nullable:
         return True, None
+    return True, _integer(value, f"{pointer}/{key}")
+
+
+def _integer(value: Any, pointer: str) -> int:
+    """An integer, JSON's way: 43.0 is 43 (JSON Schema counts it an integer)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise schema_error(answers.type_mismatch(f"{pointer}/{key}", value, "integer"))
-    return True, value
+        raise schema_error(answers.type_mismatch(pointer, value, "integer"))
+    if not check.INT64[0] <= value <= check.INT64[1]:
+        bound, which = (check.INT64[1], "maximum") if value > 0 else (check.INT64[0], "minimum")
+        raise schema_error(f"The property '{pointer}' did not have a {which} value of {bound}, inclusively")
+    return value
 
 
 def batch_rows(body: Any, root: str, fields: dict[str, str]) -> list[dict[str, Any]]:
@@ -114,13 +127,14 @@ def batch_rows(body: Any, root: str, fields: dict[str, str]) -> list[dict[str, A
         for name in fields:
             if name not in row:
                 raise schema_error(answers.missing(pointer, name))
-        for name, kind in fields.items():
-            _check_type(row[name], kind, f"{pointer}/{name}")
-        checked.append({name: row[name] for name in fields})
+        values = {name: _checked(row[name], kind, f"{pointer}/{name}") for name, kind in fields.items()}
+        checked.append(values)
     return checked
 
 
-def _check_type(value: Any, kind: str, pointer: str) -> None:
+def _checked(value: Any, kind: str, pointer: str) -> Any:
+    if kind == "integer":
+        return _integer(value, pointer)
     if kind == "string":
         if not isinstance(value, str):
             raise schema_error(answers.type_mismatch(pointer, value, "string"))
@@ -128,9 +142,6 @@ def _check_type(value: Any, kind: str, pointer: str) -> None:
             raise schema_error(f"The property '{pointer}' was not of a maximum string length of {MAX_TEXT}")
         if "\x00" in value:
             raise schema_error(f"The property '{pointer}' must not contain NUL characters")
-    elif kind == "integer":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise schema_error(answers.type_mismatch(pointer, value, "integer"))
     elif kind == "field_type":
         if not isinstance(value, str):
             raise schema_error(answers.type_mismatch(pointer, value, "string"))
@@ -141,6 +152,7 @@ def _check_type(value: Any, kind: str, pointer: str) -> None:
             f"The property '{pointer}' of type {answers.ruby_type(value)} did not match one or more of the "
             "following types: boolean, string, number, null"
         )
+    return value
 
 
 MAX_TEXT = 255
@@ -153,8 +165,11 @@ CasIdText = Annotated[str, Field(pattern=r"^[0-9]{1,20}$", examples=["3"])]
 Label = Annotated[str, text(max_length=check.INDEXED_TEXT, blank=False)]
 
 
+Id64 = Annotated[int, Field(ge=check.INT64[0], le=check.INT64[1])]
+
+
 class ApplicantChange(BaseModel):
-    decision_id: int | None = Field(default=None, description="The decision to set.", examples=[42])
+    decision_id: Id64 | None = Field(default=None, description="The decision to set.", examples=[42])
 
 
 class ApplicantPatch(BaseModel):
@@ -162,8 +177,8 @@ class ApplicantPatch(BaseModel):
 
 
 class DesignationChange(BaseModel):
-    decision_id: int | None = Field(default=None, description="The decision to set (null clears it).", examples=[43])
-    local_status_id: int | None = Field(
+    decision_id: Id64 | None = Field(default=None, description="The decision to set (null clears it).", examples=[43])
+    local_status_id: Id64 | None = Field(
         default=None, description="programhub's extension: the local status to set (null clears it).", examples=[7]
     )
 
@@ -186,7 +201,7 @@ class AnswerPut(BaseModel):
 
 class BatchDesignation(BaseModel):
     applicant_cas_id: Annotated[str, Field(max_length=MAX_TEXT, pattern=check.NO_NUL_PATTERN)]
-    decision_id: int
+    decision_id: Id64
 
 
 class BatchDesignationsPost(BaseModel):
@@ -195,7 +210,7 @@ class BatchDesignationsPost(BaseModel):
 
 class BatchAnswer(BaseModel):
     applicant_cas_id: Annotated[str, Field(max_length=MAX_TEXT, pattern=check.NO_NUL_PATTERN)]
-    custom_field_id: int
+    custom_field_id: Id64
     field_type: Literal["boolean", "number", "date", "string", "select"]
     value: bool | float | Annotated[str, Field(pattern=check.NO_NUL_PATTERN)] | None
 
@@ -213,10 +228,11 @@ class ExportRun(BaseModel):
 
 
 class NewApplicantFields(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Python's re, as the core's check and the documented pattern's readers use.
+    model_config = ConfigDict(extra="ignore", regex_engine="python-re")
 
     cas_id: CasIdText
-    email: Label
+    email: Annotated[str, Field(max_length=check.INDEXED_TEXT, pattern=admissions_service.EMAIL_PATTERN)]
     first_name: Label
     last_name: Label
     program_ids: Annotated[list[Annotated[int, Field(ge=1, le=INT32[1])]], Field(max_length=100)] = []

@@ -98,7 +98,7 @@ def update_applicant(
     """Set the applicant's decision in the program; only while its local status is null."""
     tenant = caller.tenant
     values = envelope(body, "applicant") or {}
-    given, decision_id = optional_id(values, "decision_id", "#/applicant", nullable=False)
+    given, decision_id = optional_id(values, "decision_id", "#/applicant", nullable=True)
     with versions.writing(store, tenant) as conn:
         identity, found = find(conn, tenant, user_identity_id, program_id, cas_id)
         if given:

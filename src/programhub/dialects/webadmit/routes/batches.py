@@ -90,7 +90,7 @@ def _show(
     PROGRAM + "/batch_designations",
     summary="Batch Designations Create",
     status_code=201,
-    responses=docs.answers(docs.WebAdmitBatch, names_identity=True, status=201, body=True),
+    responses=docs.answers(docs.WebAdmitBatch, names_identity=True, status=201, body=True, conflict=True),
     openapi_extra=request_body(BatchDesignationsPost),
 )
 def create_batch_designations(
@@ -122,7 +122,7 @@ def show_batch_designations(
     PROGRAM + "/batch_custom_field_answers",
     summary="Batch Custom Field Answers Create",
     status_code=201,
-    responses=docs.answers(docs.WebAdmitBatch, names_identity=True, status=201, body=True),
+    responses=docs.answers(docs.WebAdmitBatch, names_identity=True, status=201, body=True, conflict=True),
     openapi_extra=request_body(BatchAnswersPost),
 )
 def create_batch_answers(

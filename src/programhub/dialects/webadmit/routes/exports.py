@@ -176,6 +176,7 @@ def check_export_file(
 @files_router.get(
     "/{export_id}/export_files/{export_file_id}/download",
     summary="Export file download (the link `download_url` gives)",
+    include_in_schema=False,  # a link the API hands out, as WebAdMIT hands out S3's, not an operation
     responses={
         200: {"description": "The file.", "content": {"text/csv": {"schema": {"type": "string"}}}},
         403: {"description": "The link has expired or was altered (empty body)."},
