@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # it, a secret kept in `credential_key_file` (created on first use) does.
     credential_key_secret: SecretStr | None = None
     credential_key_file: str = DEFAULT_CREDENTIAL_KEY_FILE
+    # Hosts a WebAdMIT export run may name as its callback (comma-separated; none by default).
+    webadmit_callback_hosts: str = ""
+
+    @property
+    def callback_hosts(self) -> tuple[str, ...]:
+        return tuple(host.strip().lower() for host in self.webadmit_callback_hosts.split(",") if host.strip())
 
     @field_validator("public_url")
     @classmethod

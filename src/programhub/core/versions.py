@@ -51,6 +51,13 @@ TRACKED = (
     "enrollments",
     "learners",
     "waitlist_applicants",
+    "applicants",
+    "custom_field_answers",
+    "custom_fields",
+    "decisions",
+    "designations",
+    "exports",
+    "local_statuses",
 )
 
 
