@@ -460,7 +460,8 @@ def _seat(conn: Connection, tenant: Tenant, user_id: int, seats: AnyRow, now: da
     with _clash_as_refusal(ALREADY_ENROLLED, f"user {user_id} is already enrolled in listing {seats.id}"):
         enrollment_id = _insert_enrollment(conn, tenant, user_id, seats, now)
     _taking_seats(conn, tenant, seats.id, 1)
-    completion.settle(conn, tenant, enrollment_id, now)
+    if seats.kind == "program":  # a course's enrollment is its whole tree
+        completion.settle(conn, tenant, enrollment_id, now)
     return enrollment_id
 
 
