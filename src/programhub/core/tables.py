@@ -1,6 +1,7 @@
 """Every table, imported once so `metadata` is complete (for migrations and tests)."""
 
 from programhub.core.admissions.models import (
+    admissions_enrollments,
     applicants,
     custom_field_answers,
     custom_fields,
@@ -34,6 +35,7 @@ from programhub.core.versions import tenant_versions
 
 __all__ = [
     "address_rate_limit_windows",
+    "admissions_enrollments",
     "api_keys",
     "applicants",
     "catalogs",

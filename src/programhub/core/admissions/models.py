@@ -156,3 +156,21 @@ export_file_parts = Table(
     PrimaryKeyConstraint("job_id", "seq"),
     same_tenant_fk("job_id", "jobs", "fk_export_file_parts_job_same_tenant"),
 )
+
+# What an admit did in Catalog (issue 16, item 7): the user it enrolled and the enrollment
+# or waitlist place it made, so that a later deny or withdraw undoes that and nothing else.
+# One row per designation: an admit acts once.
+admissions_enrollments = Table(
+    "admissions_enrollments",
+    metadata,
+    Column("designation_id", Integer, primary_key=True),
+    *tenant_columns(),
+    Column("user_id", Integer, nullable=False),
+    Column("enrollment_id", Integer),
+    Column("applicant_id", Integer),
+    Column("created_at", UTCDateTime, nullable=False),
+    same_tenant_fk("designation_id", "designations", "fk_admissions_enrollments_designation_same_tenant"),
+    same_tenant_fk("user_id", "learners", "fk_admissions_enrollments_user_same_tenant"),
+    same_tenant_fk("enrollment_id", "enrollments", "fk_admissions_enrollments_enrollment_same_tenant"),
+    same_tenant_fk("applicant_id", "waitlist_applicants", "fk_admissions_enrollments_applicant_same_tenant"),
+)

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from programhub.core import validation as check
+from programhub.core.admissions import enrolling
 from programhub.core.admissions.models import (
     FIELD_TYPES,
     OUTCOMES,
@@ -480,11 +481,9 @@ def decide(conn: Connection, tenant: Tenant, changes: Sequence[tuple[Designation
 
 def outcome_changed(conn: Connection, tenant: Tenant, changes: Sequence[OutcomeChange], *, now: datetime) -> None:
     """What a change of outcome does beyond the designation, in the transaction that made
-    it. This is where an admit enrolls the applicant (`learners.find_or_create_user` by
-    email, then `learners.enroll` in `listing_id`) and a deny or withdraw drops what an
-    admission created; until the learners core is part of programhub, a decision changes
-    the designation only (docs/dialects/webadmit.md, "Admit enrolls")."""
-    del conn, tenant, changes, now
+    it: an admit enrolls the applicant in the program in Catalog, a deny or withdraw undoes
+    what an admit made (enrolling.py; docs/dialects/webadmit.md, "Admit enrolls")."""
+    enrolling.act(conn, tenant, changes, now=now)
 
 
 # --- custom fields and answers ---------------------------------------------------------

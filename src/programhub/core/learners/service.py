@@ -694,3 +694,24 @@ def users_for_canvas_ids(conn: Connection, tenant: Tenant, canvas_user_ids: Sequ
             )
         ).all()
     }
+
+
+def decline_applicant(conn: Connection, tenant: Tenant, applicant_id: int, *, now: datetime | None = None) -> None:
+    """Take an applicant off the waitlist (status `declined`); an applicant promoted since has
+    an enrollment, which is dropped instead (its seat goes to the next applicant)."""
+    now = now or utcnow()
+    row = conn.execute(
+        sa.select(waitlist_applicants.c.status, waitlist_applicants.c.enrollment_id).where(
+            owned_by(waitlist_applicants, tenant), waitlist_applicants.c.id == applicant_id
+        )
+    ).one_or_none()
+    if row is None:
+        return
+    if row.status == ACCEPTED and row.enrollment_id is not None:
+        drop(conn, tenant, row.enrollment_id, now=now)
+    elif row.status == WAITING:
+        conn.execute(
+            sa.update(waitlist_applicants)
+            .where(owned_by(waitlist_applicants, tenant), waitlist_applicants.c.id == applicant_id)
+            .values(status=DECLINED, updated_at=now)
+        )
