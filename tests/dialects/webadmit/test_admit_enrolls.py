@@ -140,3 +140,31 @@ def test_concurrent_admits_enroll_once(client: TestClient, world: World, store: 
         own = conn.execute(sa.select(sa.func.count()).select_from(enrollments).where(
             enrollments.c.listing_id == world.potions, enrollments.c.root_enrollment_id.is_(None))).scalar_one()
     assert own == 1
+
+
+def test_a_batch_fails_only_the_admits_the_program_refuses(
+    client: TestClient, store: Store, tenants: Tenants, settings: Any
+) -> None:
+    from programhub.app import create_app
+
+    # the batch runs when the test says so
+    app = create_app(settings.model_copy(update={"run_jobs": False}))
+    with TestClient(app) as batch_client:
+        world = make_world(batch_client, store, tenants.a_test)
+        post(batch_client, f"{BASE}/{world.identity}/applicants", {"applicant": {
+            "cas_id": "5", "email": "applicant5@example.edu", "first_name": "Ron", "last_name": "Weasley",
+            "program_ids": [world.potions]}}, world.headers)
+        capped = batch_client.put(f"{CATALOG}/programs/{world.potions}", json={"program": {"enrollment_cap": 1}},
+                                  headers=world.key.token)
+        assert capped.status_code == 204
+        path = f"/api/v2/user_identities/{world.identity}/programs/{world.potions}/batch_designations"
+        created = post(batch_client, path, {"designations": [
+            {"applicant_cas_id": "3", "decision_id": world.admit},
+            {"applicant_cas_id": "5", "decision_id": world.admit}]}, world.headers)
+        app.state.jobs.run_pending()
+        batch = batch_client.get(f"{path}/{created['batch']['id']}", headers=world.headers).json()["batch"]
+        assert batch["status"] == "Success With Errors"
+        assert [row["errors"] for row in batch["results"]] == [
+            None, {"update_error": f"listing {world.potions} is full (1 enrolled)"}]
+        assert batch_client.get(world.applicant("5"), headers=world.headers).json()["applicant"]["decision"] is None
+        assert [e["status"] for e in _catalog_enrollments(batch_client, world, "applicant3@example.edu")] == ["active"]

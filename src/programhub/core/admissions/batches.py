@@ -25,6 +25,7 @@ from programhub.core.jobs import runner
 from programhub.core.jobs import service as jobs
 from programhub.core.jobs.runner import Progress
 from programhub.core.jobs.service import Job
+from programhub.core.learners import service as learners
 from programhub.core.tenancy import Tenant
 from programhub.store import Store
 
@@ -83,6 +84,7 @@ def run_designations(store: Store, job: Job, progress: Progress) -> None:
         )
         results: list[dict[str, Any]] = []
         changes: list[tuple[service.Designation, service.Decision | None]] = []
+        positions: list[int] = []  # the row of each change
         for index, row in enumerate(rows):
             cas_id, decision_id = row["applicant_cas_id"], row["decision_id"]
             decision = known.get(decision_id)
@@ -101,6 +103,7 @@ def run_designations(store: Store, job: Job, progress: Progress) -> None:
                 errors["update_error"] = service.LOCAL_STATUS_SET
             if not errors and designation is not None:
                 changes.append((designation, decision))
+                positions.append(index)
             results.append(
                 {
                     "applicant_cas_id": cas_id,
@@ -109,8 +112,31 @@ def run_designations(store: Store, job: Job, progress: Progress) -> None:
                     "errors": errors or None,
                 }
             )
-        service.decide(conn, tenant, changes)
+        _decide_each_or_refuse(conn, tenant, changes, positions, results)
         _finish(conn, job, progress, results)
+
+
+def _decide_each_or_refuse(
+    conn: Connection,
+    tenant: Tenant,
+    changes: list[tuple[service.Designation, service.Decision | None]],
+    positions: list[int],
+    results: list[dict[str, Any]],
+) -> None:
+    """All the decisions at once; when a program refuses an admit (closed, full), again one
+    by one, so that only the refused rows fail, each with the program's reason."""
+    try:
+        with conn.begin_nested():
+            service.decide(conn, tenant, changes)
+        return
+    except learners.Refused:
+        pass
+    for position, change in zip(positions, changes, strict=True):
+        try:
+            with conn.begin_nested():
+                service.decide(conn, tenant, [change])
+        except learners.Refused as refusal:
+            results[position]["errors"] = {"update_error": refusal.message}
 
 
 @runner.handles(ANSWERS)
