@@ -1,0 +1,241 @@
+"""The public catalog: the pages behind every `listing_url` of a catalog without a site of
+its own. No key: anyone may read what a catalog lists (core/catalogs/public.py says what
+that is). Each client address may open at most `catalog_page_rate_limit` pages a minute,
+counted in the database like the credential page's (so across every server process).
+
+    /catalogs/<id>                   listed programs and courses: text, tag, kind, open now, paged
+    /catalogs/<id>/programs/<path>   a program: its facts, enrollment state and whole tree
+    /catalogs/<id>/courses/<path>    a course
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import RowMapping
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from programhub.core.catalogs import public
+from programhub.core.clock import utcnow
+from programhub.core.errors import Invalid, NotFound
+from programhub.core.listings.enrollment import EnrollmentState
+from programhub.core.listings.tree import Trees
+from programhub.core.ratelimit import service as ratelimit
+from programhub.settings import Settings
+from programhub.site import texts
+from programhub.site.errors import SITE_ERRORS
+from programhub.store import Store
+from programhub.web.addresses import client_address
+from programhub.web.deps import SettingsDep, StoreDep
+from programhub.web.dialect import dialect_route_class
+from programhub.web.pages import page
+
+PREFIX = "/catalogs"
+router = APIRouter(route_class=dialect_route_class(SITE_ERRORS), include_in_schema=False)
+
+RATE_SCOPE = "catalog_page"
+RATE_WINDOW = 60  # seconds
+PER_PAGE = 20
+MAX_PAGE = 10_000
+MAX_QUERY_LENGTH = 200
+MAX_PATH_LENGTH = 255
+PUBLIC_HEADERS = {"Cache-Control": "public, max-age=0, must-revalidate"}
+_CATALOG_ID = re.compile(r"[0-9]{1,10}")
+_MAX_ID = 2**31 - 1
+
+
+def clock() -> float:
+    """Epoch seconds now (a function, so tests can move time)."""
+    return time.time()
+
+
+def count_visit(request: Request, store: Store, settings: Settings) -> None:
+    """Count this page read against its client address; refuse it with 429 past the limit."""
+    limit = settings.catalog_page_rate_limit
+    quota = ratelimit.count_address(store, client_address(request), RATE_SCOPE, limit, now=clock(), window=RATE_WINDOW)
+    if not quota.allowed:
+        raise HTTPException(
+            429,
+            f"Too many catalog pages were opened from this address: at most {limit} a minute; "
+            f"try again in {quota.retry_after} seconds.",
+            headers={"Retry-After": str(quota.retry_after)},
+        )
+
+
+def catalog_id_of(value: str) -> int:
+    """A catalog id a path may name; anything else cannot exist (404 without a query)."""
+    if not _CATALOG_ID.fullmatch(value) or int(value) > _MAX_ID:
+        raise NotFound("catalog", value)
+    return int(value)
+
+
+def _checked_text(field: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > MAX_QUERY_LENGTH:
+        raise Invalid(field, f"The search may be at most {MAX_QUERY_LENGTH} characters long.")
+    if any(ord(character) < 32 for character in value):
+        raise Invalid(field, "The search may not contain control characters.")
+    return value or None
+
+
+def home_url(catalog_id: int, **query: Any) -> str:
+    wanted = {name: value for name, value in query.items() if value not in (None, "", False)}
+    return f"{PREFIX}/{catalog_id}" + (f"?{urlencode(wanted)}" if wanted else "")
+
+
+def listing_url(catalog_id: int, kind: str, path: str) -> str:
+    return f"{PREFIX}/{catalog_id}/{kind}s/{quote(path, safe='')}"
+
+
+STATE_TEXT = {
+    "open": "Open for enrollment",
+    "waitlist": "Full: join the waitlist",
+    "full": "Full",
+    "not_yet": "Enrollment not open yet",
+    "closed": "Enrollment closed",
+}
+
+
+def describe_state(state: EnrollmentState) -> str:
+    """What a person reads about enrollment: the phase, seats, dates."""
+    parts = [STATE_TEXT[state.phase]]
+    if state.phase == "open" and state.seats_left is not None:
+        parts.append(f"{state.seats_left} seat{'s' if state.seats_left != 1 else ''} left")
+    if state.phase == "waitlist" and state.waitlist_cap is not None:
+        parts.append(f"waitlist of at most {state.waitlist_cap}")
+    if state.opens_at is not None:
+        parts.append(f"opens {texts.day(state.opens_at)}")
+    if state.closes_at is not None and state.phase != "closed":
+        parts.append(f"until {texts.day(state.closes_at)}")
+    return "; ".join(parts)
+
+
+class Views:
+    """Listings of one catalog's trees as the templates read them."""
+
+    def __init__(self, catalog: public.PublicCatalog, trees: Trees, now: datetime) -> None:
+        self.catalog, self.trees, self.now = catalog, trees, now
+
+    def __call__(self, listing_id: int) -> dict[str, Any]:
+        row: RowMapping = self.trees.rows[listing_id]
+        state = EnrollmentState.of(row, self.now)
+        linked = public.is_public(row) and row["catalog_id"] == self.catalog.id
+        return {
+            "id": listing_id,
+            "kind": row["kind"],
+            "name": row["name"],
+            "description": row["description"],
+            "teaser": row["short_description"],
+            "url": listing_url(self.catalog.id, row["kind"], row["listing_path"]) if linked else None,
+            "credits": texts.number(self.trees.credits(listing_id)),
+            "measurement": row["measurement"],
+            "fee": texts.money(row["enrollment_fee_cents"], row["currency"]),
+            "start": texts.day(row["start_date"]),
+            "end": texts.day(row["end_date"]),
+            "days": row["days_to_complete"],
+            "tags": list(row["tag_names"] or []),
+            "image": row["image"] if (row["image"] or "").startswith("https://") else None,
+            "image_alt": row["image_alt_text"] or "",
+            "state": state,
+            "state_text": describe_state(state),
+            "sequential": row["sequential"],
+            "requirements": self.trees.requirements(listing_id),
+        }
+
+
+def _previewing(settings: Settings) -> bool:
+    return settings.catalog_preview_test
+
+
+@router.get(PREFIX + "/{catalogId}")
+def catalog_home(
+    catalogId: str,  # noqa: N803 - one spelling with the other routes
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    q: Annotated[str | None, Query(max_length=1000)] = None,
+    tag: Annotated[str | None, Query(max_length=1000)] = None,
+    kind: Annotated[str | None, Query(max_length=20)] = None,
+    open: Annotated[str | None, Query(max_length=20)] = None,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+) -> Response:
+    count_visit(request, store, settings)
+    catalog_id = catalog_id_of(catalogId)
+    wanted = public.Search(
+        text=_checked_text("q", q),
+        tag=_checked_text("tag", tag),
+        kind=kind if kind in public.KINDS else None,
+        open_now=open is not None and open not in ("", "0", "false"),
+        page=page_number,
+        per_page=PER_PAGE,
+    )
+    now = utcnow()
+    with store.read() as conn:
+        catalog = public.find(conn, catalog_id, previewing=_previewing(settings))
+        found = public.search(conn, catalog, wanted, now)
+    views = Views(catalog, found.trees, now)
+    pages = max(1, -(-found.total // PER_PAGE))
+    query = {"q": wanted.text, "tag": wanted.tag, "kind": wanted.kind, "open": "1" if wanted.open_now else None}
+    link: Callable[[int], str] = lambda number: home_url(catalog_id, **query, page=number if number > 1 else None)  # noqa: E731
+    return page(
+        "catalog.html",
+        headers=PUBLIC_HEADERS,
+        title=catalog.name if found.total or wanted == public.Search(per_page=PER_PAGE) else f"Search — {catalog.name}",
+        indexable=not catalog.is_test,
+        catalog=catalog,
+        home=home_url(catalog_id),
+        wanted=wanted,
+        results=[views(listing_id) for listing_id in found.ids],
+        total=found.total,
+        page_number=page_number,
+        pages=pages,
+        previous_url=link(page_number - 1) if page_number > 1 else None,
+        next_url=link(page_number + 1) if page_number < pages else None,
+        tag_url=lambda name: home_url(catalog_id, tag=name),
+    )
+
+
+def _listing_page(
+    kind: str, catalog_id_text: str, path: str, request: Request, store: Store, settings: Settings
+) -> Response:
+    count_visit(request, store, settings)
+    catalog_id = catalog_id_of(catalog_id_text)
+    if len(path) > MAX_PATH_LENGTH or any(ord(character) < 32 for character in path):
+        raise NotFound(kind, path)
+    now = utcnow()
+    with store.read() as conn:
+        shown = public.listing(conn, catalog_id, kind, path, previewing=_previewing(settings))
+    views = Views(shown.catalog, shown.trees, now)
+    listing = views(shown.listing_id)
+    page_url = f"{settings.public_url}{listing_url(catalog_id, kind, path)}"
+    return page(
+        "listing.html",
+        headers=PUBLIC_HEADERS,
+        title=f"{listing['name']} — {shown.catalog.name}",
+        indexable=not shown.catalog.is_test,
+        catalog=shown.catalog,
+        home=home_url(catalog_id),
+        listing=listing,
+        view=views,
+        page_url=page_url,
+        tag_url=lambda name: home_url(catalog_id, tag=name),
+    )
+
+
+@router.get(PREFIX + "/{catalogId}/programs/{path}")
+def program_page(catalogId: str, path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:  # noqa: N803
+    return _listing_page("program", catalogId, path, request, store, settings)
+
+
+@router.get(PREFIX + "/{catalogId}/courses/{path}")
+def course_page(catalogId: str, path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:  # noqa: N803
+    return _listing_page("course", catalogId, path, request, store, settings)
