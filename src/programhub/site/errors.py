@@ -4,7 +4,8 @@ never a JSON envelope, never a traceback."""
 from __future__ import annotations
 
 from fastapi import Request
-from starlette.responses import Response
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse, Response
 
 from programhub.core.errors import DomainError, NotFound
 from programhub.web.dialect import DialectErrors
@@ -12,6 +13,7 @@ from programhub.web.pages import page
 from programhub.web.problems import STATUS, Problem, ProblemKind
 
 NO_STORE = {"Cache-Control": "no-store"}
+CLEARED_COOKIE, CLEARED_PATH = "programhub_console", "/console"  # site/session.py
 _TITLES = {
     ProblemKind.NOT_FOUND: "Page not found",
     ProblemKind.RATE_LIMITED: "Too many requests",
@@ -31,6 +33,18 @@ class SiteErrors(DialectErrors):
     def render(self, request: Request, problem: Problem) -> Response:
         message = NOT_FOUND_TEXT if problem.kind is ProblemKind.NOT_FOUND else problem.message
         return message_page(STATUS[problem.kind], _TITLES.get(problem.kind, "Something went wrong"), message)
+
+    def http_error(self, request: Request, exc: HTTPException) -> Response:
+        """A redirect raised on the way (to the console's sign-in) is answered as one; the
+        header `X-Console-Clear` asks to forget the console's session with it."""
+        if 300 <= exc.status_code < 400:
+            headers = dict(exc.headers or {})
+            clear = headers.pop("X-Console-Clear", None)
+            response = RedirectResponse(headers.pop("Location"), exc.status_code, headers={**NO_STORE, **headers})
+            if clear:
+                response.delete_cookie(CLEARED_COOKIE, path=CLEARED_PATH, httponly=True, samesite="strict")
+            return response
+        return super().http_error(request, exc)
 
     def domain_error(self, request: Request, exc: DomainError) -> Response:
         if isinstance(exc, NotFound):  # never say which of its parts was missing
