@@ -59,6 +59,10 @@ from programhub.web.pages import page
 
 router = APIRouter(route_class=dialect_route_class(SITE_ERRORS), include_in_schema=False)
 
+# Console pages let the browser name their origin on the forms they post (`Origin`, which
+# `no-referrer` would make "null"); their URLs hold nothing secret and are never sent elsewhere.
+CONSOLE_HEADERS = {**NO_STORE, "Referrer-Policy": "same-origin"}
+
 PER_PAGE = 25
 MAX_PAGE = 10_000
 _MAX_ID = 2**31 - 1
@@ -102,7 +106,7 @@ def console_page(template: str, console: Console, *, status: int = 200, current:
     return page(
         template,
         status=status,
-        headers=NO_STORE,
+        headers=CONSOLE_HEADERS,
         console=console,
         tenant=tenant,
         mode=tenant.mode.value,
@@ -134,7 +138,7 @@ def _sign_in_page(
     response = page(
         "console_sign_in.html",
         status=status,
-        headers=NO_STORE,
+        headers=CONSOLE_HEADERS,
         title="Sign in — programhub console",
         csrf=csrf_token(secret, session_of(request)),
         error=error,
