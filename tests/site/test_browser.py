@@ -96,7 +96,10 @@ def test_the_console_approves_and_revokes(settings: Settings, store: Store, tena
         browser.find_element(_by("CSS_SELECTOR"), "form.stack button").click()
         assert _at(browser, f"{base}/console/programs"), browser.current_url
         assert tenants.a_live.key not in browser.current_url
-        faces = [h.text.split(" ")[0] for h in browser.find_elements(_by("CSS_SELECTOR"), ".faces h3")]
+        faces = [
+            h.get_attribute("textContent").split(" ")[0]
+            for h in browser.find_elements(_by("CSS_SELECTOR"), ".faces h3")
+        ]
         assert {"Canvas", "Record", "Sunbird", "WebAdMIT"} <= set(faces)
         cookies = {cookie["name"]: cookie for cookie in browser.get_cookies()}
         session = cookies["programhub_console"]
