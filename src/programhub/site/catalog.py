@@ -11,6 +11,7 @@ counted in the database like the credential page's (so across every server proce
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -27,15 +28,16 @@ from programhub.core.clock import utcnow
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.listings.enrollment import EnrollmentState
 from programhub.core.listings.tree import Trees
-from programhub.core.ratelimit import service as ratelimit
 from programhub.settings import Settings
 from programhub.site import texts
 from programhub.site.errors import SITE_ERRORS
+from programhub.site.pagecache import PageCache
+from programhub.site.visits import Visits
 from programhub.store import Store
 from programhub.web.addresses import client_address
 from programhub.web.deps import SettingsDep, StoreDep
 from programhub.web.dialect import dialect_route_class
-from programhub.web.pages import page
+from programhub.web.pages import HTML, SECURITY_HEADERS, render
 
 PREFIX = "/catalogs"
 router = APIRouter(route_class=dialect_route_class(SITE_ERRORS), include_in_schema=False)
@@ -56,17 +58,47 @@ def clock() -> float:
     return time.time()
 
 
+def _app_state(request: Request) -> Any:
+    """The site's per-process state of this app: the visit counts and the page cache."""
+    state = request.app.state
+    with _STATE_LOCK:
+        if not hasattr(state, "site_visits"):
+            state.site_visits = Visits(RATE_SCOPE, RATE_WINDOW)
+            state.site_pages = PageCache()
+    return state
+
+
+_STATE_LOCK = threading.Lock()
+
+
 def count_visit(request: Request, store: Store, settings: Settings) -> None:
-    """Count this page read against its client address; refuse it with 429 past the limit."""
+    """Count this page read against its client address (site/visits.py: in the database, in
+    batches); refuse it with 429 past the limit."""
     limit = settings.catalog_page_rate_limit
-    quota = ratelimit.count_address(store, client_address(request), RATE_SCOPE, limit, now=clock(), window=RATE_WINDOW)
-    if not quota.allowed:
+    verdict = _app_state(request).site_visits.count(store, client_address(request), limit, clock())
+    if not verdict.allowed:
         raise HTTPException(
             429,
             f"Too many catalog pages were opened from this address: at most {limit} a minute; "
-            f"try again in {quota.retry_after} seconds.",
-            headers={"Retry-After": str(quota.retry_after)},
+            f"try again in {verdict.retry_after} seconds.",
+            headers={"Retry-After": str(verdict.retry_after)},
         )
+
+
+def _cached(request: Request, key: Any) -> Response | None:
+    body = _app_state(request).site_pages.get(key, clock())
+    return None if body is None else _html(body)
+
+
+def _html(body: bytes) -> Response:
+    return Response(body, headers={**SECURITY_HEADERS, **PUBLIC_HEADERS}, media_type=HTML)
+
+
+def _keep(request: Request, key: Any, catalog: public.PublicCatalog, body: str) -> Response:
+    encoded = body.encode()
+    if catalog.version is not None:
+        _app_state(request).site_pages.put(key, encoded, clock())
+    return _html(encoded)
 
 
 def catalog_id_of(value: str) -> int:
@@ -181,14 +213,17 @@ def catalog_home(
     now = utcnow()
     with store.read() as conn:
         catalog = public.find(conn, catalog_id, previewing=_previewing(settings))
+        key = ("home", catalog.id, catalog.version, wanted)
+        cached = _cached(request, key)
+        if cached is not None:
+            return cached
         found = public.search(conn, catalog, wanted, now)
     views = Views(catalog, found.trees, now)
     pages = max(1, -(-found.total // PER_PAGE))
     query = {"q": wanted.text, "tag": wanted.tag, "kind": wanted.kind, "open": "1" if wanted.open_now else None}
     link: Callable[[int], str] = lambda number: home_url(catalog_id, **query, page=number if number > 1 else None)  # noqa: E731
-    return page(
+    body = render(
         "catalog.html",
-        headers=PUBLIC_HEADERS,
         title=catalog.name if found.total or wanted == public.Search(per_page=PER_PAGE) else f"Search — {catalog.name}",
         indexable=not catalog.is_test,
         catalog=catalog,
@@ -202,6 +237,7 @@ def catalog_home(
         next_url=link(page_number + 1) if page_number < pages else None,
         tag_url=lambda name: home_url(catalog_id, tag=name),
     )
+    return _keep(request, key, catalog, body)
 
 
 def _listing_page(
@@ -213,13 +249,17 @@ def _listing_page(
         raise NotFound(kind, path)
     now = utcnow()
     with store.read() as conn:
-        shown = public.listing(conn, catalog_id, kind, path, previewing=_previewing(settings))
+        catalog, listing_id = public.locate(conn, catalog_id, kind, path, previewing=_previewing(settings))
+        key = (kind, catalog.id, catalog.version, listing_id)
+        cached = _cached(request, key)
+        if cached is not None:
+            return cached
+        shown = public.with_tree(conn, catalog, listing_id)
     views = Views(shown.catalog, shown.trees, now)
     listing = views(shown.listing_id)
     page_url = f"{settings.public_url}{listing_url(catalog_id, kind, path)}"
-    return page(
+    body = render(
         "listing.html",
-        headers=PUBLIC_HEADERS,
         title=f"{listing['name']} — {shown.catalog.name}",
         indexable=not shown.catalog.is_test,
         catalog=shown.catalog,
@@ -229,6 +269,7 @@ def _listing_page(
         page_url=page_url,
         tag_url=lambda name: home_url(catalog_id, tag=name),
     )
+    return _keep(request, key, shown.catalog, body)
 
 
 @router.get(PREFIX + "/{catalogId}/programs/{path}")

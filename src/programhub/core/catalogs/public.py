@@ -27,6 +27,7 @@ from programhub.core.listings.models import listings
 from programhub.core.orgs.models import organisations
 from programhub.core.tenancy import Mode, Tenant, owned_by
 from programhub.core.text import SEPARATOR, contains, fold
+from programhub.core.versions import tenant_versions
 
 KINDS = ("program", "course")
 PUBLIC_STATUS = "live"
@@ -40,6 +41,7 @@ class PublicCatalog:
     name: str
     url: str | None  # the catalog's own site, when it has one
     tenant: Tenant
+    version: int | None = None  # its tenant's data version (core/versions), read with it
 
     @property
     def is_test(self) -> bool:
@@ -80,6 +82,7 @@ _CATALOG = (
     catalogs.c.org_id,
     organisations.c.public_id.label("org_public_id"),
     organisations.c.name.label("org_name"),
+    tenant_versions.c.version,
 )
 
 
@@ -88,13 +91,17 @@ def _catalog_of(row: RowMapping, previewing: bool) -> PublicCatalog:
     if mode is Mode.TEST and not previewing:
         raise NotFound("catalog", row["id"])
     tenant = Tenant(row["org_id"], mode, row["org_public_id"], row["org_name"])
-    return PublicCatalog(row["id"], row["name"], row["url"], tenant)
+    return PublicCatalog(row["id"], row["name"], row["url"], tenant, row["version"])
 
 
 def _catalog_query() -> sa.Select[Any]:
     return (
         sa.select(*_CATALOG)
         .join(organisations, organisations.c.id == catalogs.c.org_id)
+        .outerjoin(
+            tenant_versions,
+            sa.and_(tenant_versions.c.org_id == catalogs.c.org_id, tenant_versions.c.mode == catalogs.c.mode),
+        )
         .where(catalogs.c.id == sa.bindparam("catalog_id"), organisations.c.state == "active")
     )
 
@@ -206,9 +213,10 @@ class Shown:
         return self.trees.rows[self.listing_id]
 
 
-def listing(conn: Connection, catalog_id: int, kind: str, path: str, *, previewing: bool = False) -> Shown:
-    """A live listing of the catalog by its kind and path, with its whole tree (two
-    queries), or NotFound."""
+def locate(
+    conn: Connection, catalog_id: int, kind: str, path: str, *, previewing: bool = False
+) -> tuple[PublicCatalog, int]:
+    """The catalog and the id of its live listing of this kind and path (one query), or NotFound."""
     row = (
         conn.execute(_catalog_and_listing(), {"catalog_id": catalog_id, "kind": kind, "path": path})
         .mappings()
@@ -219,10 +227,22 @@ def listing(conn: Connection, catalog_id: int, kind: str, path: str, *, previewi
     catalog = _catalog_of(row, previewing)
     if row["listing_id"] is None:
         raise NotFound(kind, path)
-    trees = tree.load(conn, catalog.tenant, [row["listing_id"]], COLUMNS)
-    if row["listing_id"] not in trees.rows:  # deleted between the two reads
-        raise NotFound(kind, path)
-    return Shown(catalog, row["listing_id"], trees)
+    return catalog, row["listing_id"]
+
+
+def with_tree(conn: Connection, catalog: PublicCatalog, listing_id: int) -> Shown:
+    """A listing `locate` found, with its whole tree (one query)."""
+    trees = tree.load(conn, catalog.tenant, [listing_id], COLUMNS)
+    if listing_id not in trees.rows:  # deleted between the two reads
+        raise NotFound("listing", listing_id)
+    return Shown(catalog, listing_id, trees)
+
+
+def listing(conn: Connection, catalog_id: int, kind: str, path: str, *, previewing: bool = False) -> Shown:
+    """A live listing of the catalog by its kind and path, with its whole tree (two
+    queries), or NotFound."""
+    catalog, listing_id = locate(conn, catalog_id, kind, path, previewing=previewing)
+    return with_tree(conn, catalog, listing_id)
 
 
 def is_public(row: RowMapping) -> bool:
