@@ -15,11 +15,12 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import RowMapping
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -40,6 +41,7 @@ from programhub.web.dialect import dialect_route_class
 from programhub.web.pages import HTML, SECURITY_HEADERS, render
 
 PREFIX = "/catalogs"
+T = TypeVar("T")
 router = APIRouter(route_class=dialect_route_class(SITE_ERRORS), include_in_schema=False)
 
 RATE_SCOPE = "catalog_page"
@@ -71,11 +73,11 @@ def _app_state(request: Request) -> Any:
 _STATE_LOCK = threading.Lock()
 
 
-def count_visit(request: Request, store: Store, settings: Settings) -> None:
+async def count_visit(request: Request, store: Store, settings: Settings) -> None:
     """Count this page read against its client address (site/visits.py: in the database, in
-    batches); refuse it with 429 past the limit."""
+    batches, so most visits cost no write); refuse it with 429 past the limit."""
     limit = settings.catalog_page_rate_limit
-    verdict = _app_state(request).site_visits.count(store, client_address(request), limit, clock())
+    verdict = await _app_state(request).site_visits.count_async(store, client_address(request), limit, clock())
     if not verdict.allowed:
         raise HTTPException(
             429,
@@ -83,6 +85,12 @@ def count_visit(request: Request, store: Store, settings: Settings) -> None:
             f"try again in {verdict.retry_after} seconds.",
             headers={"Retry-After": str(verdict.retry_after)},
         )
+
+
+async def _on_loop_or_pool(store: Store, work: Callable[[], T]) -> T:
+    """Short reads of the local SQLite file run on the event loop (a hop to the thread pool
+    costs more than they do; `store.reads_on_loop`); anything else on the pool."""
+    return work() if store.reads_on_loop else await run_in_threadpool(work)
 
 
 def _cached(request: Request, key: Any) -> Response | None:
@@ -189,7 +197,7 @@ def _previewing(settings: Settings) -> bool:
 
 
 @router.get(PREFIX + "/{catalogId}")
-def catalog_home(
+async def catalog_home(
     catalogId: str,  # noqa: N803 - one spelling with the other routes
     request: Request,
     store: StoreDep,
@@ -200,7 +208,9 @@ def catalog_home(
     open: Annotated[str | None, Query(max_length=20)] = None,
     page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
 ) -> Response:
-    count_visit(request, store, settings)
+    """A hit of the page cache is served on the event loop after the catalog's one query; a
+    miss is read and rendered on the thread pool."""
+    await count_visit(request, store, settings)
     catalog_id = catalog_id_of(catalogId)
     wanted = public.Search(
         text=_checked_text("q", q),
@@ -210,14 +220,26 @@ def catalog_home(
         page=page_number,
         per_page=PER_PAGE,
     )
+
+    def find() -> public.PublicCatalog:
+        with store.read() as conn:
+            return public.find(conn, catalog_id, previewing=_previewing(settings))
+
+    catalog = await _on_loop_or_pool(store, find)
+    key = ("home", catalog.id, catalog.version, wanted)
+    cached = _cached(request, key)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(_render_home, request, store, catalog, wanted, key)
+
+
+def _render_home(
+    request: Request, store: Store, catalog: public.PublicCatalog, wanted: public.Search, key: Any
+) -> Response:
     now = utcnow()
     with store.read() as conn:
-        catalog = public.find(conn, catalog_id, previewing=_previewing(settings))
-        key = ("home", catalog.id, catalog.version, wanted)
-        cached = _cached(request, key)
-        if cached is not None:
-            return cached
         found = public.search(conn, catalog, wanted, now)
+    catalog_id, page_number = catalog.id, wanted.page
     views = Views(catalog, found.trees, now)
     pages = max(1, -(-found.total // PER_PAGE))
     query = {"q": wanted.text, "tag": wanted.tag, "kind": wanted.kind, "open": "1" if wanted.open_now else None}
@@ -240,20 +262,39 @@ def catalog_home(
     return _keep(request, key, catalog, body)
 
 
-def _listing_page(
+async def _listing_page(
     kind: str, catalog_id_text: str, path: str, request: Request, store: Store, settings: Settings
 ) -> Response:
-    count_visit(request, store, settings)
+    await count_visit(request, store, settings)
     catalog_id = catalog_id_of(catalog_id_text)
     if len(path) > MAX_PATH_LENGTH or any(ord(character) < 32 for character in path):
         raise NotFound(kind, path)
+
+    def locate() -> tuple[public.PublicCatalog, int]:
+        with store.read() as conn:
+            return public.locate(conn, catalog_id, kind, path, previewing=_previewing(settings))
+
+    catalog, listing_id = await _on_loop_or_pool(store, locate)
+    key = (kind, catalog.id, catalog.version, listing_id)
+    cached = _cached(request, key)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(_render_listing, request, store, settings, catalog, listing_id, kind, path, key)
+
+
+def _render_listing(
+    request: Request,
+    store: Store,
+    settings: Settings,
+    catalog: public.PublicCatalog,
+    listing_id: int,
+    kind: str,
+    path: str,
+    key: Any,
+) -> Response:
     now = utcnow()
+    catalog_id = catalog.id
     with store.read() as conn:
-        catalog, listing_id = public.locate(conn, catalog_id, kind, path, previewing=_previewing(settings))
-        key = (kind, catalog.id, catalog.version, listing_id)
-        cached = _cached(request, key)
-        if cached is not None:
-            return cached
         shown = public.with_tree(conn, catalog, listing_id)
     views = Views(shown.catalog, shown.trees, now)
     listing = views(shown.listing_id)
@@ -273,10 +314,10 @@ def _listing_page(
 
 
 @router.get(PREFIX + "/{catalogId}/programs/{path}")
-def program_page(catalogId: str, path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:  # noqa: N803
-    return _listing_page("program", catalogId, path, request, store, settings)
+async def program_page(catalogId: str, path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:  # noqa: N803
+    return await _listing_page("program", catalogId, path, request, store, settings)
 
 
 @router.get(PREFIX + "/{catalogId}/courses/{path}")
-def course_page(catalogId: str, path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:  # noqa: N803
-    return _listing_page("course", catalogId, path, request, store, settings)
+async def course_page(catalogId: str, path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:  # noqa: N803
+    return await _listing_page("course", catalogId, path, request, store, settings)

@@ -13,6 +13,8 @@ import math
 import threading
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
+
 from programhub.core.ratelimit import service as ratelimit
 from programhub.store import Store
 
@@ -40,7 +42,30 @@ class Visits:
         self._lock = threading.Lock()
         self._tallies: dict[tuple[str, int], _Tally] = {}
 
+    async def count_async(self, store: Store, address: str, limit: int, now: float) -> Verdict:
+        """`count` for the event loop: most visits touch memory only; a write goes to the
+        thread pool."""
+        tallied = self._tally(address, limit, now)
+        if isinstance(tallied, Verdict):
+            return tallied
+        tally, amount = tallied
+        quota = await run_in_threadpool(
+            ratelimit.count_address, store, address, self.scope, limit, now=now, window=self.window, amount=amount
+        )
+        return self._settle(tally, quota, limit)
+
     def count(self, store: Store, address: str, limit: int, now: float) -> Verdict:
+        """Count one visit (blocking: for code on the thread pool)."""
+        tallied = self._tally(address, limit, now)
+        if isinstance(tallied, Verdict):
+            return tallied
+        tally, amount = tallied
+        quota = ratelimit.count_address(store, address, self.scope, limit, now=now, window=self.window, amount=amount)
+        return self._settle(tally, quota, limit)
+
+    def _tally(self, address: str, limit: int, now: float) -> Verdict | tuple[_Tally, int]:
+        """The verdict when no write is due; else the tally and how many visits to write
+        (outside the lock: the database serialises writers itself)."""
         start = ratelimit.window_start(now, self.window)
         retry_after = max(1, math.ceil(start + self.window - now))
         with self._lock:
@@ -58,9 +83,9 @@ class Visits:
             if not due:
                 return Verdict(True, retry_after)
             amount, tally.pending, tally.written_at = tally.pending, 0, now
-        quota = ratelimit.count_address(
-            store, address, self.scope, limit, now=now, window=self.window, amount=amount
-        )  # outside the lock: the database serialises writers itself
+            return tally, amount
+
+    def _settle(self, tally: _Tally, quota: ratelimit.Quota, limit: int) -> Verdict:
         with self._lock:
             tally.counted = max(tally.counted, quota.used)
             allowed = tally.counted + tally.pending <= limit
