@@ -6,9 +6,11 @@ Every failure is one line on stderr and a non-zero exit status, never a tracebac
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -45,6 +47,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(identities_app, name="identities")
+enroll_app = typer.Typer(no_args_is_help=True, help="Learners: enrollments in bulk.")
+app.add_typer(enroll_app, name="enroll")
 
 # Piped into a file or another program, a table keeps ids and timestamps on one line (rich
 # would wrap them at 80 columns).
@@ -503,6 +507,88 @@ def demo(as_json: JsonFlag = False) -> None:
     sys.stdout.write(f"operator console (sign in with the key): {console_url}\n")
     console.print("test key (shown once):")
     sys.stdout.write(issued.secret + "\n")
+
+
+# --- enroll ------------------------------------------------------------------------------
+
+
+@enroll_app.command("import")
+def enroll_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV file (header: listing_id, user_id or email_address, first_name, last_name) or a JSON list of such rows.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    org: Annotated[str, typer.Option("--org", help="Organisation id (org_...).")],
+    mode: Annotated[str, typer.Option("--mode", help="test or live.")],
+    catalog: Annotated[
+        int | None, typer.Option("--catalog", help="Catalog id (default: the organisation's default catalog).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Enroll the rows of a file, as POST /bulk_enrollments does, with a progress bar;
+    prints what was enrolled, waitlisted and refused (each refusal with its row)."""
+    from programhub.core import versions
+    from programhub.core.jobs import service as jobs
+    from programhub.core.jobs.runner import JobRunner
+    from programhub.core.learners import bulk
+
+    raw = file.read_bytes()
+    rows = bulk.csv_rows(raw) if file.suffix.lower() != ".json" else _json_rows(raw)
+    store = open_configured_store()
+    try:
+        if not is_current(store):
+            raise CliError("the database schema is not up to date; run `programhub db upgrade` first")
+        with store.read() as conn:
+            tenant = identities.tenant_of(conn, org, keys.parse_mode(mode))
+        with versions.writing(store, tenant) as conn:
+            job_id = bulk.start(conn, tenant, rows, catalog_id=catalog)
+        runner = JobRunner(store)
+        worker = threading.Thread(target=runner.run_pending, daemon=True)
+        worker.start()
+        with rich.progress.Progress(
+            rich.progress.TextColumn("enrolling"),
+            rich.progress.BarColumn(),
+            rich.progress.MofNCompleteColumn(),
+            console=Console(stderr=True),
+            transient=True,
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            task = bar.add_task("enrolling", total=len(rows))
+            while True:
+                with store.read() as conn:
+                    job = jobs.get(conn, tenant, job_id)
+                bar.update(task, completed=job.done)
+                if job.finished or not worker.is_alive():
+                    break
+                worker.join(0.2)
+        with store.read() as conn:
+            job = jobs.get(conn, tenant, job_id)
+    finally:
+        store.dispose()
+    result = dict(job.result or {})
+    if job.state != jobs.SUCCEEDED:
+        raise CliError(f"bulk enrollment {job_id} {job.state}: {result.get('error', 'it did not finish')}")
+    if as_json:
+        emit_json({"id": job_id, **result})
+        return
+    console.print(
+        f"bulk enrollment [bold]{job_id}[/bold]: {result['enrolled']} enrolled, {result['waitlisted']} waitlisted, "
+        f"{result['failed']} refused"
+    )
+    for error in result["errors"][:20]:
+        console.print(f"  row {error['row']}: {error['message']}")
+
+
+def _json_rows(raw: bytes) -> Any:
+    try:
+        parsed = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise CliError(f"the file is not valid JSON: {exc}") from None
+    return parsed.get("rows") if isinstance(parsed, dict) else parsed
 
 
 # --- entry point ------------------------------------------------------------------------

@@ -40,7 +40,11 @@ def test_each_tracked_table_bumps_on_insert_update_and_delete(store: Store, tena
     tracked = [t for t in reversed(metadata.sorted_tables) if t.name in versions.TRACKED]
     for table in tracked:
         with store.read() as conn:
-            rows = conn.execute(sa.select(table).where(table.c.org_id == mine.org_id, table.c.mode == "test")).all()
+            # newest first: a row that refers to another of its table (a program's enrollment
+            # tree to its root) goes before it
+            newest_first = [c.desc() for c in table.primary_key.columns]
+            rows = conn.execute(sa.select(table).where(
+                table.c.org_id == mine.org_id, table.c.mode == "test").order_by(*newest_first)).all()
         assert rows, table.name
         for row in rows:
             key = [table.c[c.name] == row._mapping[c.name] for c in table.primary_key.columns]
@@ -57,6 +61,7 @@ def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ign
     from datetime import UTC, datetime
 
     from programhub.core.catalogs import service as catalogs_service
+    from programhub.core.certificates import service as certificates
     from programhub.core.credentials import service as credentials
     from programhub.core.credentials.models import credential_batches, credential_recipients
     from programhub.core.identities.models import identities, identity_programs
@@ -85,6 +90,15 @@ def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ign
             conn, tenant, listings.get(conn, tenant, program).public_id, "Signed",
             [credentials.NewRecipient("S", "s@example.edu")], signing_with=signing(),
         )
+        certificates.create(conn, tenant, course, {"name": "Certificate of Training"})
+        # a learner enrolled in the program (its tree too) and waiting for the course
+        from programhub.core.learners import service as learners
+        from programhub.core.learners.models import waitlist_applicants
+
+        user = learners.create_user(conn, tenant, {"email": "l@example.edu"})
+        learners.enroll(conn, tenant, user_id=user, listing_id=program)
+        conn.execute(sa.insert(waitlist_applicants).values(
+            user_id=user, listing_id=course, status="waitlist", created_at=now, updated_at=now, **mine))
 
 
 def test_inserts_bump_and_writing_bumps_first(store: Store, tenants: Tenants) -> None:

@@ -28,10 +28,12 @@ from tests.support import TenantKey, make_org, make_tenant_key
 Owner = tuple[int, str]  # (organisation id, mode): one tenant
 
 # Tokens, public ids and uuids: everything a response can show that names an owner.
-# Tokens are upper-case at both ends; generated ids are lower-case, so neither is ever
-# mistaken for the other.
+# Tokens are upper-case at both ends; generated ids are lower-case, except a credential
+# link's random base62 part, which is matched whole first so a token's shape inside it is
+# never mistaken for a token.
 FINDABLE = re.compile(
-    r"Q[ot]\d+(?:n\d+)?Z"
+    r"\brec_\d{13}_[0-9A-Za-z]{22}\b"  # first: its random part may hold a token's shape
+    r"|Q[ot]\d+(?:n\d+)?Z"
     r"|\b(?:prog|course|batch|rec|org)_\d{13}_[0-9a-z]{6}\b"
     r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
 )

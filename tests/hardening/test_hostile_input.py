@@ -40,6 +40,7 @@ import http.client
 import json
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
@@ -190,6 +191,12 @@ class World:
             f"{CATALOG}/programs/{{id}}": self.ids["catalog_program"],
             f"{CATALOG}/courses/{{id}}": self.ids["course"],
             f"{CATALOG}/catalogs/{{id}}": self.ids["catalog"],
+            f"{CATALOG}/users/{{id}}": self.ids["user"],
+            f"{CATALOG}/user_registrations/{{id}}": self.ids["user"],
+            f"{CATALOG}/enrollments/{{id}}": self.ids["enrollment"],
+            f"{CATALOG}/applicants/{{id}}": self.ids["applicant"],
+            f"{CATALOG}/bulk_enrollments/{{id}}": self.ids["bulk_enrollment"],
+            f"{CATALOG}/progresses/{{id}}": self.ids["bulk_enrollment"],
             f"{SUNBIRD}/read/{{program_id}}": self.ids["sunbird_program"],
             f"{WEBADMIT}/{{user_identity_id}}/programs": self.ids["identity"],
             f"{WEBADMIT}/{{user_identity_id}}/organizations": self.ids["identity"],
@@ -234,6 +241,22 @@ def create_world(http: Client, store: Store, org: str) -> World:
     ids["catalog_program"] = ok(*http.json("POST", f"{CATALOG}/programs", {"program": {
         "title": "Program", "requirement_ids": [ids["course"]], "tag_names": ["plain"],
         "description": "Plain", "start_date": "2025-01-01"}}, catalog), 201)["program"]["id"]
+
+    ids["user"] = ok(*http.json("POST", f"{CATALOG}/users", {"user": {"email_address": "learner@example.edu"}}, catalog),
+                     201)["user"]["id"]
+    full = ok(*http.json("POST", f"{CATALOG}/courses", {"course": {"title": "Full", "enrollment_cap": 0, "waitlist": True}},
+                         catalog), 201)["course"]["id"]
+    ids["applicant"] = ok(*http.json("POST", f"{CATALOG}/enrollments", {"user_id": ids["user"], "listing_id": full},
+                                     catalog), 202)["applicant"]["id"]
+    ids["enrollment"] = ok(*http.json("POST", f"{CATALOG}/enrollments", {"user_id": ids["user"], "listing_id": ids["course"]},
+                                      catalog), 201)["enrollment"]["id"]
+    ids["bulk_enrollment"] = ok(*http.json("POST", f"{CATALOG}/bulk_enrollments", {"rows": [
+        {"email_address": "bulk@example.edu", "listing_id": ids["course"]}]}, catalog), 201)["bulk_enrollment"]["id"]
+    for _ in range(200):  # finished before the snapshot, so that nothing moves under the corpus
+        progress = ok(*http.json("GET", f"{CATALOG}/progresses/{ids['bulk_enrollment']}", None, catalog))["progress"]
+        if progress["workflow_state"] == "completed":
+            break
+        time.sleep(0.05)
 
     sunbird = world.auth("sunbird")
     ids["sunbird_program"] = ok(*http.json("POST", f"{SUNBIRD}/create", {"request": {
@@ -516,6 +539,9 @@ def shapes(ids: dict[str, Any]) -> dict[str, Shape]:
                          "sort.name", "fields"),
                     pages=("limit", "offset"), nest="filters.nomination", wrap="request")
     nominee = {"program_id": ids["sunbird_program"], "organisation_id": "org-1", "user_id": "user-1"}
+    learner = dict(text=("email_address", "user_name", "first_name", "last_name", "time_zone"),
+                   lists=("custom_fields", "email_address"), numbers=("canvas_user_id", "registered_account_id"),
+                   ids=("registered_account_id", "merged_into_user_id", "time_zone"), nest="custom_fields")
     return {
         f"POST {RECORD}/programs": Shape({"name": "Refused"}, text=("name", "description"), lists=("name", "description")),
         f"POST {RECORD}/credentials": Shape(
@@ -536,6 +562,19 @@ def shapes(ids: dict[str, Any]) -> dict[str, Shape]:
         f"POST {CATALOG}/catalogs": Shape({"name": "Refused"}, text=("name", "canvas_domain", "url", "settings.currency"),
                                           lists=("settings", "name"), numbers=("canvas_id",), ids=("settings.currency",),
                                           nest="settings", wrap="account"),
+        f"POST {CATALOG}/users": Shape({"email_address": "hostile@example.edu"}, wrap="user", **learner),
+        f"PUT {CATALOG}/users/{{id}}": Shape({}, wrap="user", **learner),
+        f"POST {CATALOG}/enrollments": Shape(
+            {"user_id": ids["user"], "listing_id": NO_LISTING}, wrap="enrollment",
+            numbers=("listing_id", "user_id", "canvas_user_id"), ids=("listing_id", "user_id", "canvas_user_id")),
+        f"PUT {CATALOG}/enrollments/{{id}}": Shape({"completed_at": None}, wrap="enrollment", dates=("completed_at",),
+                                                  ids=("completed_at",)),
+        f"POST {CATALOG}/bulk_enrollments": Shape(
+            {"rows": [{"email_address": "hostile@example.edu", "listing_id": NO_LISTING}], "account_id": NO_LISTING},
+            wrap="bulk_enrollment", text=("account_id",), lists=("rows",), numbers=("account_id",), ids=("account_id",),
+            list_item={"listing_id": NO_LISTING}),
+        f"DELETE {CATALOG}/applicants": Shape({"listing_id": NO_LISTING}, numbers=("listing_id", "canvas_user_id"),
+                                              ids=("listing_id", "canvas_user_id")),
         f"POST {SUNBIRD}/create": Shape({"name": "Refused", "type": "public"}, **sb_program),
         f"POST {SUNBIRD}/update": Shape({"program_id": ids["sunbird_program"]}, **{**sb_program, "ids": ("program_id", "type", "status")}),
         f"POST {SUNBIRD}/publish": sb_status,

@@ -85,12 +85,24 @@ ACCEPTED_REFUSALS: dict[str, list[re.Pattern[str]]] = {
     CATALOG: [
         re.compile(r"^body keys must not contain NUL characters$"),  # ignored keys too, at any depth
         re.compile(r"^path '.*' is already taken in this catalog$"),
+        re.compile(r"^listing_id already has a certificate$"),  # one per listing
+        re.compile(r"^days_to_expire must not be present when expires_at is present$"),  # one or the other
         re.compile(r"^(account_id|associated_account_ids): no catalog with id \d+$"),
         re.compile(r"^requirement_ids: no program or course with id \d+$"),
         re.compile(r"^requirement_ids would (create a cycle|make the requirement tree)"),
         re.compile(r"^requirement_ids lists \d+ more than once$"),  # "3, 3" or [3, "3"]
         re.compile(r"^(program|course) [\d, ]+ does not exist and was not processed$"),
         re.compile(r"^(enrollment_open_to|end_date) must not be before (enrollment_open_from|start_date)$"),
+        # learners: ids and states no schema can know
+        re.compile(r"is not a valid email address: The (part|domain name) after the @-sign is (a special-use or reserved name|not valid)"),
+        re.compile(r"^email_address '.*' is already taken$"),
+        re.compile(r"^(listing_id|user_id|registered_account_id|merged_into_user_id|canvas_user_id|catalog_id): no "),
+        re.compile(r"^bulk enrollment \d+ of this catalog is still running"),
+        re.compile(r"^merged_into_user_id must be another user$"),
+        re.compile(r"^listing \d+ (is not open|opens|closed|is full)"),
+        re.compile(r"^user \d+ is already (enrolled in|on the waitlist of) listing \d+$"),
+        re.compile(r"^completed_at applies to course enrollments"),
+        re.compile(r"^enrollment \d+ (was dropped|is not open yet)"),
     ],
     SUNBIRD: [re.compile(r"^body keys must not contain NUL characters$")],  # ignored keys too, at any depth
     WEBADMIT: [],
@@ -249,6 +261,9 @@ class Existing:
             if values:
                 case.path_parameters[name] = values[index % len(values)]
         path = case.operation.path
+        if path == "/api/v1/certificates" and isinstance(case.query, dict) and "listing_id" in case.query:
+            pool = "certified" if case.method.upper() == "GET" else "certified to delete"
+            case.query["listing_id"] = self._pick(pool, index)
         if path == "/api/external/issuance/credentials/revoke" and isinstance(case.body, list):
             for position, item in enumerate(case.body):  # each an existing credential, each once
                 if isinstance(item, dict) and "id" in item:
@@ -256,7 +271,9 @@ class Existing:
         body = case.body if isinstance(case.body, dict) else None
         if body is None:
             return
-        if path == "/api/external/issuance/credentials" and "programId" in body:
+        if path == "/api/v1/certificates" and isinstance(body.get("certificate"), dict):
+            body["certificate"]["listing_id"] = self._pick("uncertified", index)
+        elif path == "/api/external/issuance/credentials" and "programId" in body:
             body["programId"] = self._pick("record programs", index)
         elif path.endswith("/archived") and "product_ids" in body:
             body["product_ids"] = [self._pick(path.split("/")[3], index)]
@@ -271,6 +288,11 @@ class Existing:
                 request["status"] = "Pending"
             if not isinstance(request.get("user_id"), str) and not isinstance(request.get("organisation_id"), str):
                 request["user_id"] = f"fuzz-nominee-{index}"
+        elif path == "/api/v1/enrollments":
+            # an existing user and an open course: without both no enrollment could succeed
+            inner = body["enrollment"] if isinstance(body.get("enrollment"), dict) else body
+            inner["user_id"] = self._pick("learners", index)
+            inner["listing_id"] = self._pick("open courses", index)
         elif path.startswith("/program/v1/") and isinstance(body.get("request"), dict):
             request = body["request"]
             if path in ("/program/v1/nomination/update", "/program/v1/nomination/remove"):
@@ -321,6 +343,49 @@ def _existing(client: Any, key: TenantKey) -> Existing:
         # Path ids are listings no other requires, so that every operation on them can succeed.
         paths[f"/api/v1/{kind}/{{id}}"] = [str(item["id"]) for item in listed if kind == "catalogs" or item["id"] not in required]
         bodies[kind] = [item["id"] for item in listed]
+    # Certificates: listings with one to read, with one to delete, and without one to create it for.
+    pools: dict[str, list[int]] = {"certified": [], "certified to delete": [], "uncertified": []}
+    for pool, count in (("certified", 2), ("certified to delete", 10), ("uncertified", 20)):
+        for n in range(count):
+            course = client.post("/api/v1/courses", json={"course": {"title": f"{pool} {n}"}}, headers=catalog)
+            pools[pool].append(course.json()["course"]["id"])
+            if pool != "uncertified":
+                made = client.post("/api/v1/certificates", headers=catalog, json={
+                    "certificate": {"listing_id": pools[pool][-1], "name": "Fuzz certificate"}})
+                assert made.status_code == 201, made.text
+    bodies.update(pools)
+    # Learners: users, open courses to enroll them in, their enrollments and waitlist places.
+    users = [
+        client.post("/api/v1/users", json={"email_address": f"fuzz-learner-{n}@example.edu"}, headers=catalog).json()[
+            "user"
+        ]["id"]
+        for n in range(20)
+    ]
+    open_courses = [
+        client.post("/api/v1/courses", json={"course": {"title": f"Open {n}"}}, headers=catalog).json()["course"]["id"]
+        for n in range(7)
+    ]
+    full = client.post("/api/v1/courses", json={"course": {"title": "Full", "enrollment_cap": 0, "waitlist": True}},
+                       headers=catalog).json()["course"]["id"]
+    enrolled = [
+        client.post("/api/v1/enrollments", json={"user_id": user, "listing_id": open_courses[0]}, headers=catalog).json()[
+            "enrollment"
+        ]["id"]
+        for user in users[:5]
+    ]
+    waiting = [
+        client.post("/api/v1/enrollments", json={"user_id": user, "listing_id": full}, headers=catalog).json()[
+            "applicant"
+        ]["id"]
+        for user in users[:3]
+    ]
+    paths["/api/v1/users/{id}"] = paths["/api/v1/user_registrations/{id}"] = [str(user) for user in users[10:]]
+    paths["/api/v1/enrollments/{id}"] = [str(enrollment) for enrollment in enrolled]
+    paths["/api/v1/applicants/{id}"] = [str(applicant) for applicant in waiting]
+    started = client.post("/api/v1/bulk_enrollments", json={"rows": [{"user_id": users[19], "listing_id": open_courses[0]}]},
+                          headers=catalog).json()["bulk_enrollment"]["id"]
+    paths["/api/v1/bulk_enrollments/{id}"] = paths["/api/v1/progresses/{id}"] = [str(started)]
+    bodies["learners"], bodies["open courses"] = users[5:10], open_courses[1:]
     listed = client.post("/program/v1/list", json={"request": {"filters": {}}}, headers=record).json()
     sunbird_programs = [p["program_id"] for p in listed["result"]["programs"]]
     paths["/program/v1/read/{program_id}"] = bodies["sunbird programs"] = sunbird_programs
@@ -373,6 +438,7 @@ def _run_case(generated: Generated, mode: GenerationMode, target: Target) -> Non
     # The case is replayed on the other database: change it for this call only.
     body = copy.deepcopy(case.body) if isinstance(case.body, dict | list) else case.body  # NOT_SET stays itself
     saved = dict(case.headers or {}), dict(case.path_parameters or {}), body
+    saved_query = dict(case.query) if isinstance(case.query, dict) else None
     assert not {name.lower() for name in saved[0]} & set(AUTH_HEADERS), saved[0]
     if generated.existing is not None:
         target.existing.substitute(case, generated.existing)
@@ -386,6 +452,9 @@ def _run_case(generated: Generated, mode: GenerationMode, target: Target) -> Non
         case.headers.update(saved[0])
         case.path_parameters.clear()
         case.path_parameters.update(saved[1])
+        if saved_query is not None:
+            case.query.clear()
+            case.query.update(saved_query)
         if case.body != saved[2]:
             # Only a body the substitution changed: schemathesis judges a body set again anew, and
             # takes an absent optional one (a PUT without a body) for an invalid one, a negative case.

@@ -1,6 +1,7 @@
 """Every table, imported once so `metadata` is complete (for migrations and tests)."""
 
 from programhub.core.catalogs.models import catalogs
+from programhub.core.certificates.models import certificates
 from programhub.core.credentials.models import (
     credential_batches,
     credential_recipients,
@@ -13,6 +14,7 @@ from programhub.core.idempotency.models import idempotency_keys
 from programhub.core.identities.models import identities, identity_programs
 from programhub.core.jobs.models import jobs
 from programhub.core.keys.models import api_keys
+from programhub.core.learners.models import enrollments, learners, waitlist_applicants
 from programhub.core.listings.models import listings, program_facets, requirements
 from programhub.core.nominations.models import nomination_roles, nominations
 from programhub.core.orgs.models import organisations
@@ -24,12 +26,15 @@ __all__ = [
     "address_rate_limit_windows",
     "api_keys",
     "catalogs",
+    "certificates",
     "credential_batches",
     "credential_recipients",
+    "enrollments",
     "idempotency_keys",
     "identities",
     "identity_programs",
     "jobs",
+    "learners",
     "listings",
     "metadata",
     "nomination_roles",
@@ -43,4 +48,5 @@ __all__ = [
     "signing_keys",
     "status_lists",
     "tenant_versions",
+    "waitlist_applicants",
 ]

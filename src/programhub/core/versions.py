@@ -33,6 +33,7 @@ tenant_versions = Table(
 # The tables whose rows make up what the APIs answer; each has version triggers.
 TRACKED = (
     "catalogs",
+    "certificates",
     "credential_batches",
     "credential_recipients",
     "identities",
@@ -46,6 +47,9 @@ TRACKED = (
     "signed_credentials",
     "signing_keys",
     "status_lists",
+    "enrollments",
+    "learners",
+    "waitlist_applicants",
 )
 
 

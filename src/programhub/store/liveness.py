@@ -238,6 +238,15 @@ def _cut(dbapi_connection: Any) -> None:
 WATCH = _Watch()
 
 
+class _Probing(threading.local):
+    """Whether this thread's connect is the circuit's probe."""
+
+    active = False
+
+
+_probing = _Probing()
+
+
 def guard(engine: Engine, circuit: Circuit) -> EngineLiveness:
     """Install the watch and the idle ping on a PostgreSQL engine; a call that goes
     unanswered trips `circuit`, and each connection's wait for the server ends with the
@@ -248,6 +257,11 @@ def guard(engine: Engine, circuit: Circuit) -> EngineLiveness:
 
     @event.listens_for(engine, "do_connect")
     def _connect_within_deadline(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+        # A caller let in before the circuit opened (it queued for a pool slot, or its pooled
+        # connection failed and the pool reconnects) must not start a connect that can only
+        # hang: the probe alone tries the database while it is known down.
+        if circuit.known_down() and not _probing.active:
+            raise DatabaseUnavailable("the database is unreachable")
         timeout = configured.setdefault("connect_timeout", float(params.get("connect_timeout", STALL_TIMEOUT)))
         params["connect_timeout"] = max(2, round(time_left(timeout)))  # libpq's least is 2 s
 
@@ -304,6 +318,7 @@ def connecting(engine: Engine, circuit: Circuit, state: EngineLiveness | None) -
 
     def connect() -> Any:
         probe = circuit.admit()
+        _probing.active = probe
         try:
             conn = engine.connect()
         except DBAPIError as exc:
@@ -319,6 +334,8 @@ def connecting(engine: Engine, circuit: Circuit, state: EngineLiveness | None) -
             if probe:
                 circuit.probe_ended(reached=False)
             raise
+        finally:
+            _probing.active = False
         if probe:
             circuit.probe_ended(reached=True)
         return conn

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -25,3 +25,12 @@ def fenced_recursion(conn: Connection) -> bool:
     (PostgreSQL's planner otherwise hashes whole tables for a recursive query of unknown
     size); SQLite plans nested index lookups by itself and has no LATERAL."""
     return conn.dialect.name == "postgresql"
+
+
+def locking(query: Select[Any]) -> Select[Any]:
+    """`query` taking a row lock on what it reads until the transaction ends (`SELECT ...
+    FOR UPDATE` on PostgreSQL), so that a check and the write it allows cannot interleave
+    with another transaction's (a listing's seats). SQLite has no row locks and needs
+    none: its write transactions run one at a time (`BEGIN IMMEDIATE`, store/engine.py),
+    and SQLAlchemy leaves the clause out there."""
+    return query.with_for_update()

@@ -64,3 +64,45 @@ def test_writes_cannot_reach_another_tenants_rows(client: TestClient, store: Sto
     for key in tenants.all():
         programs = client.get(f"{API}/programs", headers=key.token).json()["programs"]
         assert [(p["title"], p["catalog"]["name"]) for p in programs] == [("Same Program", key.tenant.org_name)]
+
+
+def test_learner_reads_never_cross_tenants(client: TestClient, store: Store, tenants: Tenants) -> None:
+    """The same email, user and course names in every tenant: each key lists and reads its
+    own users, enrollments and applicants only; every other tenant's id is 404."""
+    ids: dict[str, dict[str, int]] = {}
+    for key in tenants.all():
+        course = client.post(f"{API}/courses", json={"course": {"title": "Same", "enrollment_cap": 1, "waitlist": True}},
+                             headers=key.token).json()["course"]["id"]
+        users = [client.post(f"{API}/users", json={"user": {"email_address": f"same{n}@example.com", "canvas_user_id": 7}},
+                             headers=key.token).json()["user"]["id"] for n in range(2)]
+        enrolled = client.post(f"{API}/enrollments", json={"user_id": users[0], "listing_id": course}, headers=key.token)
+        waiting = client.post(f"{API}/enrollments", json={"user_id": users[1], "listing_id": course}, headers=key.token)
+        ids[key.key_id] = {"user": users[0], "enrollment": enrolled.json()["enrollment"]["id"],
+                           "applicant": waiting.json()["applicant"]["id"], "course": course}
+    for me in tenants.all():
+        mine = ids[me.key_id]
+        for query in ("", "?canvas_user_id=7"):
+            users = client.get(f"{API}/users{query}", headers=me.token).json()["users"]
+            assert [u["email_address"] for u in users] == ["same0@example.com", "same1@example.com"]
+            assert users[0]["id"] == mine["user"]
+        for query in ("", "?canvas_user_id=7", f"?listing_id={mine['course']}"):
+            listed = client.get(f"{API}/enrollments{query}", headers=me.token).json()["enrollments"]
+            assert [e["id"] for e in listed] == [mine["enrollment"]]
+        applicants = client.get(f"{API}/applicants?status=waitlist", headers=me.token).json()["applicants"]
+        assert [a["id"] for a in applicants] == [mine["applicant"]]
+        for other in tenants.all():
+            theirs = ids[other.key_id]
+            for path, root, wanted in (
+                (f"/users/{theirs['user']}", "user", theirs["user"]),
+                (f"/user_registrations/{theirs['user']}", "user_registration", theirs["user"]),
+                (f"/enrollments/{theirs['enrollment']}", "enrollment", theirs["enrollment"]),
+                (f"/applicants/{theirs['applicant']}", "applicant", theirs["applicant"]),
+            ):
+                response = client.get(f"{API}{path}", headers=me.token)
+                if other is me:
+                    assert response.json()[root]["id"] == wanted
+                else:
+                    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+            if other is not me:
+                listed = client.get(f"{API}/enrollments?listing_id={theirs['course']}", headers=me.token).json()
+                assert listed == {"enrollments": []}

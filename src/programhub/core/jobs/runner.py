@@ -28,7 +28,7 @@ log = logging.getLogger("programhub.jobs")
 JOB_RUNNER_THREAD = "programhub-jobs"
 
 # The modules whose import registers handlers (core only: jobs know nothing of HTTP).
-HANDLER_MODULES: tuple[str, ...] = ()
+HANDLER_MODULES: tuple[str, ...] = ("programhub.core.learners.bulk",)
 
 
 @dataclass(slots=True)

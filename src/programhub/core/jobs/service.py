@@ -246,3 +246,16 @@ def finish(
         sa.update(jobs).where(jobs.c.id == job.id, jobs.c.claimed_by == worker, jobs.c.state == RUNNING).values(values)
     ).rowcount
     return bool(changed)
+
+
+def advance(conn: Connection, job: Job, worker: str, *, done: int, result: Mapping[str, Any]) -> bool:
+    """Record progress and the result so far in the caller's transaction (with the writes
+    they count, so a job taken again resumes exactly after them), and extend the lease.
+    False when the job is no longer this worker's: the caller should roll back and stop."""
+    now = utcnow()
+    changed = conn.execute(
+        sa.update(jobs)
+        .where(jobs.c.id == job.id, jobs.c.claimed_by == worker, jobs.c.state == RUNNING)
+        .values(done=done, result=dict(result), lease_until=now + LEASE, updated_at=now)
+    ).rowcount
+    return bool(changed)

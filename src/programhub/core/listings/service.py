@@ -250,6 +250,22 @@ def update(
     if any(name in values for name in _FACETED):
         _write_facets(conn, tenant, listing_id, merged, replace=True)
     renderings.refresh(conn, listings, [listing_id])
+    if any(name in values for name in SEAT_FIELDS):
+        # Imported here: the learners core builds on this module.
+        from programhub.core.learners import service as learners
+
+        learners.fill_seats(conn, tenant, listing_id)
+
+
+# A change to one of these may free seats for a listing's waitlist (or end it).
+SEAT_FIELDS = (
+    "enrollment_cap",
+    "waitlist",
+    "enrollment_open",
+    "enrollment_open_from",
+    "enrollment_open_to",
+    "status",
+)
 
 
 def touch(conn: Connection, tenant: Tenant, listing_id: int) -> None:
@@ -275,6 +291,11 @@ def set_status(conn: Connection, tenant: Tenant, kind: str, ids: Iterable[int], 
         ).scalars()
     )
     renderings.refresh(conn, listings, changed)
+    if status == "live":
+        from programhub.core.learners import service as learners
+
+        for listing_id in changed:  # reopened: waiting applicants may take free seats
+            learners.fill_seats(conn, tenant, listing_id)
     return [listing_id for listing_id in wanted if listing_id not in found]
 
 

@@ -127,6 +127,23 @@ class CatalogAccountList(Shape):
     catalogs: list[CatalogAccount]
 
 
+class CatalogCertificate(Shape):
+    id: int
+    listing_id: int
+    name: str
+    active: bool
+    template: str
+    pdf_settings: dict[str, Any]
+    created_at: str = Timestamp
+    updated_at: str = Timestamp
+    days_to_expire: int | None = Field(description="Days an award stays valid; null: see expires_at.")
+    expires_at: str | None = Timestamp
+
+
+class CatalogCertificateBody(Shape):
+    certificate: CatalogCertificate
+
+
 class CatalogErrorItem(Shape):
     message: str
     field: str | None = Field(default=None, description="The request field at fault, when there is one.")

@@ -201,3 +201,19 @@ def account_json(row: AnyRow, public_url: str) -> dict[str, Any]:
         "url": catalog_site(row.url, row.id, public_url),
         "measurement": settings["measurement"],
     }
+
+
+def certificate_json(row: AnyRow) -> dict[str, Any]:
+    """A listing's certificate, key for key as Catalog's documentation shows it."""
+    return {
+        "id": row.id,
+        "listing_id": row.listing_id,
+        "name": row.name,
+        "active": row.active,
+        "template": row.template,
+        "pdf_settings": row.pdf_settings,
+        "created_at": timestamp(row.created_at),
+        "updated_at": timestamp(row.updated_at),
+        "days_to_expire": row.days_to_expire,
+        "expires_at": timestamp(row.expires_at),
+    }

@@ -1,0 +1,1 @@
+"""Learners: users, their enrollments in programs and courses, and waitlists."""
