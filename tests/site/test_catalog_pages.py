@@ -121,13 +121,14 @@ def test_pages_of_twenty_with_links_and_constant_queries(client: TestClient, sto
         with count_queries(store) as queries:
             assert client.get(f"/catalogs/{catalog_id}?{query}").status_code == 200
         counts.append(reads(queries))
-    # The catalog (with its data version), the count, the page's ids, their trees; a page
+    # The catalog (with its data version), the count, the page's ids, their trees, the
+    # waitlists' lengths; a page
     # shown again while nothing changed comes from the page cache after the first query.
-    assert counts == [4, 4, 4, 1]
+    assert counts == [5, 5, 5, 1]
     create(client, key, "course", title="Course 45", path="c45")  # a write: the version moves on
     with count_queries(store) as queries:
         shown = client.get(f"/catalogs/{catalog_id}?q=course")
-    assert reads(queries) == 4 and "46 listings · page 1 of 3" in read_page(shown.text).lines
+    assert reads(queries) == 5 and "46 listings · page 1 of 3" in read_page(shown.text).lines
 
 
 def test_a_program_page_shows_its_facts_and_whole_tree(client: TestClient, store: Store, tenants: Tenants) -> None:
@@ -157,7 +158,7 @@ def test_a_program_page_shows_its_facts_and_whole_tree(client: TestClient, store
     assert page.meta["og:title"] == "Data Science"
     assert page.meta["og:url"] == f"http://programhub.test{base}/programs/data-science"
     deep = reads(queries)
-    assert deep == 2  # the catalog with the listing's id, then the whole tree
+    assert deep == 3  # the catalog with the listing's id, the whole tree, the waitlists' lengths
     with count_queries(store) as queries:
         assert client.get(f"{base}/courses/python").status_code == 200
     assert reads(queries) == deep  # a course or a program with a tree: the same number of queries
@@ -177,7 +178,7 @@ def test_full_with_a_waitlist_and_full_without(client: TestClient, store: Store,
         lines = read_page(client.get(f"/catalogs/{catalog_id}/courses/{path}").text).lines
         return lines[lines.index("Enrollment") + 1]
 
-    assert state("waits") == "Full: join the waitlist; waitlist of at most 5"
+    assert state("waits") == "Full: join the waitlist; 0 waiting of at most 5"
     assert state("shut") == "Full"
     assert state("later") == "Enrollment not open yet; opens 1 January 2040"
     assert state("closed") == "Enrollment closed"

@@ -139,6 +139,7 @@ def listing_url(catalog_id: int, kind: str, path: str) -> str:
 STATE_TEXT = {
     "open": "Open for enrollment",
     "waitlist": "Full: join the waitlist",
+    "waitlist_full": "Full, and so is its waitlist",
     "full": "Full",
     "not_yet": "Enrollment not open yet",
     "closed": "Enrollment closed",
@@ -150,8 +151,10 @@ def describe_state(state: EnrollmentState) -> str:
     parts = [STATE_TEXT[state.phase]]
     if state.phase == "open" and state.seats_left is not None:
         parts.append(f"{state.seats_left} seat{'s' if state.seats_left != 1 else ''} left")
-    if state.phase == "waitlist" and state.waitlist_cap is not None:
-        parts.append(f"waitlist of at most {state.waitlist_cap}")
+    if state.phase == "waitlist":
+        parts.append(
+            f"{state.waiting} waiting" + ("" if state.waitlist_cap is None else f" of at most {state.waitlist_cap}")
+        )
     if state.opens_at is not None:
         parts.append(f"opens {texts.day(state.opens_at)}")
     if state.closes_at is not None and state.phase != "closed":
@@ -162,12 +165,12 @@ def describe_state(state: EnrollmentState) -> str:
 class Views:
     """Listings of one catalog's trees as the templates read them."""
 
-    def __init__(self, catalog: public.PublicCatalog, trees: Trees, now: datetime) -> None:
-        self.catalog, self.trees, self.now = catalog, trees, now
+    def __init__(self, catalog: public.PublicCatalog, trees: Trees, waiting: dict[int, int], now: datetime) -> None:
+        self.catalog, self.trees, self.waiting, self.now = catalog, trees, waiting, now
 
     def __call__(self, listing_id: int) -> dict[str, Any]:
         row: RowMapping = self.trees.rows[listing_id]
-        state = EnrollmentState.of(row, self.now)
+        state = EnrollmentState.of(row, self.now, self.waiting.get(listing_id, 0))
         linked = public.is_public(row) and row["catalog_id"] == self.catalog.id
         return {
             "id": listing_id,
@@ -240,7 +243,7 @@ def _render_home(
     with store.read() as conn:
         found = public.search(conn, catalog, wanted, now)
     catalog_id, page_number = catalog.id, wanted.page
-    views = Views(catalog, found.trees, now)
+    views = Views(catalog, found.trees, found.waiting, now)
     pages = max(1, -(-found.total // PER_PAGE))
     query = {"q": wanted.text, "tag": wanted.tag, "kind": wanted.kind, "open": "1" if wanted.open_now else None}
     link: Callable[[int], str] = lambda number: home_url(catalog_id, **query, page=number if number > 1 else None)  # noqa: E731
@@ -296,7 +299,7 @@ def _render_listing(
     catalog_id = catalog.id
     with store.read() as conn:
         shown = public.with_tree(conn, catalog, listing_id)
-    views = Views(shown.catalog, shown.trees, now)
+    views = Views(shown.catalog, shown.trees, shown.waiting, now)
     listing = views(shown.listing_id)
     page_url = f"{settings.public_url}{listing_url(catalog_id, kind, path)}"
     body = render(

@@ -1,7 +1,8 @@
 """What anyone may read of a catalog without a key: its listed programs and courses, found
 by text, tag and "open for enrollment", and each one's page with its whole requirement
-tree. A page of the catalog costs four queries, a listing's page two, whatever the size or
-depth (the catalog, the page's ids and their count, the trees in one recursive query).
+tree. A page of the catalog costs five queries, a listing's page three, whatever the size or
+depth (the catalog, the page's ids and their count, the trees in one recursive query, the
+waitlists' lengths).
 
 Public means: the catalog's organisation is active, the catalog is in live mode (test mode
 only when the caller previews it), and the listing is not deleted and has the core status
@@ -21,6 +22,7 @@ from sqlalchemy import ColumnElement, Connection, RowMapping
 
 from programhub.core.catalogs.models import catalogs
 from programhub.core.errors import NotFound
+from programhub.core.learners import roster
 from programhub.core.listings import tree
 from programhub.core.listings.enrollment import STATE_COLUMNS, enrollable
 from programhub.core.listings.models import listings
@@ -155,6 +157,7 @@ class Found:
     total: int
     ids: list[int]
     trees: tree.Trees
+    waiting: dict[int, int]  # listing id -> how many wait on its waitlist
 
 
 def _listed(catalog: PublicCatalog, wanted: Search, now: datetime) -> list[ColumnElement[bool]]:
@@ -187,7 +190,7 @@ def _listed(catalog: PublicCatalog, wanted: Search, now: datetime) -> list[Colum
 
 def search(conn: Connection, catalog: PublicCatalog, wanted: Search, now: datetime) -> Found:
     """One page of the catalog's listed programs and courses (in list order, then by name),
-    with their trees, and how many match (three queries)."""
+    with their trees, how many match, and how many wait for each (four queries)."""
     where = _listed(catalog, wanted, now)
     total = int(conn.execute(sa.select(sa.func.count()).select_from(listings).where(*where)).scalar_one())
     ids = list(
@@ -199,7 +202,8 @@ def search(conn: Connection, catalog: PublicCatalog, wanted: Search, now: dateti
             .offset((wanted.page - 1) * wanted.per_page)
         ).scalars()
     )
-    return Found(catalog, total, ids, tree.load(conn, catalog.tenant, ids, COLUMNS))
+    trees = tree.load(conn, catalog.tenant, ids, COLUMNS)
+    return Found(catalog, total, ids, trees, roster.waiting_counts(conn, catalog.tenant, list(trees.rows)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +211,7 @@ class Shown:
     catalog: PublicCatalog
     listing_id: int
     trees: tree.Trees
+    waiting: dict[int, int]
 
     @property
     def listing(self) -> RowMapping:
@@ -231,15 +236,15 @@ def locate(
 
 
 def with_tree(conn: Connection, catalog: PublicCatalog, listing_id: int) -> Shown:
-    """A listing `locate` found, with its whole tree (one query)."""
+    """A listing `locate` found, with its whole tree and its waitlists' lengths (two queries)."""
     trees = tree.load(conn, catalog.tenant, [listing_id], COLUMNS)
     if listing_id not in trees.rows:  # deleted between the two reads
         raise NotFound("listing", listing_id)
-    return Shown(catalog, listing_id, trees)
+    return Shown(catalog, listing_id, trees, roster.waiting_counts(conn, catalog.tenant, list(trees.rows)))
 
 
 def listing(conn: Connection, catalog_id: int, kind: str, path: str, *, previewing: bool = False) -> Shown:
-    """A live listing of the catalog by its kind and path, with its whole tree (two
+    """A live listing of the catalog by its kind and path, with its whole tree (three
     queries), or NotFound."""
     catalog, listing_id = locate(conn, catalog_id, kind, path, previewing=previewing)
     return with_tree(conn, catalog, listing_id)

@@ -37,21 +37,23 @@ STATE_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class EnrollmentState:
-    """`phase` is `open` (seats left, or no cap), `waitlist` (full, with a waitlist),
-    `full` (full, no waitlist), `not_yet` (the window opens at `opens_at`) or `closed`."""
+    """`phase` is `open` (seats left, or no cap), `waitlist` (full, with a waitlist that has
+    room), `waitlist_full` (full, and so is the waitlist), `full` (full, no waitlist),
+    `not_yet` (the window opens at `opens_at`) or `closed`. `waiting`: how many wait."""
 
     phase: str
     seats_left: int | None  # None: no cap
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     waitlist_cap: int | None = None
+    waiting: int = 0
 
     @property
     def takes_enrollments(self) -> bool:
         return self.phase in ("open", "waitlist")
 
     @classmethod
-    def of(cls, row: RowMapping, now: datetime) -> EnrollmentState:
+    def of(cls, row: RowMapping, now: datetime, waiting: int = 0) -> EnrollmentState:
         cap, count = row["enrollment_cap"], row["enrollment_count"] or 0
         seats = None if cap is None else max(0, cap - count)
         opens, closes = row["enrollment_open_from"], row["enrollment_open_to"]
@@ -62,5 +64,7 @@ class EnrollmentState:
         if seats is None or seats > 0:
             return cls("open", seats, closes_at=closes)
         if row["waitlist"]:
-            return cls("waitlist", 0, closes_at=closes, waitlist_cap=row["waitlist_cap"])
+            cap = row["waitlist_cap"]
+            phase = "waitlist_full" if cap is not None and waiting >= cap else "waitlist"
+            return cls(phase, 0, closes_at=closes, waitlist_cap=cap, waiting=waiting)
         return cls("full", 0, closes_at=closes)
