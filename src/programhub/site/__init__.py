@@ -6,12 +6,13 @@ a dialect (docs/pages.md)."""
 
 from fastapi import APIRouter
 
-from programhub.site import assets, catalog, console, session
+from programhub.site import assets, catalog, console, enroll, session
 from programhub.site.errors import SITE_ERRORS
 from programhub.web.dialect import Dialect
 
 router = APIRouter()
 router.include_router(catalog.router)
+router.include_router(enroll.router)
 router.include_router(assets.router)
 router.include_router(console.router)
 

@@ -107,7 +107,7 @@ def csrf_token(secret: str, session: Session) -> str:
     return hmac.new(secret.encode(), b"console-csrf\0" + session.encode().encode(), hashlib.sha256).hexdigest()
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         return False
     origin = request.headers.get("origin")
@@ -127,7 +127,7 @@ async def form_of(request: Request) -> dict[str, str]:
     secret = csrf_secret(request)
     token = fields.get("csrf", "")
     expected = None if secret is None else csrf_token(secret, session_of(request))
-    if not _same_origin(request) or expected is None or not hmac.compare_digest(token, expected):
+    if not same_origin(request) or expected is None or not hmac.compare_digest(token, expected):
         raise HTTPException(
             403, "This form has expired or did not come from this console. Go back, reload the page and try again."
         )
