@@ -152,6 +152,7 @@ def test_a_program_page_shows_its_facts_and_whole_tree(client: TestClient, store
         "course", "Intro to Python", "· 3 credits ·", "Open for enrollment",
         "program", "Foundations", "· 2 credits ·", "Open for enrollment",
         "course", "Lab Work", "· 2 credits ·", "Open for enrollment; 10 seats left",
+        "Enroll",
         "Organisation A · catalog " + str(seeded["catalog"]),
     ]  # fmt: skip
     assert page.links["Lab Work"] == f"{base}/courses/lab"

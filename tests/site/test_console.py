@@ -242,3 +242,42 @@ def test_hostile_form_fields_are_refused_whole(client: TestClient, store: Store,
         response = post(client, "/console/keys", fields)
         assert response.status_code in (400, 422), response.text
     assert client.get("/console/keys").text.count("/revoke") == 1  # only the session's own key
+
+
+def test_enrollments_and_the_waitlist_drop_and_promote(client: TestClient, store: Store, tenants: Tenants) -> None:
+    from tests.site.test_enroll import _enroll
+
+    key = tenants.a_live
+    course = create(client, key, "course", title="Pottery", path="pottery", enrollment_cap=1, waitlist=True)
+    form = f"/catalogs/{course['catalog']['id']}/courses/pottery/enroll"
+    for name in ("Ada", "Grace", "Alan"):
+        assert _enroll(client, form, first_name=name, email=f"{name.lower()}@example.edu").status_code == 200
+    sign_in(client, key)
+    page = f"/console/programs/{course['id']}"
+
+    def roster() -> tuple[list[str], list[str]]:
+        lines = read_page(client.get(page).text).lines
+        enrolled = lines[lines.index("Enrollments") : lines.index("Waitlist")]
+        waiting = lines[lines.index("Waitlist") :]
+        names = ("Ada", "Grace", "Alan")
+        return [n for n in enrolled if n in names], [n for n in waiting if n in names]
+
+    assert roster() == (["Ada"], ["Grace", "Alan"])
+    nobody = post(client, f"{page}/promote")
+    assert nobody.headers["location"] == f"{page}?note=no-one-promoted"
+    seat = post(client, f"{page}/promote", {"add_seat": "1"})
+    assert seat.headers["location"] == f"{page}?note=promoted"
+    assert roster() == (["Ada", "Grace"], ["Alan"])
+    assert client.get(f"/api/v1/courses/{course['id']}", headers=key.token).json()["course"]["enrollment_cap"] == 2
+    ada = client.get(page).text.split('action="/console/enrollments/')[1].split("/drop")[0]
+    dropped = post(client, f"/console/enrollments/{ada}/drop")
+    assert dropped.headers["location"] == f"{page}?note=dropped"
+    assert roster() == (["Grace", "Alan"], [])
+    statuses = {
+        a["user"]["name"]: a["status"] for a in client.get("/api/v1/applicants", headers=key.token).json()["applicants"]
+    }
+    assert statuses == {"Grace": "accepted", "Alan": "accepted"}
+    # Another organisation's enrollment or listing is not found, and nothing changes.
+    sign_in(client, tenants.b_live)
+    assert post(client, f"/console/enrollments/{ada}/drop").status_code == 404
+    assert post(client, f"{page}/promote").status_code == 404

@@ -53,7 +53,9 @@ def test_enrolled_then_waitlisted_then_refused(client: TestClient, store: Store,
     assert first.headers["cache-control"] == "no-store"
     assert len(queries) < 40  # a handful of statements, not one per anything
     users = client.get("/api/v1/users", headers=key.token).json()["users"]
-    assert [(u["first_name"], u["last_name"], u["email_address"]) for u in users] == [("Ada", "Lovelace", "ada@example.edu")]
+    assert [(u["first_name"], u["last_name"], u["email_address"]) for u in users] == [
+        ("Ada", "Lovelace", "ada@example.edu")
+    ]
     again = _enroll(client, form, first_name="Ada", email="ADA@example.edu")
     assert again.status_code == 409 and _result(again) == ["Not enrolled.", "You are enrolled already."]
     second_token = read_page(client.get(form).text).inputs["csrf"]
@@ -110,7 +112,9 @@ def test_the_form_needs_its_token_and_this_origin(client: TestClient, tenants: T
         ({"first_name": "Ada", "email": "ada\x00@example.edu"}, "Please give a valid email address."),
     ],
 )  # fmt: skip
-def test_bad_fields_show_the_form_again(client: TestClient, tenants: Tenants, fields: dict[str, str], message: str) -> None:
+def test_bad_fields_show_the_form_again(
+    client: TestClient, tenants: Tenants, fields: dict[str, str], message: str
+) -> None:
     form = _listing(client, tenants.a_live) + "/enroll"
     response = _enroll(client, form, **fields)
     assert response.status_code == 422, response.text

@@ -22,6 +22,9 @@ from programhub.core.clock import utcnow
 from programhub.core.credentials import service as credentials
 from programhub.core.errors import Invalid, NotFound
 from programhub.core.keys import service as keys
+from programhub.core.learners import roster
+from programhub.core.learners import service as learners
+from programhub.core.listings import service as listing_service
 from programhub.core.listings import tree
 from programhub.core.listings.enrollment import STATE_COLUMNS, EnrollmentState
 from programhub.core.listings.models import STATUSES, listings
@@ -75,6 +78,9 @@ NOTES = {
     "revoked": "The credential was revoked.",
     "key-revoked": "The key was revoked.",
     "mode": "Switched.",
+    "dropped": "The enrollment was dropped; its seat went to the first on the waitlist, if anyone waits.",
+    "promoted": "The first on the waitlist got a seat.",
+    "no-one-promoted": "Nobody was promoted: no seat is free, enrollment is closed, or nobody waits.",
     "ended": "Your session ended (its key was revoked or is no longer valid). Sign in again.",
     "signed-out": "Signed out.",
     "need-test": "Sign in with a test key (sk_test_...) to work in test mode.",
@@ -313,15 +319,17 @@ def program_page(
     with store.read() as conn:
         trees = tree.load(conn, tenant, [program_id], _TREE_COLUMNS)
         root = trees.rows.get(program_id)
-        if root is None or root["kind"] != "program":
+        if root is None:
             raise NotFound("program", program_id)
         stored = renderings.stored(conn, listings, tenant.org_id, tenant.mode.value, [program_id])
         nominated = nomination_queries.list_nominations(
             conn, tenant, NominationFilter(program_uuids=(root["uuid"],)), Page(200), _NOMINATION_COLUMNS
         )
+        enrolled = roster.enrolled(conn, tenant, program_id, limit=ROSTER_LIMIT)
+        waiting = roster.waiting(conn, tenant, program_id, limit=ROSTER_LIMIT)
     public_url = None
     if root["catalog_url"] is None and root["status"] == "live" and tenant.mode is Mode.LIVE:
-        public_url = f"/catalogs/{root['catalog_id']}/programs/{root['listing_path']}"
+        public_url = f"/catalogs/{root['catalog_id']}/{root['kind']}s/{root['listing_path']}"
     return console_page(
         "console_program.html",
         console,
@@ -333,6 +341,10 @@ def program_page(
         view=_tree_view(trees, utcnow()),
         requirements=trees.requirements(program_id),
         nominations=nominated,
+        enrolled=enrolled,
+        waiting=waiting,
+        roster_limit=ROSTER_LIMIT,
+        state_text=describe_state(EnrollmentState.of(root, utcnow(), len(waiting))),
         public_url=public_url,
         moment=texts.moment,
     )
@@ -341,6 +353,48 @@ def program_page(
 class _Row:
     def __init__(self, id: int, name: str) -> None:
         self.id, self.name = id, name
+
+
+# --- enrollments and waitlists -------------------------------------------------------------
+
+ROSTER_LIMIT = 500  # enrollments and waiting applicants shown on a listing's page
+
+
+def _back_to(listing_id: int, note: str) -> Response:
+    return _done(f"{PREFIX}/programs/{listing_id}", note)
+
+
+@router.post(PREFIX + "/enrollments/{enrollmentId}/drop")
+def drop_enrollment(enrollmentId: str, console: Signed, _fields: Form, store: StoreDep) -> Response:  # noqa: N803
+    """Drop a user's own enrollment (learners.drop: its tree too; the seat goes to the
+    first on the waitlist)."""
+    tenant = console.principal.tenant
+    enrollment_id = _id("enrollment", enrollmentId)
+    with versions.writing(store, tenant) as conn:
+        listing_id = int(learners.get_enrollment(conn, tenant, enrollment_id).listing_id)
+        learners.drop(conn, tenant, enrollment_id)
+    return _back_to(listing_id, "dropped")
+
+
+@router.post(PREFIX + "/programs/{listingId}/promote")
+def promote(listingId: str, console: Signed, fields: Form, store: StoreDep) -> Response:  # noqa: N803
+    """Promote the first on the waitlist: into a free seat (learners.fill_seats), or with
+    `add_seat`, into one more seat (the cap raised by one through listings.update, which
+    fills it)."""
+    tenant = console.principal.tenant
+    listing_id = _id("listing", listingId)
+    with versions.writing(store, tenant) as conn:
+        row = listing_service.get(conn, tenant, listing_id)
+        first = [applicant.id for applicant in roster.waiting(conn, tenant, listing_id, limit=1)]
+        if fields.get("add_seat") and row.enrollment_cap is not None and first:
+            listing_service.update(conn, tenant, listing_id, {"enrollment_cap": row.enrollment_cap + 1})
+            now_first = [applicant.id for applicant in roster.waiting(conn, tenant, listing_id, limit=1)]
+            promoted = now_first != first
+            if not promoted:  # closed for enrollment: the seat stays unraised
+                raise Invalid("add_seat", "Nobody could be promoted: the listing is not open for enrollment.")
+        else:
+            promoted = bool(learners.fill_seats(conn, tenant, listing_id))
+    return _back_to(listing_id, "promoted" if promoted else "no-one-promoted")
 
 
 # --- nominations ---------------------------------------------------------------------------
