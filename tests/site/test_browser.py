@@ -143,3 +143,35 @@ def test_readable_on_a_phone(settings: Settings, store: Store, tenants: Tenants)
             assert widths[0] <= widths[1], (path, widths)  # nothing sideways
             size = browser.execute_script("return parseFloat(getComputedStyle(document.body).fontSize)")
             assert size >= 16, (path, size)
+
+
+def test_enroll_get_waitlisted_and_promoted_from_the_console(settings: Settings, store: Store, tenants: Tenants) -> None:
+    app: FastAPI = create_app(settings, store=store)
+    key = tenants.a_live
+    with TestClient(app) as client:
+        course = create(client, key, "course", title="Pottery", path="pottery", enrollment_cap=1, waitlist=True)
+    base_path = f"/catalogs/{course['catalog']['id']}/courses/pottery"
+    with serve_in_thread(app) as base, chromium() as browser:
+        for name, expected in (("Ada", "Enrolled."), ("Grace", "On the waitlist.")):
+            browser.get(base + base_path)
+            browser.find_element(_by("LINK_TEXT"), "Enroll" if name == "Ada" else "Join the waitlist").click()
+            browser.find_element(_by("NAME"), "first_name").send_keys(name)
+            browser.find_element(_by("NAME"), "email").send_keys(f"{name.lower()}@example.edu")
+            browser.find_element(_by("CSS_SELECTOR"), "form.stack button").click()
+            assert expected in browser.find_element(_by("CSS_SELECTOR"), "p.notice").text
+        browser.get(base + base_path)
+        facts = browser.find_element(_by("CSS_SELECTOR"), "dl.facts").text
+        assert "Full: join the waitlist; 1 waiting" in facts
+
+        browser.get(f"{base}/console/sign-in")
+        browser.find_element(_by("NAME"), "key").send_keys(key.key)
+        browser.find_element(_by("CSS_SELECTOR"), "form.stack button").click()
+        assert _at(browser, f"{base}/console/programs"), browser.current_url
+        browser.get(f"{base}/console/programs/{course['id']}")
+        assert "Grace" in browser.find_element(_by("CSS_SELECTOR"), "ol.results").text
+        browser.find_element(_by("XPATH"), "//button[text()='Add a seat and promote the first']").click()
+        assert "The first on the waitlist got a seat." in browser.find_element(_by("CSS_SELECTOR"), "p.notice").text
+        enrolled = browser.find_element(_by("CSS_SELECTOR"), "table").text
+        assert "Ada" in enrolled and "Grace" in enrolled
+        browser.get(base + base_path)
+        assert "Full" in browser.find_element(_by("CSS_SELECTOR"), "dl.facts").text
