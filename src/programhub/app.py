@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from programhub import __version__, dialects
 from programhub.core.jobs.runner import JobRunner
 from programhub.settings import Settings
+from programhub.site import site
 from programhub.store import Store, open_settings_store
 from programhub.web import docs, health, observability
 from programhub.web.bounds import RequestBoundsMiddleware
@@ -56,23 +57,25 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.metrics = metrics
     app.state.jobs = jobs
     app.state.cache = ResponseCache(settings.response_cache_mb * 1024 * 1024, metrics.cache_lookups)
-    for dialect in dialects.ALL:
+    # Every part that owns paths: the four APIs and the site's pages (catalog, console).
+    owners = (*dialects.ALL, site)
+    for dialect in owners:
         app.include_router(dialect.router)
     app.include_router(health.router)
     app.include_router(observability.router)
     app.include_router(docs.router)
-    install_error_handlers(app, dialects.ALL)
+    install_error_handlers(app, owners)
     install_openapi(app)
     app.add_middleware(LenientRoutingMiddleware)
     app.add_middleware(FrameGuardMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, dialects=dialects.ALL)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, dialects=owners)
     app.add_middleware(
         RequestBoundsMiddleware,
         timeout=settings.request_timeout,
         max_in_flight=settings.max_in_flight,
         store=active_store,
-        dialects=dialects.ALL,
+        dialects=owners,
     )
     # Outermost: every request gets an id, a log line and its metrics, refused ones too.
-    app.add_middleware(ObservedMiddleware, metrics=metrics, dialects=dialects.ALL, log_requests=settings.log_requests)
+    app.add_middleware(ObservedMiddleware, metrics=metrics, dialects=owners, log_requests=settings.log_requests)
     return app

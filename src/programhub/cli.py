@@ -23,12 +23,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperOption
 
 from programhub.core import versions
+from programhub.core.catalogs import service as catalogs
 from programhub.core.errors import DomainError
 from programhub.core.identities import service as identities
 from programhub.core.keys import service as keys
 from programhub.core.orgs import service as orgs
 from programhub.core.renderings import service as renderings
-from programhub.core.tenancy import Mode
+from programhub.core.tenancy import Mode, Tenant
 from programhub.settings import Settings
 from programhub.store import Store, open_settings_store
 from programhub.store.migrate import is_current, upgrade
@@ -572,13 +573,27 @@ def demo(as_json: JsonFlag = False) -> None:
         with store.write() as conn:
             result = ensure_demo(conn, signing_of(settings))
             issued = keys.create(conn, result.org.public_id, Mode.TEST, "demo")
+            catalog_id = catalogs.default_id(conn, Tenant(result.org.id, Mode.TEST, result.org.public_id, ""))
     finally:
         store.dispose()
+    catalog_url, console_url = f"{settings.public_url}/catalogs/{catalog_id}", f"{settings.public_url}/console"
     if as_json:
-        emit_json({"org": result.org.public_id, "created": result.created, "key": issued.secret, "mode": "test"})
+        emit_json(
+            {
+                "org": result.org.public_id,
+                "created": result.created,
+                "key": issued.secret,
+                "mode": "test",
+                "catalog": catalog_url,
+                "console": console_url,
+            }
+        )
         return
     verb = "created" if result.created else "reusing"
     console.print(f"{verb} demo organisation [bold]{result.org.public_id}[/bold] ({result.org.name})")
+    # Written whole (rich wraps long lines when piped): URLs must stay copyable.
+    sys.stdout.write(f"public catalog (test mode: serve with PROGRAMHUB_CATALOG_PREVIEW_TEST=1): {catalog_url}\n")
+    sys.stdout.write(f"operator console (sign in with the key): {console_url}\n")
     console.print("test key (shown once):")
     sys.stdout.write(issued.secret + "\n")
 

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     def callback_hosts(self) -> tuple[str, ...]:
         return tuple(host.strip().lower() for host in self.webadmit_callback_hosts.split(",") if host.strip())
 
+    # The public catalog pages (docs/pages.md): pages a client address may open a minute, and
+    # the preview flag that shows test-mode catalogs too (never on a public server).
+    catalog_page_rate_limit: Positive = 300
+    catalog_enroll_rate_limit: Positive = 30  # enroll forms a client address may send an hour
+    catalog_preview_test: bool = False
+
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:

@@ -33,6 +33,11 @@ def unstamped(body: Any) -> Any:
     return body
 
 
+def catalog_page(catalog_id: int) -> str:
+    """The public catalog page of a catalog without a site of its own (programhub.site)."""
+    return f"{PUBLIC_URL}/catalogs/{catalog_id}"
+
+
 def listing(
     kind: str,
     listing_id: int,
@@ -40,7 +45,7 @@ def listing(
     catalog: dict[str, Any],
     *,
     path: str,
-    site: str = PUBLIC_URL,
+    site: str | None = None,
     **changes: Any,
 ) -> dict[str, Any]:
     """The whole listing object as Catalog shows it, with the defaults of a listing created
@@ -73,7 +78,7 @@ def listing(
         "image_alt_text": None,
         "allowed_payment_types": ["standard"],
         "tag_names": [],
-        "listing_url": f"{site}/{kind}s/{path}",
+        "listing_url": f"{site or catalog_page(catalog['id'])}/{kind}s/{path}",
         "start_date": None,
         "end_date": None,
         "canvas_section_id": None,

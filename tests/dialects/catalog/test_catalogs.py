@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import PUBLIC_URL
-from tests.dialects.catalog.support import API, create, error, unstamped
+from tests.dialects.catalog.support import API, catalog_page, create, error, unstamped
 from tests.support import Tenants, assert_json_equal
 
 DEFAULT_SETTINGS = {
@@ -18,10 +18,11 @@ DEFAULT_SETTINGS = {
 }
 
 
-def account(catalog_id: int, name: str, url: str = PUBLIC_URL, **changes: Any) -> dict[str, Any]:
+def account(catalog_id: int, name: str, url: str | None = None, **changes: Any) -> dict[str, Any]:
     body = {
         "id": catalog_id, "name": name, "parent": None, "created_at": "<stamp>", "updated_at": "<stamp>",
-        "canvas_domain": None, "canvas_id": None, "settings": DEFAULT_SETTINGS, "url": url, "measurement": "credit",
+        "canvas_domain": None, "canvas_id": None, "settings": DEFAULT_SETTINGS, "url": url or catalog_page(catalog_id),
+        "measurement": "credit",
     }
     body.update(changes)
     return body
@@ -56,7 +57,7 @@ def test_create_a_catalog_and_publish_listings_in_it(client: TestClient, tenants
     course = create(client, key, "course", title="Pottery", path="pottery", account_id=new_id)
     assert (course["catalog"], course["listing_url"]) == ({"id": new_id, "name": "Continuing Ed"}, "https://ce.example.edu/courses/pottery")
     plain = create(client, key, "course", title="Plain", path="plain")
-    assert plain["listing_url"] == f"{PUBLIC_URL}/courses/plain"
+    assert plain["listing_url"] == f"{PUBLIC_URL}/catalogs/{plain['catalog']['id']}/courses/plain"
     bare = client.post(f"{API}/catalogs", json={"name": "Bare"}, headers=key.token)
     assert_json_equal(unstamped(bare.json()), {"account": account(bare.json()["account"]["id"], "Bare")})
 

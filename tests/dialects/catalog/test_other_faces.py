@@ -29,4 +29,4 @@ def test_programs_of_other_faces_show_with_catalog_defaults(client: TestClient, 
         listing("program", sunbird, "GG", catalog, path="gg", start_date="2020/05/31 18:30:00 +0000"),
         listing("program", again, "Cyber Security", catalog, path="cyber-security-2"),
     ]})
-    assert get(client, key, "program", record)["listing_url"] == "http://programhub.test/programs/cyber-security"
+    assert get(client, key, "program", record)["listing_url"] == f"http://programhub.test/catalogs/{catalog['id']}/programs/cyber-security"

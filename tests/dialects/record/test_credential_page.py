@@ -30,7 +30,7 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
-        self._skip = tag == "style"
+        self._skip = tag == "style" or ("class", "skip") in attrs  # the page chrome's "Skip to content"
 
     def handle_endtag(self, tag: str) -> None:
         self._skip = False
@@ -95,6 +95,11 @@ def test_a_person_reads_the_credential_with_every_string_escaped(client: TestCli
         "(Open Badges 3.0, JSON): any verifier can check it and its status.",
     ]
     assert f'<a href="{PUBLIC_URL}/credentials/{recipient["recipientId"]}/credential.json" download>' in response.text
+    # A shared link previews (Open Graph), escaped like everything else.
+    escaped = "Ada &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co $title ${content}"
+    assert f'<meta property="og:title" content="{escaped}: Cyber ' in response.text
+    assert '<meta property="og:description" content="Verified credential issued by Organisation A on ' in response.text
+    assert f'<meta property="og:url" content="{PUBLIC_URL}/credentials/{recipient["recipientId"]}">' in response.text
 
 
 def test_a_test_mode_credential_says_so(client: TestClient, tenants: Tenants, program_id: str) -> None:

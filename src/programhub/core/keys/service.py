@@ -115,3 +115,10 @@ def revoke(conn: Connection, key_public_id: str) -> ApiKey:
     if row is None:
         raise NotFound("key", key_public_id)
     return ApiKey(row[0], row[1], Mode(row[2]), *row[3:])
+
+
+def revoke_own(conn: Connection, org_public_id: str, key_public_id: str) -> ApiKey:
+    """Revoke a key of this organisation; any other key is NotFound (and left alone)."""
+    if key_public_id not in {key.id for key in list_for_org(conn, org_public_id)}:
+        raise NotFound("key", key_public_id)
+    return revoke(conn, key_public_id)

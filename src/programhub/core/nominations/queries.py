@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Connection, Select, Subquery
 
 from programhub.core.db import AnyRow
+from programhub.core.errors import NotFound
 from programhub.core.listings.models import listings
 from programhub.core.listings.search import (
     Ordering,
@@ -156,3 +157,15 @@ def list_nominations(
         .offset(page.offset)
     )
     return list(conn.execute(query).all())
+
+
+def find(conn: Connection, tenant: Tenant, nomination_id: int) -> AnyRow:
+    """One nomination of this tenant with its program's id (one query), or NotFound."""
+    row = conn.execute(
+        sa.select(
+            nominations.c.id, nominations.c.program_id, nominations.c.user_id, nominations.c.organisation_id
+        ).where(owned_by(nominations, tenant), nominations.c.id == nomination_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("nomination", nomination_id)
+    return row

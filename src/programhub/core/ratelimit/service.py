@@ -72,12 +72,17 @@ def _upsert(engine: str, table: sa.Table) -> Insert:
             who: sa.bindparam("who"),
             table.c.scope: sa.bindparam("scope"),
             table.c.window_start: sa.bindparam("window_start"),
-            table.c.count: 1,
+            table.c.count: sa.bindparam("amount", type_=sa.Integer()),
         }
     )
     return statement.on_conflict_do_update(
         index_elements=[who, table.c.scope, table.c.window_start],
-        set_={"count": sa.case((table.c.count <= sa.bindparam("limit"), table.c.count + 1), else_=table.c.count)},
+        set_={
+            "count": sa.case(
+                (table.c.count <= sa.bindparam("limit"), table.c.count + sa.bindparam("amount", type_=sa.Integer())),
+                else_=table.c.count,
+            )
+        },
     ).returning(table.c.count)
 
 
@@ -93,14 +98,24 @@ _FORGET_ADDRESS_WINDOWS = sa.delete(address_rate_limit_windows).where(
 
 
 def _hit(
-    conn: Connection, table: sa.Table, who: int | str, scope: str, limit: int, *, now: float, window: int
+    conn: Connection,
+    table: sa.Table,
+    who: int | str,
+    scope: str,
+    limit: int,
+    *,
+    now: float,
+    window: int,
+    amount: int = 1,
 ) -> Quota:
-    if limit < 1 or window < 1:
-        raise ValueError("limit and window must be positive")
+    if limit < 1 or window < 1 or amount < 1:
+        raise ValueError("limit, window and amount must be positive")
     start = window_start(now, window)
     where = {"who": who, "scope": scope, "window_start": start}
-    used: int = conn.execute(_upsert(conn.dialect.name, table), {**where, "limit": limit}).scalar_one()
-    if used == 1:
+    used: int = conn.execute(
+        _upsert(conn.dialect.name, table), {**where, "limit": limit, "amount": amount}
+    ).scalar_one()
+    if used == amount:  # the window's first write
         forget = _FORGET_KEY_WINDOWS if table is rate_limit_windows else _FORGET_ADDRESS_WINDOWS
         conn.execute(forget, where)
     return Quota(limit, used, start + window, now)
@@ -117,7 +132,10 @@ def count(store: Store, api_key_id: int, scope: str, limit: int, *, now: float, 
         return hit(conn, api_key_id, scope, limit, now=now, window=window)
 
 
-def count_address(store: Store, address: str, scope: str, limit: int, *, now: float, window: int) -> Quota:
-    """Count one call from a client address, like `count` for a key."""
+def count_address(
+    store: Store, address: str, scope: str, limit: int, *, now: float, window: int, amount: int = 1
+) -> Quota:
+    """Count one call from a client address (or `amount` calls counted together), like
+    `count` for a key."""
     with store.write_counter() as conn:
-        return _hit(conn, address_rate_limit_windows, address, scope, limit, now=now, window=window)
+        return _hit(conn, address_rate_limit_windows, address, scope, limit, now=now, window=window, amount=amount)

@@ -204,3 +204,26 @@ def attached(face: Face, onto: FromClause) -> tuple[FromClause, tuple[ColumnElem
         for name, piece in zip(PIECES, live, strict=False)
     )
     return joined_from, pieces
+
+
+def stored(conn: Connection, source: Table, org_id: int, mode: str, ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """The stored renderings of rows `ids` of `source` (of one tenant), by row and face: the
+    JSON text of each face as stored (its pieces joined when they are objects), in one query.
+    What a reader splices in (Catalog's credits and listing_url) is not in it."""
+    found: dict[int, dict[str, str]] = {}
+    if not ids:
+        return found
+    rows = conn.execute(
+        sa.select(renderings.c.source_id, renderings.c.face, *(renderings.c[name] for name in PIECES)).where(
+            renderings.c.source == source.name,
+            renderings.c.org_id == org_id,
+            renderings.c.mode == mode,
+            renderings.c.source_id.in_(list(ids)),
+        )
+    )
+    for source_id, face, *pieces in rows:
+        texts = [piece for piece in pieces if piece is not None]
+        inner = [text.strip()[1:-1] for text in texts]
+        joined = texts[0] if len(texts) == 1 else "{" + ",".join(part for part in inner if part.strip()) + "}"
+        found.setdefault(source_id, {})[face] = joined
+    return found

@@ -17,6 +17,7 @@ from programhub.core.credentials.models import credential_recipients, signed_cre
 from programhub.core.errors import NotFound
 from programhub.core.learners.models import enrollments
 from programhub.core.listings import tree
+from programhub.core.listings.enrollment import enrollable
 from programhub.core.listings.models import listing_counts, listings
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.core.text import contains
@@ -33,16 +34,6 @@ class Filters:
     is_enrollable: bool | None = None
     query: str | None = None
     archived: bool = False
-
-
-def enrollable(now: datetime) -> ColumnElement[bool]:
-    """Open for enrollment now: open, inside its window, and not full. Never NULL."""
-    return sa.and_(
-        listings.c.enrollment_open.is_(sa.true()),
-        sa.or_(listings.c.enrollment_open_from.is_(None), listings.c.enrollment_open_from <= now),
-        sa.or_(listings.c.enrollment_open_to.is_(None), listings.c.enrollment_open_to >= now),
-        sa.or_(listings.c.enrollment_cap.is_(None), listings.c.enrollment_count < listings.c.enrollment_cap),
-    )
 
 
 def next_enrollment_change(conn: Connection, tenant: Tenant, kind: str, now: datetime) -> datetime | None:

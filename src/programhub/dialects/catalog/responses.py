@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 import sqlalchemy as sa
@@ -114,6 +115,7 @@ TREE_COLUMNS: tuple[ColumnElement[Any], ...] = (
     listings.c.sequential,
     listings.c.canvas_course_id,
     listings.c.listing_path,
+    listings.c.catalog_id,
     catalogs.c.url.label("catalog_url"),
     sum((sa.func.length(piece) for piece in _PIECES), sa.literal(0)).label("size"),
 )
@@ -123,6 +125,21 @@ PIECE_COLUMNS: tuple[ColumnElement[Any], ...] = (listings.c.id, *_PIECES)
 def rendered_size(row: RowMapping) -> int:
     """About how many bytes a listing takes in an answer, beyond its requirements."""
     return int(row["size"]) + 200
+
+
+# The public catalog's pages (programhub.site.catalog) live here under the service's URL.
+SITE_CATALOGS = "/catalogs"
+
+
+def catalog_site(catalog_url: str | None, catalog_id: int, public_url: str) -> str:
+    """Where a catalog's listings live: its own site, else its page on this service."""
+    return catalog_url or f"{public_url}{SITE_CATALOGS}/{catalog_id}"
+
+
+def listing_url(catalog_url: str | None, catalog_id: int, kind: str, path: str, public_url: str) -> str:
+    """`<catalog site>/programs/<path>`: the catalog's own site when it has one, else the
+    listing's page in the public catalog (which answers it)."""
+    return f"{catalog_site(catalog_url, catalog_id, public_url)}/{kind}s/{quote(path, safe='')}"
 
 
 class Renderer:
@@ -145,7 +162,8 @@ class Renderer:
     def _build(self, row: RowMapping) -> str:
         credits = orjson.dumps(number(self.trees.credits(row["id"]))).decode()
         kind = row["kind"]
-        url = orjson.dumps(f"{row['catalog_url'] or self.public_url}/{kind}s/{row['listing_path']}").decode()
+        at = listing_url(row["catalog_url"], row["catalog_id"], kind, row["listing_path"], self.public_url)
+        url = orjson.dumps(at).decode()
         text = self.pieces[row["id"]]
         middle = (
             f'{text["body"][:-1]},"credits":{credits},{text["middle"][1:-1]},"listing_url":{url},{text["tail"][1:-1]}'
@@ -181,7 +199,7 @@ def account_json(row: AnyRow, public_url: str) -> dict[str, Any]:
         "canvas_domain": row.canvas_domain,
         "canvas_id": row.canvas_id,
         "settings": settings,
-        "url": row.url or public_url,
+        "url": catalog_site(row.url, row.id, public_url),
         "measurement": settings["measurement"],
     }
 

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from programhub.core.credentials import verification
+from programhub.core.credentials.signing import credential_url
 from programhub.core.ratelimit import service as ratelimit
 from programhub.dialects.record import docs, verifiable
 from programhub.dialects.record.errors import PAGE_ERRORS, PAGE_HEADERS, with_page_headers
@@ -130,6 +131,7 @@ def show_credential(
         credential=credential,
         verification=verification.state(credential, settings.public_url),
         download_url=verifiable.download_url(settings.public_url, credential.recipient_public_id),
+        page_url=credential_url(settings.public_url, credential.recipient_public_id),
         issued_at=f"{credential.issued_at:%Y-%m-%dT%H:%M:%SZ}",
         issued_at_text=f"{credential.issued_at:%Y-%m-%d %H:%M} UTC",
         issued_on=_day(credential.issued_at),
