@@ -240,3 +240,12 @@ def test_export_reads_cost_a_constant_number_of_queries(client: TestClient, app:
         with count_queries(store) as statements:
             client.get(path, headers=h)
         assert len(statements) == before[path], path
+
+
+@pytest.mark.parametrize("decision_id", ["1e20", "-1e20", "99999999999999999999"])
+def test_a_batch_id_beyond_64_bits_is_refused_not_queued(client: TestClient, world: World, decision_id: str) -> None:
+    path = f"{V2}/{world.identity}/programs/{world.potions}/batch_designations"
+    content = b'{"designations": [{"applicant_cas_id": "3", "decision_id": ' + decision_id.encode() + b"}]}"
+    response = client.post(path, content=content, headers={**world.headers, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["errors"]["schema"][0].startswith("The property '#/designations/0/decision_id' did not have a")
