@@ -191,7 +191,7 @@ def at_once(count: int, send: Callable[[int, httpx2.Client], httpx2.Response], b
         try:
             with httpx2.Client(base_url=base_url, timeout=60) as http:
                 http.get("/healthz")  # connect first, so that only the requests themselves race
-                barrier.wait(timeout=30)
+                barrier.wait(timeout=30 + count)  # a loaded machine takes a while to start many threads
                 results[index] = send(index, http)
         except BaseException as exc:  # noqa: BLE001 - re-raised below, after every thread ends
             barrier.abort()  # never leave the others waiting

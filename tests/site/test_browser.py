@@ -26,6 +26,17 @@ def _by(kind: str) -> Any:
     return getattr(By, kind)
 
 
+def _navigated(browser: Any, act: Any) -> None:
+    """Do `act` (a click or a key that leaves the page) and wait (up to 20 s) until the page
+    it left is gone, so that what is read next is the new page's."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = browser.find_element(_by("TAG_NAME"), "html")
+    act()
+    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(old))
+
+
 def _at(browser: Any, url: str) -> bool:
     """Wait (up to 10 s) for a navigation a click started to arrive at `url`."""
     from selenium.webdriver.support.ui import WebDriverWait
@@ -63,14 +74,14 @@ def test_browse_search_and_open_a_program(settings: Settings, store: Store, tena
         titles = [h.text for h in browser.find_elements(_by("CSS_SELECTOR"), "ol.results h2")]
         assert titles == ["Cyber Security", "Data Science", "Intro to Python", "Pottery", "Reviewers Wanted"]
         search = browser.find_element(_by("NAME"), "q")
-        search.send_keys("python", Keys.ENTER)  # the form submits from the keyboard
+        _navigated(browser, lambda: search.send_keys("python", Keys.ENTER))  # the form submits from the keyboard
         assert [h.text for h in browser.find_elements(_by("CSS_SELECTOR"), "ol.results h2")] == ["Intro to Python"]
         assert "q=python" in browser.current_url
-        browser.find_element(_by("LINK_TEXT"), "Code").click()  # a tag filters by it
+        _navigated(browser, browser.find_element(_by("LINK_TEXT"), "Code").click)  # a tag filters by it
         assert [h.text for h in browser.find_elements(_by("CSS_SELECTOR"), "ol.results h2")] == [
             "Data Science", "Intro to Python"]  # fmt: skip
         link = browser.find_element(_by("LINK_TEXT"), "Data Science")
-        link.send_keys(Keys.ENTER)  # keyboard, not a click
+        _navigated(browser, lambda: link.send_keys(Keys.ENTER))  # keyboard, not a click
         assert browser.find_element(_by("TAG_NAME"), "h1").text == "Data Science"
         assert "Open for enrollment; 20 seats left" in browser.find_element(_by("CSS_SELECTOR"), "dl.facts").text
         tree = browser.find_element(_by("CSS_SELECTOR"), "ol.tree").text
@@ -79,7 +90,7 @@ def test_browse_search_and_open_a_program(settings: Settings, store: Store, tena
         browser.find_element(_by("TAG_NAME"), "body").send_keys(Keys.TAB)
         focused = browser.switch_to.active_element
         assert focused.text == "Skip to content"
-        browser.find_element(_by("LINK_TEXT"), "Intro to Python").click()
+        _navigated(browser, browser.find_element(_by("LINK_TEXT"), "Intro to Python").click)
         assert browser.find_element(_by("TAG_NAME"), "h1").text == "Intro to Python"
 
 

@@ -16,13 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from programhub.store.migrations.tracking import track, untrack
+
 revision: str = "0007_credentials"
 down_revision: str | Sequence[str] | None = "0004_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 NEW_TRACKED = ("signing_keys", "status_lists", "signed_credentials")
-EVENTS = {"INSERT": "NEW", "UPDATE": "NEW", "DELETE": "OLD"}
 CURRENT_KEY = "retired_at IS NULL"
 
 
@@ -109,26 +110,11 @@ def upgrade() -> None:
             "status_list_id", "status_index", name=op.f("uq_signed_credentials_status_list_id_status_index")
         ),
     )
-    postgresql = op.get_bind().dialect.name == "postgresql"
-    for table in NEW_TRACKED:
-        for event, row in EVENTS.items():
-            if postgresql:  # the function 0003 created
-                op.execute(
-                    f"CREATE TRIGGER {table}_version_{event.lower()} AFTER {event} ON {table} "
-                    f"REFERENCING {row} TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_tenant_versions()"
-                )
-            else:
-                op.execute(
-                    f"CREATE TRIGGER {table}_version_{event.lower()} AFTER {event} ON {table} BEGIN "
-                    f"UPDATE tenant_versions SET version = version + 1 WHERE org_id = {row}.org_id AND mode = {row}.mode; END"
-                )
+    track(*NEW_TRACKED)
 
 
 def downgrade() -> None:
-    postgresql = op.get_bind().dialect.name == "postgresql"
-    for table in NEW_TRACKED:
-        for event in EVENTS:
-            op.execute(f"DROP TRIGGER {table}_version_{event.lower()}" + (f" ON {table}" if postgresql else ""))
+    untrack(*NEW_TRACKED)
     op.drop_table("signed_credentials")
     op.drop_table("status_lists")
     op.drop_index(

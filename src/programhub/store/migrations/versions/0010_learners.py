@@ -12,6 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+
+from programhub.store.migrations.tracking import track, untrack
 from sqlalchemy.dialects import postgresql as pg
 
 revision: str = "0010_learners"
@@ -20,7 +22,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 NEW_TRACKED = ("learners", "enrollments", "waitlist_applicants")
-EVENTS = {"INSERT": "NEW", "UPDATE": "NEW", "DELETE": "OLD"}
 JSON_DOC = sa.JSON(none_as_null=True).with_variant(pg.JSONB(none_as_null=True), "postgresql")
 LIVE_USER = "deleted_at IS NULL"
 LIVE_DIRECT = "root_enrollment_id IS NULL AND status != 'dropped'"
@@ -132,26 +133,11 @@ def upgrade() -> None:
         "ix_waitlist_applicants_tenant_listing", "waitlist_applicants", ["org_id", "mode", "listing_id", "status", "id"]
     )
     op.create_index("ix_waitlist_applicants_tenant_id", "waitlist_applicants", ["org_id", "mode", "id"])
-    postgresql = op.get_bind().dialect.name == "postgresql"
-    for table in NEW_TRACKED:
-        for event, row in EVENTS.items():
-            if postgresql:  # the function 0003 created
-                op.execute(
-                    f"CREATE TRIGGER {table}_version_{event.lower()} AFTER {event} ON {table} "
-                    f"REFERENCING {row} TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_tenant_versions()"
-                )
-            else:
-                op.execute(
-                    f"CREATE TRIGGER {table}_version_{event.lower()} AFTER {event} ON {table} BEGIN "
-                    f"UPDATE tenant_versions SET version = version + 1 WHERE org_id = {row}.org_id AND mode = {row}.mode; END"
-                )
+    track(*NEW_TRACKED)
 
 
 def downgrade() -> None:
-    postgresql = op.get_bind().dialect.name == "postgresql"
-    for table in NEW_TRACKED:
-        for event in EVENTS:
-            op.execute(f"DROP TRIGGER {table}_version_{event.lower()}" + (f" ON {table}" if postgresql else ""))
+    untrack(*NEW_TRACKED)
     op.drop_table("waitlist_applicants")
     op.drop_table("enrollments")
     op.drop_table("learners")

@@ -13,6 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+
+from programhub.store.migrations.tracking import track, untrack
 from sqlalchemy.dialects import postgresql as pg
 
 revision: str = "0011_admissions"
@@ -30,7 +32,6 @@ NEW_TRACKED = (
     "exports",
 )
 JSON_DOC = sa.JSON(none_as_null=True).with_variant(pg.JSONB(none_as_null=True), "postgresql")
-EVENTS = {"INSERT": "NEW", "UPDATE": "NEW", "DELETE": "OLD"}
 
 
 def _tenant_columns(table: str) -> list[Any]:
@@ -149,26 +150,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("job_id", "seq", name=op.f("pk_export_file_parts")),
         _same_tenant("job_id", "jobs", "fk_export_file_parts_job_same_tenant"),
     )
-    postgresql = op.get_bind().dialect.name == "postgresql"
-    for table in NEW_TRACKED:
-        for event, row in EVENTS.items():
-            if postgresql:  # the function 0003 created
-                op.execute(
-                    f"CREATE TRIGGER {table}_version_{event.lower()} AFTER {event} ON {table} "
-                    f"REFERENCING {row} TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_tenant_versions()"
-                )
-            else:
-                op.execute(
-                    f"CREATE TRIGGER {table}_version_{event.lower()} AFTER {event} ON {table} BEGIN "
-                    f"UPDATE tenant_versions SET version = version + 1 WHERE org_id = {row}.org_id AND mode = {row}.mode; END"
-                )
+    track(*NEW_TRACKED)
 
 
 def downgrade() -> None:
-    postgresql = op.get_bind().dialect.name == "postgresql"
-    for table in NEW_TRACKED:
-        for event in EVENTS:
-            op.execute(f"DROP TRIGGER {table}_version_{event.lower()}" + (f" ON {table}" if postgresql else ""))
+    untrack(*NEW_TRACKED)
     op.drop_table("export_file_parts")
     op.drop_index("ix_exports_tenant", table_name="exports")
     op.drop_table("exports")
