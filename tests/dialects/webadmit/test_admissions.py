@@ -232,6 +232,18 @@ def test_custom_field_answers_round_trip_and_clear(client: TestClient, world: Wo
     assert client.get(path, headers=h).json() == {"custom_field_answer": {**expected, "value": None}}
 
 
+@pytest.mark.parametrize("content", [b"null", b" null ", b"[]", b'"x"', b"1"])
+def test_a_body_that_is_not_an_object_never_clears_an_answer(client: TestClient, world: World, content: bytes) -> None:
+    h = world.headers
+    path = world.applicant() + f"/custom_field_answers/{world.age}"
+    client.put(path, json={"custom_field_answer": {"field_type": "number", "value": 11}}, headers=h)
+    response = client.put(path, content=content, headers={**h, "Content-Type": "application/json"})
+    kind = {b"[]": "Array", b'"x"': "String", b"1": "Fixnum"}.get(content, "NilClass")
+    assert (response.status_code, response.json()) == (422, schema(
+        f"The property '#/' of type {kind} did not match the following type: object"))
+    assert client.get(path, headers=h).json()["custom_field_answer"]["value"] == 11.0
+
+
 @pytest.mark.parametrize(
     ("field", "body", "errors"),
     [

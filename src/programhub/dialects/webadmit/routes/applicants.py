@@ -182,11 +182,21 @@ def show_answer(
 
 
 def _store(
-    store: StoreDep, tenant: Tenant, identity_id: int, program_id: int, cas_id: str, field_id: int, body: Any
+    store: StoreDep,
+    tenant: Tenant,
+    identity_id: int,
+    program_id: int,
+    cas_id: str,
+    field_id: int,
+    body: Any,
+    *,
+    clear: bool = False,
 ) -> JSONResponse:
+    """Store the answer `body` sends, or clear it (DELETE). A body of JSON `null` is a body
+    that is not an object, refused like any other, never a clear."""
     with versions.writing(store, tenant) as conn:
         found, field = _answer(conn, tenant, identity_id, program_id, cas_id, field_id)
-        if body is None:
+        if clear:
             value = None
         else:
             sent = envelope(body, "custom_field_answer", required=True) or {}
@@ -230,7 +240,7 @@ def clear_answer(
     caller: Caller,
 ) -> JSONResponse:
     """Clear the answer, as PUT with a null value does."""
-    return _store(store, caller.tenant, user_identity_id, program_id, cas_id, custom_field_id, None)
+    return _store(store, caller.tenant, user_identity_id, program_id, cas_id, custom_field_id, None, clear=True)
 
 
 # --- programhub's extension: creating applicants ----------------------------------------
