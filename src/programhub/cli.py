@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperOption
 
+from programhub.core import versions
 from programhub.core.catalogs import service as catalogs
 from programhub.core.errors import DomainError
 from programhub.core.identities import service as identities
@@ -43,12 +44,14 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 orgs_app = typer.Typer(no_args_is_help=True, help="Organisations (tenants).")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
 identities_app = typer.Typer(no_args_is_help=True, help="WebAdMIT user identities and the programs they see.")
+applicants_app = typer.Typer(no_args_is_help=True, help="WebAdMIT applicants and their designations to programs.")
 app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(identities_app, name="identities")
 enroll_app = typer.Typer(no_args_is_help=True, help="Learners: enrollments in bulk.")
 app.add_typer(enroll_app, name="enroll")
+app.add_typer(applicants_app, name="applicants")
 
 # Piped into a file or another program, a table keeps ids and timestamps on one line (rich
 # would wrap them at 80 columns).
@@ -466,6 +469,92 @@ def identities_delete(identity_id: int, as_json: JsonFlag = False) -> None:
         emit_json({"id": identity.id, "deleted": True})
     else:
         console.print(f"user identity {identity.id} deleted")
+
+
+# --- applicants -------------------------------------------------------------------------
+
+IMPORT_COLUMNS = ("cas_id", "email", "first_name", "last_name", "program_id")
+IMPORT_CHUNK = 1000
+
+
+def _read_applicants(path: str) -> list[Any]:
+    """Every row of the CSV as an applicant to import, checked before anything is written;
+    the first bad row stops the import naming its line."""
+    import csv
+
+    from programhub.core.admissions import service as admissions
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [column for column in IMPORT_COLUMNS if column not in (reader.fieldnames or ())]
+        if missing:
+            raise CliError(f"{path}: the header must name {', '.join(IMPORT_COLUMNS)}; missing {', '.join(missing)}")
+        rows = []
+        for row in reader:
+            line = reader.line_num
+            program = (row.get("program_id") or "").strip()
+            if not (program.isascii() and program.isdigit()):
+                raise CliError(f"line {line}: program_id must be a program id, not {program!r}")
+            try:
+                rows.append(
+                    admissions.new_applicant(
+                        cas_id=(row.get("cas_id") or "").strip(),
+                        email=row.get("email"),
+                        first_name=row.get("first_name"),
+                        last_name=row.get("last_name"),
+                        program_ids=[int(program)],
+                    )
+                )
+            except DomainError as exc:
+                raise CliError(f"line {line}: {exc}") from None
+    return rows
+
+
+@applicants_app.command("import")
+def applicants_import(
+    file: Annotated[str, typer.Argument(help="CSV with the columns cas_id,email,first_name,last_name,program_id.")],
+    org: Annotated[str, typer.Option("--org", help="Organisation id (org_...).")],
+    mode: Annotated[str, typer.Option("--mode", help="test or live.")],
+    cycle: Annotated[str, typer.Option("--cycle", help="Admissions cycle, e.g. '2025 - 2026'.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Import applicants of a cycle, one row per designation (a CAS ID on several rows
+    applies to several programs). An applicant already there is updated and gains the
+    designations it lacks, so importing a file again changes nothing."""
+    from programhub.core.admissions import service as admissions
+
+    if not identities.CYCLE_PATTERN.fullmatch(cycle):
+        raise CliError("--cycle must look like '2025 - 2026'")
+    rows = _read_applicants(file)
+    created = designated = 0
+    store = open_configured_store()
+    try:
+        if not is_current(store):
+            raise CliError("the database schema is not up to date; run `programhub db upgrade` first")
+        with store.read() as conn:
+            tenant = identities.tenant_of(conn, org, keys.parse_mode(mode))
+        with rich.progress.Progress(
+            rich.progress.TextColumn("importing"),
+            rich.progress.BarColumn(),
+            rich.progress.MofNCompleteColumn(),
+            rich.progress.TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            task = bar.add_task("importing", total=len(rows))
+            for start in range(0, len(rows), IMPORT_CHUNK):
+                chunk = rows[start : start + IMPORT_CHUNK]
+                with versions.writing(store, tenant) as conn:
+                    made = admissions.import_applicants(conn, tenant, cycle, chunk)
+                created, designated = created + made[0], designated + made[1]
+                bar.advance(task, len(chunk))
+    finally:
+        store.dispose()
+    if as_json:
+        emit_json({"rows": len(rows), "applicants": created, "designations": designated})
+    else:
+        console.print(f"imported {len(rows)} row(s): {created} new applicant(s), {designated} new designation(s)")
 
 
 # --- demo -------------------------------------------------------------------------------

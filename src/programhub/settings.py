@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     catalog_page_rate_limit: Positive = 300
     catalog_enroll_rate_limit: Positive = 30  # enroll forms a client address may send an hour
     catalog_preview_test: bool = False
+    # Hosts a WebAdMIT export run may name as its callback (comma-separated; none by default).
+    webadmit_callback_hosts: str = ""
+
+    @property
+    def callback_hosts(self) -> tuple[str, ...]:
+        return tuple(host.strip().lower() for host in self.webadmit_callback_hosts.split(",") if host.strip())
 
     @field_validator("public_url")
     @classmethod

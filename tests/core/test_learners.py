@@ -287,28 +287,6 @@ def test_a_sequential_program_opens_one_requirement_at_a_time_and_completes(stor
     assert tree[inner] == ("completed", last)  # complete in itself, though no longer open
 
 
-def test_completion_listeners_run_in_the_same_transaction(store: Store, tenants: Tenants) -> None:
-    tenant = tenants.a_test.tenant
-    course = _listing(store, tenant, "course", "C")
-    enrollment_id = _enroll(store, tenant, _user(store, tenant, "l@example.com"), course).enrollment_id
-    assert enrollment_id is not None
-    seen: list[completion.Change] = []
-
-    def listener(conn: Any, tenant_: Tenant, change: completion.Change) -> None:
-        seen.append(change)
-        raise RuntimeError("refuse the completion")
-
-    completion.on_change(listener)
-    try:
-        with pytest.raises(RuntimeError):
-            _complete(store, tenant, enrollment_id, NOW)
-    finally:
-        completion.LISTENERS.remove(listener)
-    assert len(seen) == 1 and seen[0].completed[0].enrollment_id == enrollment_id
-    with store.read() as conn:  # rolled back with the listener's failure
-        assert learners.get_enrollment(conn, tenant, enrollment_id).requirements_completed_at is None
-
-
 def test_a_program_member_is_dropped_with_its_program_only(store: Store, tenants: Tenants) -> None:
     tenant = tenants.a_test.tenant
     course = _listing(store, tenant, "course", "C")

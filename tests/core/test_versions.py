@@ -13,7 +13,7 @@ from programhub.store import Store
 from tests.support import Tenants, signing
 
 # Tenant tables that are bookkeeping, not data an answer is made of.
-NOT_DATA = {"api_keys", "idempotency_keys", "jobs", "listing_counts", "renderings", "tenant_versions"}
+NOT_DATA = {"api_keys", "export_file_parts", "idempotency_keys", "jobs", "listing_counts", "renderings", "tenant_versions"}
 
 
 def version(store: Store, tenant) -> int:  # type: ignore[no-untyped-def]
@@ -85,6 +85,21 @@ def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ign
         ).returning(credential_batches.c.id)).scalar_one()
         conn.execute(sa.insert(credential_recipients).values(
             public_id="rec_1_aaaaaa", batch_id=batch, position=0, name="R", email="r@example.edu", **mine))
+        # admissions: a decision, a local status, an applicant designated to the program
+        # with both, a custom field answered, and a saved export
+        from programhub.core.admissions import exports as admission_exports
+        from programhub.core.admissions import service as admissions
+
+        decision = admissions.create_decision(conn, tenant, "2025 - 2026", name="Admitted", outcome="admit")
+        status = admissions.create_local_status(conn, tenant, "2025 - 2026", title="Deposit Made")
+        admissions.import_applicants(conn, tenant, "2025 - 2026", [admissions.new_applicant(
+            cas_id="1", email="a@example.edu", first_name="A", last_name="B", program_ids=[program])])
+        applicant = admissions.designations_by_cas_id(conn, tenant, "2025 - 2026", program, ["1"])["1"]
+        admissions.decide(conn, tenant, [(applicant, decision)])
+        admissions.set_local_status(conn, tenant, "2025 - 2026", applicant, status.id)
+        field = admissions.create_custom_field(conn, tenant, program, label="L", field_type="string")
+        admissions.store_answers(conn, tenant, [(applicant.id, field.id, "x")])
+        admission_exports.create(conn, tenant, identity, name="E", list_type="all", format="Comma-Separated Values")
         # a signed credential, with the tenant's signing key and status list
         credentials.issue(
             conn, tenant, listings.get(conn, tenant, program).public_id, "Signed",
@@ -96,9 +111,17 @@ def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ign
         from programhub.core.learners.models import waitlist_applicants
 
         user = learners.create_user(conn, tenant, {"email": "l@example.edu"})
-        learners.enroll(conn, tenant, user_id=user, listing_id=program)
+        enrolled = learners.enroll(conn, tenant, user_id=user, listing_id=program)
         conn.execute(sa.insert(waitlist_applicants).values(
             user_id=user, listing_id=course, status="waitlist", created_at=now, updated_at=now, **mine))
+        # an award of the program's certificate, as a completion makes one
+        from programhub.core.certificates.models import certificate_awards
+
+        recipient = conn.execute(sa.select(credential_recipients.c.id).where(
+            credential_recipients.c.public_id == "rec_1_aaaaaa")).scalar_one()
+        conn.execute(sa.insert(certificate_awards).values(
+            enrollment_id=enrolled.enrollment_id, listing_id=program, user_id=user, recipient_id=recipient,
+            completed_at=now, awarded_at=now, **mine))
 
 
 def test_inserts_bump_and_writing_bumps_first(store: Store, tenants: Tenants) -> None:

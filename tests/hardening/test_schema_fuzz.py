@@ -105,7 +105,16 @@ ACCEPTED_REFUSALS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"^enrollment \d+ (was dropped|is not open yet)"),
     ],
     SUNBIRD: [re.compile(r"^body keys must not contain NUL characters$")],  # ignored keys too, at any depth
-    WEBADMIT: [],
+    WEBADMIT: [
+        re.compile(r"body keys must not contain NUL characters"),  # ignored keys too, at any depth
+        re.compile(r"has already been taken"),  # a CAS ID, a decision's name, a status's title
+        re.compile(r"Can't set the decision_id when the local_status is not null"),
+        re.compile(r"custom_field_answer/field_type' value .* did not match one of the following values"),  # not the field's
+        re.compile(r"custom_field_answer/value' (of type \w+ did not match the following type|value .* did not match the regex)"),
+        re.compile(r"is not a valid (option|date)"),
+        re.compile(r"is not a URL of a host allowed to receive callbacks"),
+        re.compile(r"options (must be distinct, non-blank values|are only for a select field|must list the values)"),
+    ],
 }
 
 
@@ -258,9 +267,13 @@ class Existing:
         """Make `case` name existing things (the `index`th of each kind), in place."""
         for name in case.path_parameters:
             values = self.paths.get(f"{case.operation.path}#{name}") or self.paths.get(case.operation.path)
+            if values is None and case.operation.path.startswith(WEBADMIT_PREFIXES):
+                values = self.paths.get(f"webadmit#{name}")
             if values:
                 case.path_parameters[name] = values[index % len(values)]
         path = case.operation.path
+        if path == "/api/v1/completed_certificates" and isinstance(case.query, dict) and "user_id" in case.query:
+            case.query["user_id"] = self._pick("canvas users", index)
         if path == "/api/v1/certificates" and isinstance(case.query, dict) and "listing_id" in case.query:
             pool = "certified" if case.method.upper() == "GET" else "certified to delete"
             case.query["listing_id"] = self._pick(pool, index)
@@ -271,8 +284,16 @@ class Existing:
         body = case.body if isinstance(case.body, dict) else None
         if body is None:
             return
+        answer = body.get("custom_field_answer")
+        if path.endswith("/custom_field_answers/{custom_field_id}") and isinstance(answer, dict):
+            # the custom field of the type the body names, so that a value of that type is stored
+            fields = self.bodies["webadmit custom fields"]
+            kind = answer.get("field_type")
+            case.path_parameters["custom_field_id"] = str(fields.get(kind if isinstance(kind, str) else "", fields["select"]))
         if path == "/api/v1/certificates" and isinstance(body.get("certificate"), dict):
             body["certificate"]["listing_id"] = self._pick("uncertified", index)
+        elif path == "/api/v1/certificates/revoke_users_certificate" and isinstance(body.get("certificate"), dict):
+            body["certificate"]["listing_id"] = self._pick("certified", index)
         elif path == "/api/external/issuance/credentials" and "programId" in body:
             body["programId"] = self._pick("record programs", index)
         elif path.endswith("/archived") and "product_ids" in body:
@@ -354,6 +375,10 @@ def _existing(client: Any, key: TenantKey) -> Existing:
                     "certificate": {"listing_id": pools[pool][-1], "name": "Fuzz certificate"}})
                 assert made.status_code == 201, made.text
     bodies.update(pools)
+    canvas_user = client.post("/api/v1/users", json={"email_address": "fuzz-canvas@example.edu", "canvas_user_id": 4242},
+                              headers=catalog)
+    assert canvas_user.status_code == 201, canvas_user.text
+    bodies["canvas users"] = [4242]
     # Learners: users, open courses to enroll them in, their enrollments and waitlist places.
     users = [
         client.post("/api/v1/users", json={"email_address": f"fuzz-learner-{n}@example.edu"}, headers=catalog).json()[
@@ -394,8 +419,50 @@ def _existing(client: Any, key: TenantKey) -> Existing:
     identities = client.get("/api/v1/user_identities", headers=webadmit).json()["user_identities"]
     for route in ("programs", "organizations"):
         paths[f"/api/v1/user_identities/{{user_identity_id}}/{route}"] = [str(i["id"]) for i in identities]
+    paths.update(_webadmit_admissions(client, webadmit, catalog, identities[0]["id"]))
+    program = int(paths["webadmit#program_id"][0])
+    fields = client.get(f"/api/v1/user_identities/{identities[0]['id']}/programs/{program}/custom_fields", headers=webadmit)
+    bodies["webadmit custom fields"] = {field["field_type"]: field["id"] for field in fields.json()["custom_fields"]}
     assert all(paths.values()) and all(bodies.values()), (paths, bodies)
     return Existing(paths, bodies)
+
+
+WEBADMIT_PREFIXES = ("/api/v1/user_identities/", "/api/v2/user_identities/", "/api/v1/exports/")
+
+
+def _webadmit_admissions(
+    client: Any, headers: dict[str, str], catalog: dict[str, str], identity: int
+) -> dict[str, list[str]]:
+    """Admissions to name in WebAdMIT's path parameters (by name: one identity sees them
+    all): a program with an applicant and custom fields, the identity's first export with a
+    file, and a batch of each kind."""
+    base, v2 = f"/api/v1/user_identities/{identity}", f"/api/v2/user_identities/{identity}"
+    # A program of its own, made after Catalog's ids were read, so that no Catalog DELETE
+    # removes it before WebAdMIT's DELETE has its turn; with the demo's kinds of fields.
+    made = client.post("/api/v1/programs", json={"program": {"title": "Fuzz admissions"}}, headers=catalog)
+    program = made.json()["program"]["id"]
+    for field in (
+        {"label": "House", "field_type": "select", "options": ["Gryffindor", "Slytherin"]},
+        *({"label": kind.title(), "field_type": kind} for kind in ("number", "boolean", "date", "string")),
+    ):
+        client.post(f"{base}/programs/{program}/custom_fields", json={"custom_field": field}, headers=headers)
+    client.post(f"{base}/applicants", json={"applicant": {"cas_id": "5", "email": "fuzz@example.edu", "first_name": "F",
+                                                          "last_name": "Z", "program_ids": [program]}}, headers=headers)
+    fields = client.get(f"{base}/programs/{program}/custom_fields", headers=headers).json()["custom_fields"]
+    export = client.get(f"{base}/exports", headers=headers).json()["exports"][0]["id"]
+    run = client.post(f"{base}/exports/{export}/export_files", headers=headers).json()["export_files"]["id"]
+    paths = {
+        "webadmit#user_identity_id": [str(identity)],
+        "webadmit#program_id": [str(program)],
+        "webadmit#cas_id": ["5"],
+        "webadmit#custom_field_id": [str(next(f["id"] for f in fields if f["field_type"] == "select"))],
+        "webadmit#export_id": [str(export)],
+        "webadmit#export_file_id": [str(run)],
+    }
+    for resource, root in (("batch_designations", "designations"), ("batch_custom_field_answers", "custom_field_answers")):
+        batch = client.post(f"{v2}/programs/{program}/{resource}", json={root: []}, headers=headers).json()["batch"]["id"]
+        paths[f"/api/v2/user_identities/{{user_identity_id}}/programs/{{program_id}}/{resource}/{{id}}#id"] = [str(batch)]
+    return paths
 
 
 # --- one case ----------------------------------------------------------------------------

@@ -1,7 +1,18 @@
 """Every table, imported once so `metadata` is complete (for migrations and tests)."""
 
+from programhub.core.admissions.models import (
+    admissions_enrollments,
+    applicants,
+    custom_field_answers,
+    custom_fields,
+    decisions,
+    designations,
+    export_file_parts,
+    exports,
+    local_statuses,
+)
 from programhub.core.catalogs.models import catalogs
-from programhub.core.certificates.models import certificates
+from programhub.core.certificates.models import certificate_awards, certificates
 from programhub.core.credentials.models import (
     credential_batches,
     credential_recipients,
@@ -24,18 +35,28 @@ from programhub.core.versions import tenant_versions
 
 __all__ = [
     "address_rate_limit_windows",
+    "admissions_enrollments",
     "api_keys",
+    "applicants",
     "catalogs",
+    "certificate_awards",
     "certificates",
     "credential_batches",
     "credential_recipients",
+    "custom_field_answers",
+    "custom_fields",
+    "decisions",
+    "designations",
     "enrollments",
+    "export_file_parts",
+    "exports",
     "idempotency_keys",
     "identities",
     "identity_programs",
     "jobs",
     "learners",
     "listings",
+    "local_statuses",
     "metadata",
     "nomination_roles",
     "nominations",

@@ -32,7 +32,9 @@ tenant_versions = Table(
 
 # The tables whose rows make up what the APIs answer; each has version triggers.
 TRACKED = (
+    "admissions_enrollments",
     "catalogs",
+    "certificate_awards",
     "certificates",
     "credential_batches",
     "credential_recipients",
@@ -50,6 +52,13 @@ TRACKED = (
     "enrollments",
     "learners",
     "waitlist_applicants",
+    "applicants",
+    "custom_field_answers",
+    "custom_fields",
+    "decisions",
+    "designations",
+    "exports",
+    "local_statuses",
 )
 
 

@@ -94,17 +94,17 @@ def test_unknown_paths_and_wrong_methods_are_counted_when_the_key_is_valid(
     limited: TestClient, tenants: Tenants, clock: Clock
 ) -> None:
     key = tenants.a_test.x_api_key
-    unknown = limited.get(f"{BASE}/1/applicants", headers=key)
+    unknown = limited.get(f"{BASE}/1/pdf_manager_batches", headers=key)
     wrong_method = limited.post(BASE, headers=key)
     head = limited.head(f"{BASE}/", headers=key)  # HEAD is GET; a trailing slash is ignored
     assert (unknown.status_code, unknown.json(), _quota(unknown)) == (404, {"message": "Not Found"}, ("3", "2", None))
     assert (wrong_method.status_code, wrong_method.json(), _quota(wrong_method)) == (
         405, {"message": "Method Not Allowed"}, ("3", "1", None))
     assert (wrong_method.headers["allow"], head.status_code, _quota(head)) == ("GET", 200, ("3", "0", None))
-    refused = limited.get(f"{BASE}/1/applicants", headers=key)
+    refused = limited.get(f"{BASE}/1/pdf_manager_batches", headers=key)
     assert (refused.status_code, refused.json(), _quota(refused)) == (429, REFUSED, ("3", "0", "2700"))
     # Without a valid key the same answers, neither counted nor told the quota.
-    anonymous = limited.get(f"{BASE}/1/applicants")
+    anonymous = limited.get(f"{BASE}/1/pdf_manager_batches")
     assert (anonymous.status_code, anonymous.json(), "X-RateLimit-Limit" in anonymous.headers) == (
         404, {"message": "Not Found"}, False)
 

@@ -221,7 +221,7 @@ def test_any_identity_id_gets_a_documented_answer(client: TestClient, tenants: T
 
 
 @pytest.mark.parametrize(
-    "path", [f"{BASE}/1", f"{BASE}/1/programs/1", f"{BASE}/1/nope", f"{BASE}/abc/applicants"]
+    "path", [f"{BASE}/1", f"{BASE}/1/programs/1", f"{BASE}/1/nope", f"{BASE}/abc/pdf_manager_batches"]
 )
 def test_unknown_paths_get_the_legacy_not_found(client: TestClient, store: Store, tenants: Tenants, path: str) -> None:
     make_identity(store, tenants.a_test.tenant)

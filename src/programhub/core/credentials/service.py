@@ -156,11 +156,15 @@ def issue(
     *,
     signing_with: Signing,
     expires_at: datetime | None = None,
+    listing_id: int | None = None,
 ) -> Batch:
     """Issue a batch for a program of this tenant (any status but deleted): each recipient
     gets a credential page and a signed Open Badges 3.0 credential with a status list
-    entry. `expires_at` applies to recipients that bring no expiry of their own."""
-    listing_id = listings_service.id_for(conn, tenant, public_id=program_public_id)
+    entry. `expires_at` applies to recipients that bring no expiry of their own. A caller
+    that knows the listing (a certificate's award, also for a course) passes its
+    `listing_id`, and `program_public_id` is then that listing's public id."""
+    if listing_id is None:
+        listing_id = listings_service.id_for(conn, tenant, public_id=program_public_id)
     now = utcnow()
     expiries = [recipient.expires_at or expires_at for recipient in recipients]
     for expiry in expiries:

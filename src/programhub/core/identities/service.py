@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from programhub.core import validation as check
+from programhub.core.admissions.models import exports
 from programhub.core.clock import utcnow
 from programhub.core.db import AnyRow, insert_rows
 from programhub.core.errors import Invalid, NotFound
@@ -241,6 +242,7 @@ def delete(conn: Connection, identity_id: int) -> Identity:
     row = conn.execute(sa.select(*_COLUMNS).where(identities.c.id == identity_id)).one_or_none()
     if row is None:
         raise NotFound("identity", identity_id)
+    conn.execute(sa.delete(exports).where(exports.c.identity_id == identity_id))  # its saved exports go with it
     conn.execute(sa.delete(identity_programs).where(identity_programs.c.identity_id == identity_id))
     conn.execute(sa.delete(identities).where(identities.c.id == identity_id))
     return _identity(row)

@@ -28,7 +28,11 @@ log = logging.getLogger("programhub.jobs")
 JOB_RUNNER_THREAD = "programhub-jobs"
 
 # The modules whose import registers handlers (core only: jobs know nothing of HTTP).
-HANDLER_MODULES: tuple[str, ...] = ("programhub.core.learners.bulk",)
+HANDLER_MODULES: tuple[str, ...] = (
+    "programhub.core.learners.bulk",
+    "programhub.core.admissions.batches",
+    "programhub.core.admissions.exports",
+)
 
 
 @dataclass(slots=True)

@@ -59,23 +59,6 @@ class Change:
         self.uncompleted.extend(other.uncompleted)
 
 
-# Called with every Change in the transaction that made it (credentials register here).
-Listener = Callable[[Connection, Tenant, Change], None]
-LISTENERS: list[Listener] = []
-
-
-def on_change(listener: Listener) -> Listener:
-    """Register `listener` for every completion change (a decorator)."""
-    LISTENERS.append(listener)
-    return listener
-
-
-def announce(conn: Connection, tenant: Tenant, change: Change) -> None:
-    if change.completed or change.uncompleted:
-        for listener in LISTENERS:
-            listener(conn, tenant, change)
-
-
 def ends_at(enrolled_at: datetime, days_to_complete: int | None) -> datetime | None:
     return None if days_to_complete is None else enrolled_at + timedelta(days=days_to_complete)
 

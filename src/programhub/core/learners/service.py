@@ -22,8 +22,9 @@ caller's write transaction, `versions.writing(store, tenant)`, and raises `NotFo
 - `complete(conn, tenant, enrollment_id, completed_at, *, now) -> Change`: THE way a
   completion changes: sets (or, with None, withdraws) a course enrollment's completion,
   settles its tree (sequential requirements open, programs complete or stop being so)
-  and returns which enrollments newly completed and which were un-completed (also given
-  to every `completion.on_change` listener, in the same transaction).
+  and returns which enrollments newly completed and which were un-completed. Faces call
+  it through `certificates.awards.complete`, which awards and revokes certificates for
+  that change in the same transaction.
 - `fill_seats(conn, tenant, listing_id, *, now) -> list[int]`: promotes waiting
   applicants into free seats (called after a drop and when a listing's cap, waitlist or
   window changes).
@@ -38,7 +39,7 @@ runs one write transaction at a time), so a cap holds whatever runs at once.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -459,7 +460,8 @@ def _seat(conn: Connection, tenant: Tenant, user_id: int, seats: AnyRow, now: da
     with _clash_as_refusal(ALREADY_ENROLLED, f"user {user_id} is already enrolled in listing {seats.id}"):
         enrollment_id = _insert_enrollment(conn, tenant, user_id, seats, now)
     _taking_seats(conn, tenant, seats.id, 1)
-    completion.settle(conn, tenant, enrollment_id, now)
+    if seats.kind == "program":  # a course's enrollment is its whole tree
+        completion.settle(conn, tenant, enrollment_id, now)
     return enrollment_id
 
 
@@ -589,9 +591,7 @@ def complete(
             field="completed_at",
         )
     root_id = row.root_enrollment_id if row.root_enrollment_id is not None else row.id
-    change = completion.settle(conn, tenant, root_id, now, {row.id: completed_at})
-    completion.announce(conn, tenant, change)
-    return change
+    return completion.settle(conn, tenant, root_id, now, {row.id: completed_at})
 
 
 def fill_seats(conn: Connection, tenant: Tenant, listing_id: int, *, now: datetime | None = None) -> list[int]:
@@ -681,3 +681,37 @@ __all__ = [
     "get_user",
     "update_user",
 ]
+
+
+def users_for_canvas_ids(conn: Connection, tenant: Tenant, canvas_user_ids: Sequence[int]) -> dict[int, int]:
+    """The live users with these Canvas user ids: user id -> Canvas user id (ids no user
+    has are left out)."""
+    return {
+        row.id: row.canvas_user_id
+        for row in conn.execute(
+            sa.select(learners.c.id, learners.c.canvas_user_id).where(
+                *_live_users(tenant), learners.c.canvas_user_id.in_(set(canvas_user_ids))
+            )
+        ).all()
+    }
+
+
+def decline_applicant(conn: Connection, tenant: Tenant, applicant_id: int, *, now: datetime | None = None) -> None:
+    """Take an applicant off the waitlist (status `declined`); an applicant promoted since has
+    an enrollment, which is dropped instead (its seat goes to the next applicant)."""
+    now = now or utcnow()
+    row = conn.execute(
+        sa.select(waitlist_applicants.c.status, waitlist_applicants.c.enrollment_id).where(
+            owned_by(waitlist_applicants, tenant), waitlist_applicants.c.id == applicant_id
+        )
+    ).one_or_none()
+    if row is None:
+        return
+    if row.status == ACCEPTED and row.enrollment_id is not None:
+        drop(conn, tenant, row.enrollment_id, now=now)
+    elif row.status == WAITING:
+        conn.execute(
+            sa.update(waitlist_applicants)
+            .where(owned_by(waitlist_applicants, tenant), waitlist_applicants.c.id == applicant_id)
+            .values(status=DECLINED, updated_at=now)
+        )

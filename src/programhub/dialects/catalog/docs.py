@@ -144,6 +144,29 @@ class CatalogCertificateBody(Shape):
     certificate: CatalogCertificate
 
 
+class CatalogRevokedCertificate(Shape):
+    canvas_user_id: int | None
+    canvas_course_id: int | None
+    listing_id: int
+
+
+class CatalogRevokedCertificates(Shape):
+    revoked_certificates: list[CatalogRevokedCertificate]
+
+
+class CatalogCompletedCertificate(Shape):
+    canvas_course_id: int | None
+    catalog_title: str
+    canvas_course_name: str
+    certificate_url: str | None = Field(description="The credential's page (Record's credentialUrl); null: none.")
+    canvas_course_workflow_state: Literal["available", "completed", "unpublished", "deleted"]
+    completed_at: str | None = Timestamp
+
+
+class CatalogCompletedCertificates(Shape):
+    completed_certificates: list[CatalogCompletedCertificate]
+
+
 class CatalogErrorItem(Shape):
     message: str
     field: str | None = Field(default=None, description="The request field at fault, when there is one.")

@@ -12,7 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Connection, Select
 
+from programhub.core.certificates.models import certificate_awards
+from programhub.core.credentials.models import credential_recipients, signed_credentials
 from programhub.core.errors import NotFound
+from programhub.core.learners.models import enrollments
 from programhub.core.listings import tree
 from programhub.core.listings.enrollment import enrollable
 from programhub.core.listings.models import listing_counts, listings
@@ -140,3 +143,54 @@ def rendered(conn: Connection, trees: tree.Trees, root_ids: Sequence[int], publi
     trees.check_budget(root_ids, rendered_size)
     renderer = Renderer(trees, tree.pieces(conn, list(trees.rows), PIECE_COLUMNS, LISTING_SOURCE), public_url)
     return [renderer.listing(listing_id) for listing_id in root_ids]
+
+
+# --- a user's completions (GET /completed_certificates) --------------------------------------
+
+
+def _completions(tenant: Tenant, user_id: int, with_certificates_only: bool) -> Select[Any]:
+    """A user's completed enrollments (programs and courses), each with its award's
+    credential when one stands (an award revoked is no certificate)."""
+    awarded = sa.and_(
+        certificate_awards.c.enrollment_id == enrollments.c.id,
+        signed_credentials.c.revoked_at.is_(None),
+    )
+    query = (
+        sa.select(
+            enrollments.c.id,
+            listings.c.canvas_course_id,
+            listings.c.name,
+            listings.c.status,
+            listings.c.deleted_at,
+            enrollments.c.requirements_completed_at,
+            credential_recipients.c.public_id.label("recipient_public_id"),
+        )
+        .select_from(enrollments)
+        .join(listings, listings.c.id == enrollments.c.listing_id)
+        .outerjoin(
+            certificate_awards.join(
+                credential_recipients, credential_recipients.c.id == certificate_awards.c.recipient_id
+            ).join(signed_credentials, signed_credentials.c.recipient_id == credential_recipients.c.id),
+            awarded,
+        )
+        .where(
+            owned_by(enrollments, tenant),
+            enrollments.c.user_id == user_id,
+            enrollments.c.requirements_completed_at.is_not(None),
+        )
+    )
+    if with_certificates_only:
+        query = query.where(credential_recipients.c.public_id.is_not(None))
+    return query
+
+
+def completions_page(
+    conn: Connection, tenant: Tenant, user_id: int, page: Page, *, with_certificates_only: bool
+) -> tuple[int, list[Any]]:
+    """The total and one page of a user's completions, oldest completion first: two queries."""
+    query = _completions(tenant, user_id, with_certificates_only)
+    total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(
+        query.order_by(enrollments.c.requirements_completed_at, enrollments.c.id).limit(page.size).offset(page.offset)
+    ).all()
+    return total, list(rows)

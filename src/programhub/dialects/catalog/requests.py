@@ -718,3 +718,12 @@ class RevokeCertificateRequest(_Fields):
 
 def revoke_certificate_request(body: Mapping[str, Any]) -> RevokeCertificateRequest:
     return parse(RevokeCertificateRequest, unwrapped(body, CERTIFICATE_ROOTS))
+
+
+class CompletedCertificatesQuery(PageQuery):
+    """`GET /completed_certificates`: a user's completions, paged."""
+
+    user_id: int = Field(ge=1, le=MAX_ID, description="The user's Canvas id (`canvas_user_id`).")
+    include_without_certificates: bool = Field(
+        True, description="false: only completions that earned a certificate (an award not revoked)."
+    )

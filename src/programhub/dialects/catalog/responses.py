@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, RowMapping
 
 from programhub.core.catalogs.models import catalogs
+from programhub.core.credentials.signing import credential_url
 from programhub.core.db import AnyRow
 from programhub.core.listings import tree
 from programhub.core.listings.models import listings
@@ -217,3 +218,29 @@ def certificate_json(row: AnyRow) -> dict[str, Any]:
         "days_to_expire": row.days_to_expire,
         "expires_at": timestamp(row.expires_at),
     }
+
+
+# Catalog's `canvas_course_workflow_state`, from the listing's state (programhub keeps no
+# Canvas course: the listing stands for it).
+WORKFLOW_STATES = {"live": "available", "unlisted": "available", "retired": "completed", "draft": "unpublished"}
+
+
+def completed_certificate_json(row: AnyRow, public_url: str) -> dict[str, Any]:
+    """A user's completion as `GET /completed_certificates` shows it: `certificate_url` is
+    the credential's page (Record's credentialUrl), null without a standing award."""
+    return {
+        "canvas_course_id": row.canvas_course_id,
+        "catalog_title": row.name,
+        "canvas_course_name": row.name,
+        "certificate_url": None
+        if row.recipient_public_id is None
+        else credential_url(public_url, row.recipient_public_id),
+        "canvas_course_workflow_state": "deleted" if row.deleted_at is not None else WORKFLOW_STATES[row.status],
+        "completed_at": timestamp(row.requirements_completed_at),
+    }
+
+
+def revoked_certificate_json(
+    canvas_user_id: int | None, canvas_course_id: int | None, listing_id: int
+) -> dict[str, Any]:
+    return {"canvas_user_id": canvas_user_id, "canvas_course_id": canvas_course_id, "listing_id": listing_id}

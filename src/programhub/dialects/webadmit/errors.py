@@ -5,12 +5,16 @@ wrong methods) are counted against the key's rate limit like every other call.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from programhub.core.errors import DomainError, NotFound
+from programhub.core.admissions.answers import AnswerInvalid
+from programhub.core.errors import Conflict, DomainError, Invalid, NotFound
 from programhub.dialects.webadmit.ratelimit import count_if_authenticated, with_quota_headers
 from programhub.web.dialect import DialectErrors
 from programhub.web.problems import Problem, ProblemKind
@@ -28,6 +32,27 @@ _LEGACY_MESSAGES = {
 
 def schema_errors(status: int, *messages: str) -> JSONResponse:
     return JSONResponse({"errors": {"schema": list(messages)}}, status)
+
+
+class FieldError(DomainError):
+    """A refusal WebAdMIT reports under the field's own key, as its models do (422
+    `{"errors": {"decision_id": ["..."]}}`), rather than under `schema`."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+@contextmanager
+def field_errors() -> Iterator[None]:
+    """The core's refusals of a field (invalid, or already taken) as WebAdMIT's per-field
+    errors."""
+    try:
+        yield
+    except (Invalid, Conflict) as exc:
+        if exc.field is None:
+            raise
+        raise FieldError(exc.field, exc.message) from None
 
 
 class WebAdmitErrors(DialectErrors):
@@ -50,6 +75,8 @@ class WebAdmitErrors(DialectErrors):
     def domain_error(self, request: Request, exc: DomainError) -> Response:
         if isinstance(exc, NotFound):
             return schema_errors(404, f"{exc.kind} '{exc.identifier}' not found.")
+        if isinstance(exc, FieldError | AnswerInvalid):
+            return JSONResponse({"errors": {exc.key: [exc.message]}}, 422)
         return super().domain_error(request, exc)
 
 

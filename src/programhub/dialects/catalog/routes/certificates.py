@@ -1,25 +1,40 @@
-"""/certificates: a listing's certificate (one per listing), as Catalog documents it."""
+"""/certificates: a listing's certificate (one per listing), revoking users' awards of it, and a
+user's completions with their certificates, as Catalog documents them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from programhub.core import versions
+from programhub.core.certificates import awards
 from programhub.core.certificates import service as certificates
-from programhub.dialects.catalog import docs
+from programhub.core.learners import service as learners
+from programhub.core.listings import service as listings_service
+from programhub.dialects.catalog import docs, queries
 from programhub.dialects.catalog.errors import ERRORS
+from programhub.dialects.catalog.paging import paged
 from programhub.dialects.catalog.requests import (
     CERTIFICATE_ROOTS,
     Body,
     CertificateRequest,
+    CompletedCertificatesQuery,
+    RevokeCertificateRequest,
     certificate_listing,
     certificate_request,
     documented,
+    revoke_certificate_request,
 )
-from programhub.dialects.catalog.responses import PREFIX, certificate_json
+from programhub.dialects.catalog.responses import (
+    PREFIX,
+    certificate_json,
+    completed_certificate_json,
+    revoked_certificate_json,
+)
 from programhub.web.auth import Authenticated
-from programhub.web.deps import StoreDep
+from programhub.web.deps import SettingsDep, SigningDep, StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.responses import JSONResponse
 
@@ -81,3 +96,53 @@ def delete_certificate(request: Request, store: StoreDep, principal: Authenticat
     with versions.writing(store, principal.tenant) as conn:
         certificates.delete_for(conn, principal.tenant, listing_id)
     return Response(status_code=204)
+
+
+@router.put(
+    "/certificates/revoke_users_certificate",
+    summary="Revoke users' certificates of a listing",
+    description="Revokes the credentials awarded for the listing to the users with these Canvas ids (users "
+    "without an award are left out of the answer). Record shows them revoked, and their status list says so.",
+    openapi_extra=documented(RevokeCertificateRequest, CERTIFICATE_ROOTS),
+    responses={200: {"model": docs.CatalogRevokedCertificates}, **docs.errors(400, 404, 413, 415, 422)},
+)
+def revoke_users_certificate(store: StoreDep, signing: SigningDep, principal: Authenticated, body: Body) -> Response:
+    sent = revoke_certificate_request(body)
+    tenant = principal.tenant
+    with versions.writing(store, tenant) as conn:
+        listing = listings_service.get(conn, tenant, sent.listing_id)
+        users = learners.users_for_canvas_ids(conn, tenant, sent.canvas_user_ids)
+        revoked = awards.revoke_users(conn, tenant, sent.listing_id, list(users), signing_with=signing)
+    return JSONResponse(
+        {
+            "revoked_certificates": [
+                revoked_certificate_json(users[item.user_id], listing.canvas_course_id, item.listing_id)
+                for item in revoked
+            ]
+        }
+    )
+
+
+@router.get(
+    "/completed_certificates",
+    summary="List a user's completions with their certificates",
+    description="The user's completed programs and courses, oldest completion first, each with its "
+    "certificate's page when one was awarded and stands.",
+    responses={200: {"model": docs.CatalogCompletedCertificates, "headers": docs.LINK}, **docs.errors(404, 422)},
+)
+def completed_certificates(
+    request: Request,
+    params: Annotated[CompletedCertificatesQuery, Query()],
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: Authenticated,
+) -> Response:
+    chosen = params.chosen()
+    tenant = principal.tenant
+    with store.read() as conn:
+        user_id = learners.user_for_canvas_id(conn, tenant, params.user_id, field="user_id")
+        total, rows = queries.completions_page(
+            conn, tenant, user_id, chosen, with_certificates_only=not params.include_without_certificates
+        )
+    body = {"completed_certificates": [completed_certificate_json(row, settings.public_url) for row in rows]}
+    return paged(JSONResponse(body), request, chosen, total)

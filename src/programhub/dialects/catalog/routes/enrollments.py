@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 from starlette.responses import Response
 
 from programhub.core import versions
+from programhub.core.certificates import awards
 from programhub.core.learners import service as learners
 from programhub.core.tenancy import Tenant
 from programhub.dialects.catalog import docs
@@ -28,7 +29,7 @@ from programhub.dialects.catalog.paging import paged
 from programhub.dialects.catalog.requests import Body, documented, path_id
 from programhub.dialects.catalog.responses import PREFIX
 from programhub.web.auth import Authenticated
-from programhub.web.deps import StoreDep
+from programhub.web.deps import SigningDep, StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.idempotency import IdempotencyKey, write_once
 from programhub.web.responses import JSONResponse
@@ -115,13 +116,15 @@ def get_enrollment(id: int, store: StoreDep, principal: Authenticated) -> Respon
     openapi_extra=documented(CompletionRequest, ENROLLMENT_ROOTS),
     responses={200: {"model": learner_docs.CatalogEnrollmentBody}, **docs.errors(400, 404, 413, 415, 422)},
 )
-def complete_enrollment(id: int, store: StoreDep, principal: Authenticated, body: Body) -> Response:
+def complete_enrollment(
+    id: int, store: StoreDep, signing: SigningDep, principal: Authenticated, body: Body
+) -> Response:
     tenant = principal.tenant
     enrollment_id = path_id("enrollment", id)
     with versions.writing(store, tenant) as conn:
         learners.get_enrollment(conn, tenant, enrollment_id)  # 404 before the body is judged
         wanted = completion_request(body)
-        learners.complete(conn, tenant, enrollment_id, wanted.completed_at)
+        awards.complete(conn, tenant, enrollment_id, wanted.completed_at, signing_with=signing)
         return JSONResponse(_shown(conn, tenant, enrollment_id))
 
 

@@ -4,14 +4,15 @@ every counted answer its quota."""
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from starlette.responses import Response
 
 from programhub.dialects.webadmit.errors import ERRORS
 from programhub.dialects.webadmit.ratelimit import with_quota_headers
 from programhub.dialects.webadmit.responses import PREFIX
+from programhub.web.body import WhenEmpty, read_body
 from programhub.web.dialect import dialect_route_class
 
 
@@ -29,3 +30,17 @@ class WebAdmitRoute(dialect_route_class(ERRORS)):  # type: ignore[misc]
 
 
 ROUTER_OPTIONS: dict[str, Any] = {"prefix": PREFIX, "route_class": WebAdmitRoute, "tags": ["WebAdMIT"]}
+
+
+def router_options(prefix: str) -> dict[str, Any]:
+    """ROUTER_OPTIONS for routes under another of WebAdMIT's prefixes."""
+    return {**ROUTER_OPTIONS, "prefix": prefix}
+
+
+async def _json_body(request: Request) -> Any:
+    """The JSON body as sent, any JSON value (the route's schema check names what is
+    wrong in WebAdMIT's words); an empty body is `{}`, as Rails reads it."""
+    return await read_body(request, when_empty=WhenEmpty.EMPTY_OBJECT, object_only=False)
+
+
+JsonBody = Annotated[Any, Depends(_json_body)]

@@ -20,7 +20,7 @@ down_revision: str | Sequence[str] | None = "0010_learners"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TRACKED = ("certificates",)
+TRACKED = ("certificates", "certificate_awards")
 JSON_DOC = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
 
 
@@ -51,9 +51,51 @@ def upgrade() -> None:
         sa.UniqueConstraint("listing_id", name="uq_certificates_listing"),
         sqlite_autoincrement=True,
     )
+    op.create_table(
+        "certificate_awards",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("mode", sa.String(length=4), nullable=False),
+        sa.Column("enrollment_id", sa.Integer(), nullable=False),
+        sa.Column("listing_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("recipient_id", sa.Integer(), nullable=False),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("awarded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("mode IN ('test', 'live')", name=op.f("ck_certificate_awards_mode")),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organisations.id"], name=op.f("fk_certificate_awards_org_id_organisations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recipient_id"],
+            ["credential_recipients.id"],
+            name=op.f("fk_certificate_awards_recipient_id_credential_recipients"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["enrollment_id", "org_id", "mode"],
+            ["enrollments.id", "enrollments.org_id", "enrollments.mode"],
+            name="fk_certificate_awards_enrollment_same_tenant",
+        ),
+        sa.ForeignKeyConstraint(
+            ["listing_id", "org_id", "mode"],
+            ["listings.id", "listings.org_id", "listings.mode"],
+            name="fk_certificate_awards_listing_same_tenant",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id", "org_id", "mode"],
+            ["learners.id", "learners.org_id", "learners.mode"],
+            name="fk_certificate_awards_user_same_tenant",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certificate_awards")),
+        sa.UniqueConstraint("enrollment_id", name="uq_certificate_awards_enrollment"),
+        sqlite_autoincrement=True,
+    )
+    op.create_index("ix_certificate_awards_user", "certificate_awards", ["org_id", "mode", "user_id"])
+    op.create_index("ix_certificate_awards_listing", "certificate_awards", ["org_id", "mode", "listing_id", "user_id"])
     track(*TRACKED)
 
 
 def downgrade() -> None:
     untrack(*TRACKED)
+    op.drop_table("certificate_awards")
     op.drop_table("certificates")
