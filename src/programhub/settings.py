@@ -56,17 +56,18 @@ class Settings(BaseSettings):
     # it, a secret kept in `credential_key_file` (created on first use) does.
     credential_key_secret: SecretStr | None = None
     credential_key_file: str = DEFAULT_CREDENTIAL_KEY_FILE
-    # The public catalog pages (docs/pages.md): pages a client address may open a minute, and
-    # the preview flag that shows test-mode catalogs too (never on a public server).
-    catalog_page_rate_limit: Positive = 300
-    catalog_enroll_rate_limit: Positive = 30  # enroll forms a client address may send an hour
-    catalog_preview_test: bool = False
     # Hosts a WebAdMIT export run may name as its callback (comma-separated; none by default).
     webadmit_callback_hosts: str = ""
 
     @property
     def callback_hosts(self) -> tuple[str, ...]:
         return tuple(host.strip().lower() for host in self.webadmit_callback_hosts.split(",") if host.strip())
+
+    # The public catalog pages (docs/pages.md): pages a client address may open a minute, and
+    # the preview flag that shows test-mode catalogs too (never on a public server).
+    catalog_page_rate_limit: Positive = 300
+    catalog_enroll_rate_limit: Positive = 30  # enroll forms a client address may send an hour
+    catalog_preview_test: bool = False
 
     @field_validator("public_url")
     @classmethod

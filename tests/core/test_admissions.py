@@ -444,3 +444,33 @@ def test_the_callback_is_a_form_post_and_redirects_are_not_followed(
         ),
         ("/moved", {"export_file[id]": ["1"], "export_file[export_id]": ["2"], "export_file[status]": ["Failed"]}),
     ]
+
+
+def test_a_finished_run_calls_its_callback_back_once(
+    store: Store, tenants: Tenants, receiver: tuple[str, list[tuple[str, dict[str, list[str]]]]]
+) -> None:
+    base, received = receiver
+    me = tenants.a_test.tenant
+    export = _export(store, me, _identity(store, me))
+    with store.write() as conn:
+        file_id = exports.run(conn, me, export, callback=f"{base}/ready.cgi")
+    JobRunner(store).run_pending()
+    assert received == [("/ready.cgi", {"export_file[id]": [str(file_id)], "export_file[export_id]": [str(export.id)],
+                                        "export_file[status]": ["Empty List"]})]
+
+
+def test_a_run_whose_identity_is_gone_fails_and_says_so(
+    store: Store, tenants: Tenants, receiver: tuple[str, list[tuple[str, dict[str, list[str]]]]]
+) -> None:
+    base, received = receiver
+    me = tenants.a_test.tenant
+    identity = _identity(store, me)
+    export = _export(store, me, identity)
+    with store.write() as conn:
+        file_id = exports.run(conn, me, export, callback=f"{base}/ready.cgi")
+        identities.delete(conn, identity)  # its exports go with it; the queued file stays
+    JobRunner(store).run_pending()
+    with store.read() as conn:
+        job = jobs.get(conn, me, file_id)
+    assert (job.state, exports.status_of(job.state, None)) == ("failed", "Failed")
+    assert received[0][1]["export_file[status]"] == ["Failed"]

@@ -64,6 +64,8 @@ RECORD = "/api/external/issuance"
 CATALOG = "/api/v1"
 SUNBIRD = "/program/v1"
 WEBADMIT = "/api/v1/user_identities"
+WEBADMIT_V2 = "/api/v2/user_identities"  # batches
+WEBADMIT_EXPORTS = "/api/v1/exports"  # WebAdMIT's, though under Catalog's prefix
 PAGE = "/credentials"
 ISSUERS = "/orgs"  # DID documents and status lists (Record's, no key)
 NO_RECIPIENT = "rec_1779175802952_zlymqs"  # revocations target it: refused as not found, nothing revoked
@@ -128,7 +130,8 @@ class Route:
 
     @property
     def dialect(self) -> str:
-        for prefix, name in ((WEBADMIT, "webadmit"), (RECORD, "record"), (SUNBIRD, "sunbird"), (CATALOG, "catalog"),
+        for prefix, name in ((WEBADMIT, "webadmit"), (WEBADMIT_V2, "webadmit"), (WEBADMIT_EXPORTS, "webadmit"),
+                             (RECORD, "record"), (SUNBIRD, "sunbird"), (CATALOG, "catalog"),
                              (PAGE, "page"), (ISSUERS, "issuer")):
             if self.template == prefix or self.template.startswith(prefix + "/"):
                 return name

@@ -273,3 +273,30 @@ def test_reads_cost_a_constant_number_of_queries(client: TestClient, store: Stor
         with count_queries(store) as after:
             client.get(path, headers=h)
         assert len(after) == len(before) <= most + 1, (path, before)  # + SET LOCAL on PostgreSQL
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "body"),
+    [
+        (b"{", 400, schema("The request body is not valid JSON.")),
+        (b'{"designation": {"decision_id": 1e400}}', 400, schema("The request body is not valid JSON.")),
+        (b'{"designation": {"decision_id": 99999999999999999999}}', 422, schema(
+            "The property '#/designation/decision_id' did not have a maximum value of 9223372036854775807, inclusively")),
+        (b'{"designation": {"decision_id": 99999999999}}', 404, schema("Decision '99999999999' not found.")),
+        (b'{"designation\\u0000": {}}', 422, schema("body keys must not contain NUL characters")),
+        (b"[" * 5000 + b"]" * 5000, 400, schema("The request body is not valid JSON.")),
+    ],
+)
+def test_hostile_bodies_are_refused_in_webadmits_envelope(
+    client: TestClient, world: World, content: bytes, status: int, body: Any
+) -> None:
+    headers = {**world.headers, "Content-Type": "application/json"}
+    response = client.patch(world.applicant() + "/designation", content=content, headers=headers)
+    assert (response.status_code, response.json()) == (status, body)
+    assert client.get(world.applicant(), headers=world.headers).json()["applicant"]["decision"] is None
+
+
+@pytest.mark.parametrize("cas_id", ["3%00", "%E2%80%AE3", "3" * 64, "-3", "03"])
+def test_odd_cas_ids_are_just_not_found(client: TestClient, world: World, cas_id: str) -> None:
+    response = client.get(world.applicant(cas_id), headers=world.headers)
+    assert response.status_code == 404 and list(response.json()["errors"]) == ["schema"]

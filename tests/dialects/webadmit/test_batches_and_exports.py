@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from programhub.core.admissions import service as admissions
 from programhub.dialects.webadmit.routes import exports as export_routes
 from programhub.settings import Settings
 from programhub.store import Store
@@ -240,3 +241,47 @@ def test_export_reads_cost_a_constant_number_of_queries(client: TestClient, app:
         with count_queries(store) as statements:
             client.get(path, headers=h)
         assert len(statements) == before[path], path
+
+
+@pytest.mark.parametrize("decision_id", ["1e20", "-1e20", "99999999999999999999"])
+def test_a_batch_id_beyond_64_bits_is_refused_not_queued(client: TestClient, world: World, decision_id: str) -> None:
+    path = f"{V2}/{world.identity}/programs/{world.potions}/batch_designations"
+    content = b'{"designations": [{"applicant_cas_id": "3", "decision_id": ' + decision_id.encode() + b"}]}"
+    response = client.post(path, content=content, headers={**world.headers, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["errors"]["schema"][0].startswith("The property '#/designations/0/decision_id' did not have a")
+
+
+def _at_once(count: int, send: Any) -> list[Any]:
+    barrier = threading.Barrier(count)
+    answers: list[Any] = []
+
+    def run() -> None:
+        barrier.wait()
+        answers.append(send())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_racing_runs_of_one_export_answer_one_file(client: TestClient, world: World) -> None:
+    h = world.headers
+    export = post(client, f"{BASE}/{world.identity}/exports", {"export": {"name": "E"}}, h)["export"]["id"]
+    answers = _at_once(6, lambda: client.post(f"{BASE}/{world.identity}/exports/{export}/export_files", headers=h))
+    assert {r.status_code for r in answers} == {201}
+    assert len({r.json()["export_files"]["id"] for r in answers}) == 1
+
+
+def test_racing_admissions_of_one_applicant_act_once(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Any] = []
+    monkeypatch.setattr(admissions, "outcome_changed", lambda conn, tenant, changes, now: seen.extend(changes))
+    body = {"designation": {"decision_id": world.admit}}
+    answers = _at_once(6, lambda: client.patch(world.applicant() + "/designation", json=body, headers=world.headers))
+    assert {r.status_code for r in answers} == {200}
+    assert [(c.before, c.after) for c in seen] == [("none", "admit")]

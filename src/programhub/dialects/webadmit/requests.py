@@ -98,7 +98,7 @@ def optional_id(values: dict[str, Any], key: str, pointer: str, *, nullable: boo
 def _integer(value: Any, pointer: str) -> int:
     """An integer, JSON's way: 43.0 is 43 (JSON Schema counts it an integer)."""
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise schema_error(answers.type_mismatch(pointer, value, "integer"))
     if not check.INT64[0] <= value <= check.INT64[1]:
