@@ -281,3 +281,33 @@ def test_enrollments_and_the_waitlist_drop_and_promote(client: TestClient, store
     sign_in(client, tenants.b_live)
     assert post(client, f"/console/enrollments/{ada}/drop").status_code == 404
     assert post(client, f"{page}/promote").status_code == 404
+
+
+def test_applicants_and_decisions_of_a_program(client: TestClient, store: Store, tenants: Tenants) -> None:
+    from tests.dialects.webadmit.test_admissions import make_world
+
+    world = make_world(client, store, tenants.a_test)
+    decided = client.patch(world.applicant("3") + "/designation", json={"designation": {"decision_id": world.admit}},
+                           headers=world.headers)  # fmt: skip
+    assert decided.status_code == 200, decided.text
+    sign_in(client, tenants.a_test)
+    page = read_page(client.get(f"/console/programs/{world.potions}").text)
+    start = page.lines.index("Applicants and decisions")
+    assert page.lines[start + 2 : start + 9] == [
+        "Applicant",
+        "CAS id",
+        "Email",
+        "Cycle",
+        "Decision",
+        "Local status",
+        "Changed",
+    ]
+    row = page.lines[start + 9 : start + 14]
+    assert row[:3] == ["Harry Potter", "3", "applicant3@example.edu"] and row[4] == "Offer Accepted (admit)"
+    # The admit enrolled the applicant: the same page lists the enrollment.
+    enrolled = page.lines[page.lines.index("Enrollments") : page.lines.index("Waitlist")]
+    assert "applicant3@example.edu" in enrolled
+    charms = read_page(client.get(f"/console/programs/{world.charms}").text).lines
+    assert "none yet" in charms and "applicant4@example.edu" in charms
+    sign_in(client, tenants.b_test)
+    assert client.get(f"/console/programs/{world.potions}").status_code == 404

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement
 from starlette.responses import RedirectResponse, Response
 
 from programhub.core import versions
+from programhub.core.admissions import roster as admissions_roster
 from programhub.core.auth import AuthFailure, look_up
 from programhub.core.catalogs.models import catalogs
 from programhub.core.clock import utcnow
@@ -326,6 +327,7 @@ def program_page(
             conn, tenant, NominationFilter(program_uuids=(root["uuid"],)), Page(200), _NOMINATION_COLUMNS
         )
         enrolled = roster.enrolled(conn, tenant, program_id, limit=ROSTER_LIMIT)
+        designated = admissions_roster.designated(conn, tenant, program_id, limit=ROSTER_LIMIT)
         waiting = roster.waiting(conn, tenant, program_id, limit=ROSTER_LIMIT)
     public_url = None
     if root["catalog_url"] is None and root["status"] == "live" and tenant.mode is Mode.LIVE:
@@ -343,6 +345,7 @@ def program_page(
         nominations=nominated,
         enrolled=enrolled,
         waiting=waiting,
+        designated=designated,
         roster_limit=ROSTER_LIMIT,
         state_text=describe_state(EnrollmentState.of(root, utcnow(), len(waiting))),
         public_url=public_url,
