@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.datagen import Dataset
-from bench.run import UNLIMITED, load, probe
+from bench.run import UNLIMITED, probe
 from bench.scenarios import SCENARIOS, Scenario, _bearer, _token
 from bench.server import free_port, peak_rss_mb, running
 
 OUT = Path(__file__).resolve().parent / "out"
-RUNS = OUT / "compare.jsonl"
+RUNS = OUT / os.environ.get("PROGRAMHUB_BENCH_COMPARE_FILE", "compare.jsonl")
 
 
 def _nomination_updates(d: Dataset) -> list[dict[str, Any]]:
@@ -71,6 +71,34 @@ def prepare(checkout: Path, kind: str, postgres_url: str, programs: int, prefix:
     return found["url"], Dataset(**found["dataset"])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(port: int, pid: int, scenario: Scenario, dataset: Dataset, duration: float, warmup: float) -> dict[str, Any]:
+    """bench.load against the server, and the server's CPU per measured request: less
+    sensitive to other work on the machine than throughput (the database server's own
+    processes are not counted)."""
+    spec = {"host": "127.0.0.1", "port": port, "concurrency": scenario.concurrency, "duration": duration,
+            "warmup": warmup, "requests": scenario.requests(dataset)}
+    process = subprocess.Popen([sys.executable, "-m", "bench.load"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(json.dumps(spec))
+    process.stdin.close()
+    time.sleep(warmup)
+    cpu_from = cpu_seconds(pid)
+    output = process.stdout.read()
+    cpu = cpu_seconds(pid) - cpu_from
+    if process.wait() != 0:
+        raise RuntimeError("bench.load failed")
+    result: dict[str, Any] = json.loads(output)
+    result["cpu_ms_per_request"] = round(1000 * cpu / result["requests"], 3) if result["requests"] else None
+    return result
+
+
 def load_average() -> str:
     return Path("/proc/loadavg").read_text().split(" ", 3)[0]
 
@@ -82,7 +110,7 @@ def serve(checkout: Path, url: str, scenario: Scenario, dataset: Dataset, durati
         env["PROGRAMHUB_RESPONSE_CACHE_MB"] = "0"
     port = free_port()
     with running([str(checkout / ".venv/bin/programhub"), "serve", "--port", str(port)], env, port, log) as server:
-        result = load(port, scenario, dataset, duration, warmup)
+        result = load(port, server.pid, scenario, dataset, duration, warmup)
         result["peak_rss_mb"] = peak_rss_mb(server.pid)
     return result
 
@@ -93,7 +121,7 @@ def floor(routes: list[dict[str, Any]], scenario: Scenario, dataset: Dataset, du
     spec_path.write_text(json.dumps(routes))
     port = free_port()
     with running([sys.executable, "-m", "bench.floor", str(spec_path), str(port)], {}, port, log) as server:
-        result = load(port, scenario, dataset, duration, warmup)
+        result = load(port, server.pid, scenario, dataset, duration, warmup)
         result["peak_rss_mb"] = peak_rss_mb(server.pid)
     return result
 
@@ -116,7 +144,7 @@ def measure(args: argparse.Namespace) -> None:
                                "body": probes[name]["body"], "headers": probes[name]["headers"]}
                         for s in scenarios if s.read and not s.mixed and (name := s.name) in probes and probes[name]["ok"]}
         print(f"{kind}: data ready", flush=True)
-    for round_ in range(1, args.rounds + 1):
+    for round_ in range(args.first_round, args.first_round + args.rounds):
         for kind in databases:
             for scenario in scenarios:
                 order = [("before", before), ("after", after)]
@@ -140,7 +168,8 @@ def measure(args: argparse.Namespace) -> None:
                     with RUNS.open("a") as file:
                         file.write(json.dumps(row) + "\n")
                     print(f"r{round_} {kind} {scenario.name} {side}: {result['rps']} req/s p50 {result['p50_ms']} "
-                          f"p99 {result['p99_ms']} writes p50 {result.get('write_p50_ms')} {result['peak_rss_mb']} MB "
+                          f"p99 {result['p99_ms']} writes p50 {result.get('write_p50_ms')} cpu/req {result['cpu_ms_per_request']} ms "
+                          f"{result['peak_rss_mb']} MB "
                           f"load {load_before}->{row['load_after']} {result['statuses']}", flush=True)
 
 
@@ -160,8 +189,8 @@ def report(path: Path) -> str:
         lines += [f"#### {kind}", "",
                   "| scenario | before req/s | after req/s | after/before | floor req/s | before of floor | "
                   "after of floor | before p50 / p99 ms | after p50 / p99 ms | writes p50 ms before → after | "
-                  "peak MB before / after | load avg |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "server CPU ms/req before → after | peak MB before / after | load avg |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         mine = [r for r in rows if r["database"] == kind]
         for name in dict.fromkeys(r["scenario"] for r in mine):
             by: dict[str, dict[int, dict[str, Any]]] = {}
@@ -187,11 +216,15 @@ def report(path: Path) -> str:
             ratio = f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})" if ratios else ""
             fl = {side: f"{statistics.median(v):.3f} ({min(v):.3f}-{max(v):.3f})" if v else ""
                   for side, v in of_floor.items()}
+            cpu = ""
+            if values("before", "cpu_ms_per_request") and values("after", "cpu_ms_per_request"):
+                cpu = (f"{statistics.median(values('before', 'cpu_ms_per_request')):.2f} → "
+                       f"{statistics.median(values('after', 'cpu_ms_per_request')):.2f}")
             memory = f"{max(values('before', 'peak_rss_mb'), default=0):.0f} / {max(values('after', 'peak_rss_mb'), default=0):.0f}"
             loads = sorted(float(r["load_before"]) for r in mine if r["scenario"] == name)
             lines.append(f"| {name} | {_spread(values('before', 'rps'))} | {_spread(values('after', 'rps'))} | {ratio} | "
                          f"{_spread(values('floor', 'rps'))} | {fl['before']} | {fl['after']} | {lat('before')} | "
-                         f"{lat('after')} | {writes} | {memory} | {loads[0]:.1f}-{loads[-1]:.1f} |")
+                         f"{lat('after')} | {writes} | {cpu} | {memory} | {loads[0]:.1f}-{loads[-1]:.1f} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -206,6 +239,7 @@ def main() -> None:
     parser.add_argument("--prefix", default="bench_compare", help="PostgreSQL database name prefix")
     parser.add_argument("--programs", type=int, default=5_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--first-round", type=int, default=1, help="number of the first round (to add rounds later)")
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--only", default="")
