@@ -49,8 +49,9 @@ async def read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def connection(host: str, port: int, requests: list[bytes], offset: int, start: float, measure_from: float,
-                     stop_at: float, latencies: list[float], statuses: Counter[int]) -> None:
+async def connection(host: str, port: int, requests: list[bytes], writes: list[bool], offset: int, start: float,
+                     measure_from: float, stop_at: float, latencies: list[float], write_latencies: list[float],
+                     statuses: Counter[int]) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     index = offset
     try:
@@ -58,11 +59,15 @@ async def connection(host: str, port: int, requests: list[bytes], offset: int, s
             began = time.perf_counter()
             if began >= stop_at:
                 break
-            writer.write(requests[index % len(requests)])
+            which = index % len(requests)
+            writer.write(requests[which])
             index += 1
             status = await read_response(reader)
             if began >= measure_from:
-                latencies.append(time.perf_counter() - began)
+                took = time.perf_counter() - began
+                latencies.append(took)
+                if writes[which]:
+                    write_latencies.append(took)
                 statuses[status] += 1
     finally:
         writer.close()
@@ -71,22 +76,25 @@ async def connection(host: str, port: int, requests: list[bytes], offset: int, s
 async def drive(spec: dict[str, Any]) -> dict[str, Any]:
     host, port = spec["host"], spec["port"]
     requests = [build_request(host, port, t) for t in spec["requests"]]
+    writes = [bool(t.get("write")) for t in spec["requests"]]
     start = time.perf_counter()
     measure_from = start + spec["warmup"]
     stop_at = measure_from + spec["duration"]
     latencies: list[float] = []
+    write_latencies: list[float] = []
     statuses: Counter[int] = Counter()
     await asyncio.gather(*(
-        connection(host, port, requests, n, start, measure_from, stop_at, latencies, statuses)
+        connection(host, port, requests, writes, n, start, measure_from, stop_at, latencies, write_latencies, statuses)
         for n in range(spec["concurrency"])
     ))
     window = time.perf_counter() - measure_from
     latencies.sort()
+    write_latencies.sort()
 
-    def percentile(p: float) -> float | None:
-        if not latencies:
+    def percentile(p: float, among: list[float] = latencies) -> float | None:
+        if not among:
             return None
-        return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000, 2)
+        return round(among[min(len(among) - 1, int(p / 100 * len(among)))] * 1000, 2)
 
     return {
         "requests": len(latencies),
@@ -95,6 +103,10 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
         "p95_ms": percentile(95),
         "p99_ms": percentile(99),
         "statuses": {str(code): count for code, count in sorted(statuses.items())},
+        # Requests marked "write" in the spec (the mixed scenarios' writes), measured apart.
+        "writes": len(write_latencies),
+        "write_p50_ms": percentile(50, write_latencies),
+        "write_p99_ms": percentile(99, write_latencies),
     }
 
 

@@ -41,7 +41,8 @@ SCALES = {
     "moderate": (10_000, [1_000, 10_000]),
     "large": (10_000, [1_000, 10_000, 100_000]),
 }
-BENCH_DATABASE = "programhub_bench"
+# PostgreSQL databases are named <this>_<programs>; a second checkout measured side by side needs its own.
+BENCH_DATABASE = os.environ.get("PROGRAMHUB_BENCH_DATABASE", "programhub_bench")
 UNLIMITED = str(10**9)  # the WebAdMIT rate limit must not throttle the benchmark itself
 
 

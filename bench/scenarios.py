@@ -51,7 +51,7 @@ def _mixed(reads: list[dict[str, Any]], writes: list[dict[str, Any]]) -> list[di
     for index, read in enumerate(reads):
         mixed.append(read)
         if index % 9 == 8 and writes:
-            mixed.append(writes[(index // 9) % len(writes)])
+            mixed.append({**writes[(index // 9) % len(writes)], "write": True})
     return mixed
 
 

@@ -109,6 +109,25 @@ def test_backfill_renders_what_is_missing_or_was_rendered_by_another_version(
         assert renderings.stale(conn) == []
 
 
+def test_backfill_walks_every_chunk(
+    store: Store, tenants: Tenants, face: renderings.Face, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rows are walked by id a chunk at a time: what is missing in a later chunk, after
+    # chunks with nothing missing, is rendered too.
+    me = tenants.a_test.tenant
+    with store.write() as conn:
+        ids = [listings_service.create(conn, me, "program", {"name": f"P{n}"}) for n in range(7)]
+        mine = renderings_table.c.face == "test.name"
+        conn.execute(sa.delete(renderings_table).where(mine, renderings_table.c.source_id.in_([ids[4], ids[6]])))
+    monkeypatch.setattr(renderings, "CHUNK", 2)
+    seen: list[int] = []
+    assert renderings.backfill(store, seen.append) == 2
+    assert seen == [1, 1] and set(ids) <= set(_stored(store))
+    assert renderings.backfill(store) == 0
+    with store.read() as conn:
+        assert renderings.stale(conn) == []
+
+
 def test_deleted_nominations_leave_no_rendering(store: Store, tenants: Tenants) -> None:
     me = tenants.a_test.tenant
     renderings.register(

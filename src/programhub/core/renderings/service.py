@@ -135,27 +135,39 @@ def forget(conn: Connection, source: Table, ids: Iterable[int]) -> None:
 def backfill(store: Store, progress: Callable[[int], None] | None = None) -> int:
     """Render every row that has no stored form, or one another renderer version wrote;
     returns how many were rendered. Runs at `db upgrade` and before `serve`."""
+    # The rows are walked by id, a chunk at a time, and each chunk's stored renderings
+    # looked up by primary key: linear whatever the planner believes. (A NOT EXISTS over
+    # the whole table planned as a nested loop when `renderings` had been analyzed while
+    # empty, and took over 30 s on PostgreSQL for 50,000 nominations.)
     rendered = 0
     for face in faces():
+        last = 0
         while True:
             with store.write() as conn:
                 current = version(face, conn.dialect.name)
-                stored = sa.select(renderings.c.source_id).where(
-                    renderings.c.source == face.source.name,
-                    renderings.c.face == face.name,
-                    renderings.c.source_id == face.source.c.id,
-                    renderings.c.version == current,
-                )
-                missing = sa.select(face.source.c.id).where(~stored.exists())
+                rows = sa.select(face.source.c.id).where(face.source.c.id > last)
                 if face.where is not None:
-                    missing = missing.where(face.where())
-                ids = list(conn.execute(missing.order_by(face.source.c.id).limit(CHUNK)).scalars())
+                    rows = rows.where(face.where())
+                ids = list(conn.execute(rows.order_by(face.source.c.id).limit(CHUNK)).scalars())
                 if not ids:
                     break
-                _upsert(conn, face, face.source.c.id.in_(ids))
-            rendered += len(ids)
-            if progress is not None:
-                progress(len(ids))
+                last = ids[-1]
+                stored = set(
+                    conn.execute(
+                        sa.select(renderings.c.source_id).where(
+                            renderings.c.source == face.source.name,
+                            renderings.c.face == face.name,
+                            renderings.c.source_id.in_(ids),
+                            renderings.c.version == current,
+                        )
+                    ).scalars()
+                )
+                missing = [row_id for row_id in ids if row_id not in stored]
+                if missing:
+                    _upsert(conn, face, face.source.c.id.in_(missing))
+            rendered += len(missing)
+            if missing and progress is not None:
+                progress(len(missing))
     return rendered
 
 
