@@ -128,9 +128,17 @@ def _decide_each_or_refuse(
     try:
         with conn.begin_nested():
             service.decide(conn, tenant, changes)
-        return
     except learners.Refused:
-        pass
+        _decide_one_by_one(conn, tenant, changes, positions, results)
+
+
+def _decide_one_by_one(
+    conn: Connection,
+    tenant: Tenant,
+    changes: list[tuple[service.Designation, service.Decision | None]],
+    positions: list[int],
+    results: list[dict[str, Any]],
+) -> None:
     for position, change in zip(positions, changes, strict=True):
         try:
             with conn.begin_nested():

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, delete, insert, select
+from sqlalchemy import ColumnElement, Connection, and_, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from programhub.core.certificates import service as certificates_service
@@ -168,7 +168,13 @@ def revoke_users(
 
 
 def _revoke(
-    conn: Connection, tenant: Tenant, condition: object, reason: str, signing_with: Signing, *, forget: bool
+    conn: Connection,
+    tenant: Tenant,
+    condition: ColumnElement[bool],
+    reason: str,
+    signing_with: Signing,
+    *,
+    forget: bool,
 ) -> list[Revoked]:
     rows = conn.execute(
         select(
@@ -178,7 +184,7 @@ def _revoke(
             credential_recipients.c.public_id,
         )
         .join(credential_recipients, credential_recipients.c.id == certificate_awards.c.recipient_id)
-        .where(owned_by(certificate_awards, tenant), condition)  # type: ignore[arg-type]
+        .where(owned_by(certificate_awards, tenant), condition)
         .order_by(certificate_awards.c.id)
     ).all()
     if not rows:
