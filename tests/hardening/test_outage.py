@@ -207,7 +207,9 @@ def test_a_hanging_database_is_503_within_a_bound_and_service_resumes(outage: Ou
     # first the pooled connections, open when the hang began, stop answering ...
     _assert_unavailable(outage, HANG_BOUND)
     assert outage.proxy.swallowed_on_open_links > 0
-    # ... then the new connections that replace them are accepted but never answered
+    # ... then, once the circuit's cool-down lets a probe through, the new connection that
+    # replaces them is accepted but never answered (within the cool-down nothing connects)
+    time.sleep(liveness.COOL_DOWN + 0.2)
     _assert_unavailable(outage, HANG_BOUND)
     assert outage.proxy.held > 0
     outage.proxy.up()
