@@ -44,7 +44,9 @@ def _seed(client: TestClient, tenants: Tenants) -> dict[str, Any]:
     hidden = create(client, key, "program", title="Hidden Unlisted", path="hidden", visibility="unlisted")
     archived = create(client, key, "program", title="Archived One", path="archived")
     assert client.post(
-        "/api/v1/programs/archived", json={"product_action": "archive", "product_ids": [archived["id"]]}, headers=key.token
+        "/api/v1/programs/archived",
+        json={"product_action": "archive", "product_ids": [archived["id"]]},
+        headers=key.token,
     ).status_code in (200, 204)
     for other in (tenants.b_live, tenants.a_test):
         create(client, other, "program", title="Data Science", path="data-science", tag_names=["Data"])
@@ -214,7 +216,11 @@ def test_every_value_is_escaped_and_headers_are_set(client: TestClient, tenants:
     key = tenants.a_live
     created = create(client, key, "program", title=f"P {HOSTILE}", path="p", description=HOSTILE, tag_names=[HOSTILE])
     catalog_id = created["catalog"]["id"]
-    for path in (f"/catalogs/{catalog_id}", f"/catalogs/{catalog_id}/programs/p", f"/catalogs/{catalog_id}?q={HOSTILE}"):
+    for path in (
+        f"/catalogs/{catalog_id}",
+        f"/catalogs/{catalog_id}/programs/p",
+        f"/catalogs/{catalog_id}?q={HOSTILE}",
+    ):
         response = client.get(path)
         assert response.status_code == 200
         assert "<script>" not in response.text and "&lt;script&gt;" in response.text
@@ -256,3 +262,26 @@ def test_each_address_may_open_so_many_pages_a_minute(settings: Settings, store:
         assert "at most 3 a minute" in refused.text
         monkeypatch.setattr(catalog_pages, "clock", lambda: 1_000_080.0)
         assert client.get(f"/catalogs/{catalog_id}").status_code == 200
+
+
+def test_a_page_missed_by_many_at_once_is_rendered_once(client: TestClient, store: Store, tenants: Tenants) -> None:
+    """Under load, every request that misses an expired page at the same moment would render
+    it again: they share the one rendering under way (web/flights.py)."""
+    import asyncio
+
+    import httpx2
+
+    seeded = _seed(client, tenants)
+    path = f"/catalogs/{seeded['catalog']}/programs/data-science"
+
+    async def at_once(count: int) -> list[str]:
+        transport = httpx2.ASGITransport(app=client.app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://programhub.test") as http:
+            responses = await asyncio.gather(*(http.get(path) for _ in range(count)))
+        return [response.text for response in responses]
+
+    with count_queries(store) as queries:
+        pages = asyncio.run(at_once(12))
+    assert len(set(pages)) == 1 and "Data Science" in pages[0]
+    trees = [q for q in queries if "WITH RECURSIVE" in q.upper()]
+    assert len(trees) == 1  # twelve requests, one rendering

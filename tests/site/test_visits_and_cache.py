@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import sqlalchemy as sa
 
 from programhub.core.ratelimit.models import address_rate_limit_windows
@@ -40,6 +42,33 @@ def test_visits_are_written_in_batches_and_refused_past_the_limit(store: Store) 
 def test_the_limit_is_exact_within_one_process(store: Store) -> None:
     visits = Visits("test_pages", 60)
     assert [visits.count(store, "10.0.0.3", 5, 120.0).allowed for _ in range(7)] == [True] * 5 + [False] * 2
+
+
+def test_on_the_event_loop_a_batch_is_written_in_the_background_and_the_limit_stays_exact(store: Store) -> None:
+    """A page whose visit makes a batch due does not wait for its write; a visit whose
+    verdict depends on the database does, and the limit is exact within the process even
+    while batches are being written."""
+
+    async def visit(visits: Visits, count: int, limit: int, now: float) -> list[bool]:
+        verdicts = []
+        for _ in range(count):
+            verdicts.append((await visits.count_async(store, "10.0.0.4", limit, now)).allowed)
+            if len(verdicts) == 1:
+                assert len(visits._background) == 1  # answered while its write goes on
+        await asyncio.gather(*visits._background)  # the writes under way end
+        return verdicts
+
+    visits = Visits("test_pages", 60)
+    assert asyncio.run(visit(visits, FLUSH_EVERY * 2, 100, 9_000.0)) == [True] * FLUSH_EVERY * 2
+    assert _stored(store) == 1 + FLUSH_EVERY  # the first visit, then one batch; the rest pending
+
+    async def at_once(visits: Visits, count: int, limit: int) -> list[bool]:
+        verdicts = await asyncio.gather(*(visits.count_async(store, "10.0.0.5", limit, 12_000.0) for _ in range(count)))
+        await asyncio.gather(*visits._background)
+        return [verdict.allowed for verdict in verdicts]
+
+    verdicts = asyncio.run(at_once(Visits("test_pages", 60), 40, 20))
+    assert verdicts.count(True) == 20
 
 
 def test_the_page_cache_keeps_pages_briefly_and_few() -> None:

@@ -38,6 +38,7 @@ from programhub.store import Store
 from programhub.web.addresses import client_address
 from programhub.web.deps import SettingsDep, StoreDep
 from programhub.web.dialect import dialect_route_class
+from programhub.web.flights import Flights
 from programhub.web.pages import HTML, SECURITY_HEADERS, render
 
 PREFIX = "/catalogs"
@@ -67,6 +68,7 @@ def _app_state(request: Request) -> Any:
         if not hasattr(state, "site_visits"):
             state.site_visits = Visits(RATE_SCOPE, RATE_WINDOW)
             state.site_pages = PageCache()
+            state.site_page_flights = Flights()
     return state
 
 
@@ -93,20 +95,26 @@ async def _on_loop_or_pool(store: Store, work: Callable[[], T]) -> T:
     return work() if store.reads_on_loop else await run_in_threadpool(work)
 
 
-def _cached(request: Request, key: Any) -> Response | None:
-    body = _app_state(request).site_pages.get(key, clock())
-    return None if body is None else _html(body)
+async def _page(request: Request, key: Any, catalog: public.PublicCatalog, render_body: Callable[[], str]) -> Response:
+    """The page kept under `key`, or `render_body()`'s on the thread pool: rendered once for
+    all the requests that miss it at once (web/flights.py), and kept when the catalog has a
+    data version."""
+    state = _app_state(request)
+    body = state.site_pages.get(key, clock())
+    if body is None:
+
+        async def render_and_keep() -> bytes:
+            encoded = (await run_in_threadpool(render_body)).encode()
+            if catalog.version is not None:
+                state.site_pages.put(key, encoded, clock())
+            return encoded
+
+        body, _shared = await state.site_page_flights.share(key, render_and_keep)
+    return _html(body)
 
 
 def _html(body: bytes) -> Response:
     return Response(body, headers={**SECURITY_HEADERS, **PUBLIC_HEADERS}, media_type=HTML)
-
-
-def _keep(request: Request, key: Any, catalog: public.PublicCatalog, body: str) -> Response:
-    encoded = body.encode()
-    if catalog.version is not None:
-        _app_state(request).site_pages.put(key, encoded, clock())
-    return _html(encoded)
 
 
 def catalog_id_of(value: str) -> int:
@@ -230,15 +238,10 @@ async def catalog_home(
 
     catalog = await _on_loop_or_pool(store, find)
     key = ("home", catalog.id, catalog.version, wanted)
-    cached = _cached(request, key)
-    if cached is not None:
-        return cached
-    return await run_in_threadpool(_render_home, request, store, catalog, wanted, key)
+    return await _page(request, key, catalog, lambda: _render_home(store, catalog, wanted))
 
 
-def _render_home(
-    request: Request, store: Store, catalog: public.PublicCatalog, wanted: public.Search, key: Any
-) -> Response:
+def _render_home(store: Store, catalog: public.PublicCatalog, wanted: public.Search) -> str:
     now = utcnow()
     with store.read() as conn:
         found = public.search(conn, catalog, wanted, now)
@@ -247,7 +250,7 @@ def _render_home(
     pages = max(1, -(-found.total // PER_PAGE))
     query = {"q": wanted.text, "tag": wanted.tag, "kind": wanted.kind, "open": "1" if wanted.open_now else None}
     link: Callable[[int], str] = lambda number: home_url(catalog_id, **query, page=number if number > 1 else None)  # noqa: E731
-    body = render(
+    return render(
         "catalog.html",
         title=catalog.name if found.total or wanted == public.Search(per_page=PER_PAGE) else f"Search — {catalog.name}",
         indexable=not catalog.is_test,
@@ -262,7 +265,6 @@ def _render_home(
         next_url=link(page_number + 1) if page_number < pages else None,
         tag_url=lambda name: home_url(catalog_id, tag=name),
     )
-    return _keep(request, key, catalog, body)
 
 
 async def _listing_page(
@@ -279,22 +281,12 @@ async def _listing_page(
 
     catalog, listing_id = await _on_loop_or_pool(store, locate)
     key = (kind, catalog.id, catalog.version, listing_id)
-    cached = _cached(request, key)
-    if cached is not None:
-        return cached
-    return await run_in_threadpool(_render_listing, request, store, settings, catalog, listing_id, kind, path, key)
+    return await _page(request, key, catalog, lambda: _render_listing(store, settings, catalog, listing_id, kind, path))
 
 
 def _render_listing(
-    request: Request,
-    store: Store,
-    settings: Settings,
-    catalog: public.PublicCatalog,
-    listing_id: int,
-    kind: str,
-    path: str,
-    key: Any,
-) -> Response:
+    store: Store, settings: Settings, catalog: public.PublicCatalog, listing_id: int, kind: str, path: str
+) -> str:
     now = utcnow()
     catalog_id = catalog.id
     with store.read() as conn:
@@ -302,7 +294,7 @@ def _render_listing(
     views = Views(shown.catalog, shown.trees, shown.waiting, now)
     listing = views(shown.listing_id)
     page_url = f"{settings.public_url}{listing_url(catalog_id, kind, path)}"
-    body = render(
+    return render(
         "listing.html",
         title=f"{listing['name']} — {shown.catalog.name}",
         indexable=not shown.catalog.is_test,
@@ -313,7 +305,6 @@ def _render_listing(
         page_url=page_url,
         tag_url=lambda name: home_url(catalog_id, tag=name),
     )
-    return _keep(request, key, shown.catalog, body)
 
 
 @router.get(PREFIX + "/{catalogId}/programs/{path}")

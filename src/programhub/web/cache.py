@@ -13,7 +13,6 @@ In-process, least recently used entries leave first once the size bound is reach
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -30,6 +29,7 @@ from starlette.responses import Response
 from programhub.core.auth import Principal
 from programhub.core.clock import utcnow
 from programhub.store import Store
+from programhub.web.flights import Flights
 
 T = TypeVar("T")
 _MISS = object()
@@ -52,7 +52,7 @@ class ResponseCache:
         self._entries: OrderedDict[Hashable, Fresh[Any]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        self._computing: dict[tuple[int, Hashable], asyncio.Future[Any]] = {}
+        self._flights = Flights()
 
     @property
     def size(self) -> int:
@@ -69,35 +69,19 @@ class ResponseCache:
         key = self._key(principal, request_key)
         if key is None:
             return (await run_in_threadpool(compute)).value
-        flight = (id(asyncio.get_running_loop()), key)  # a future belongs to its loop
-        while True:
-            found = self._hit(key)
-            if found is not _MISS:
-                self._count("hit")
-                return cast(T, found)
-            pending = self._computing.get(flight)
-            if pending is None:
-                break
-            await asyncio.wait({pending})  # not cancelled with this request
-            if not pending.cancelled():
-                self._count("shared")
-                return cast(T, pending.result())
-        self._count("miss")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._computing[flight] = future
-        try:
-            fresh = await run_in_threadpool(compute)
-        except asyncio.CancelledError:
-            future.cancel()  # a waiter then computes for itself
-            raise
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: no "never retrieved" warning when nobody waited
-            raise
-        finally:
-            del self._computing[flight]
-        future.set_result(self._keep(key, fresh))
-        return fresh.value
+        found = self._hit(key)
+        if found is not _MISS:
+            self._count("hit")
+            return cast(T, found)
+
+        async def compute_and_keep() -> T:
+            self._count("miss")
+            return self._keep(key, await run_in_threadpool(compute))
+
+        value, shared = await self._flights.share(key, compute_and_keep)
+        if shared:
+            self._count("shared")
+        return value
 
     async def read(
         self,
