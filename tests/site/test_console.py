@@ -101,6 +101,24 @@ def test_programs_as_each_face_shows_them(client: TestClient, store: Store, tena
     assert "Other Org Program" not in text and "Test Mode Program" not in text
 
 
+def test_the_programs_page_is_kept_until_a_write_and_per_session(
+    client: TestClient, store: Store, tenants: Tenants
+) -> None:
+    """Shown again, the page costs the key lookup only; any write of the tenant, through any
+    API, shows at once; another session gets its own page (its form token is on it)."""
+    create(client, tenants.a_live, "program", title="First Program", path="first")
+    sign_in(client, tenants.a_live)
+    first = client.get("/console/programs").text
+    with count_queries(store) as queries:
+        assert client.get("/console/programs").text == first
+    assert len([q for q in queries if "api_keys" not in q and not q.startswith("SET LOCAL")]) == 0
+    create(client, tenants.a_live, "program", title="Second Program", path="second")
+    assert "Second Program" in client.get("/console/programs").text
+    with TestClient(client.app, base_url=str(client.base_url)) as other:  # the same app, so the same cache
+        sign_in(other, tenants.a_live)
+        assert token(other) != token(client)
+
+
 def test_pages_cost_the_same_queries_whatever_their_size(client: TestClient, store: Store, tenants: Tenants) -> None:
     key = tenants.a_live
     sign_in(client, key)

@@ -103,3 +103,15 @@ def test_head_is_answered_as_get_without_the_body(client: TestClient) -> None:
     assert (head.status_code, head.content) == (200, b"")
     assert head.headers["content-length"] == get.headers["content-length"] == str(len(get.content))
     assert client.head("/api/v1/programs").status_code == 401  # as GET without a key
+
+
+def test_every_route_lives_under_its_owners_prefixes() -> None:
+    """The app looks into a dialect's routes only for paths under its prefixes
+    (OwnedPathsRouter): a route outside them would never be reached."""
+    from programhub import dialects
+    from programhub.site import site
+
+    for owner in (*dialects.ALL, site):
+        included = owner.owned_router().routes[0]
+        paths = [context.path_format for context in included.effective_route_contexts()]  # type: ignore[attr-defined]
+        assert paths and [path for path in paths if not path.startswith(owner.paths())] == [], owner.name

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Connection
 from starlette.responses import RedirectResponse, Response
 
 from programhub.core import versions
@@ -56,10 +56,11 @@ from programhub.site.session import (
     session_of,
     set_cookie,
 )
+from programhub.web.cache import CacheDep, Fresh
 from programhub.web.deps import SigningDep, StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.ids import possible_id
-from programhub.web.pages import page
+from programhub.web.pages import HTML, SECURITY_HEADERS, page
 
 router = APIRouter(route_class=dialect_route_class(SITE_ERRORS), include_in_schema=False)
 
@@ -233,14 +234,19 @@ def _faces(listing: Any, stored: dict[str, str]) -> list[dict[str, str]]:
 
 
 @router.get(PREFIX + "/programs")
-def programs_page(
+async def programs_page(
     console: Signed,
     store: StoreDep,
+    cache: CacheDep,
     page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
     note: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
+    """Kept in the response cache while the tenant's data version stands (web/cache.py), per
+    session (its form token, which differs by session, is on the page): the page an operator
+    comes back to costs the key lookup only."""
     tenant = console.principal.tenant
-    with store.read() as conn:
+
+    def build(conn: Connection) -> Fresh[bytes]:
         total, rows = search_programs(
             conn,
             tenant,
@@ -251,18 +257,21 @@ def programs_page(
             now=utcnow(),
         )
         stored = renderings.stored(conn, listings, tenant.org_id, tenant.mode.value, [row.id for row in rows])
-    pages = max(1, -(-total // PER_PAGE))
-    return console_page(
-        "console_programs.html",
-        console,
-        current="programs",
-        title=f"Programs — {tenant.org_name} ({tenant.mode.value})",
-        note=_note(note),
-        programs=[{"row": row, "faces": _faces(row, stored.get(row.id, {}))} for row in rows],
-        total=total,
-        page_number=page_number,
-        pages=pages,
-    )
+        body = console_page(
+            "console_programs.html",
+            console,
+            current="programs",
+            title=f"Programs — {tenant.org_name} ({tenant.mode.value})",
+            note=_note(note),
+            programs=[{"row": row, "faces": _faces(row, stored.get(row.id, {}))} for row in rows],
+            total=total,
+            page_number=page_number,
+            pages=max(1, -(-total // PER_PAGE)),
+        ).body
+        return Fresh(bytes(body), len(body))
+
+    body = await cache.value(console.principal, ("console/programs", console.csrf, page_number, note), store, build)
+    return Response(body, headers={**SECURITY_HEADERS, **CONSOLE_HEADERS}, media_type=HTML)
 
 
 _TREE_COLUMNS: tuple[ColumnElement[Any], ...] = (

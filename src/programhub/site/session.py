@@ -24,15 +24,14 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from programhub.core.auth import AuthFailure, Principal, look_up, touch
+from programhub.core.auth import AuthFailure, Principal
 from programhub.core.keys.service import KEY_PATTERN
 from programhub.core.tenancy import Mode
+from programhub.web.auth import authenticate
 from programhub.web.body import WhenEmpty, read_body
-from programhub.web.deps import store_of
 
 PREFIX = "/console"
 SESSION_COOKIE = "programhub_console"
@@ -150,14 +149,6 @@ class Console:
         return self.principal.tenant
 
 
-def _principal(request: Request, key: str) -> Principal:
-    store = store_of(request)
-    principal, due = look_up(store, key)
-    if due:
-        touch(store, principal)
-    return principal
-
-
 def sign_in_redirect(request: Request, note: str | None = None) -> HTTPException:
     """To the sign-in page, forgetting a session that no longer works."""
     location = SIGN_IN + (f"?note={note}" if note else "")
@@ -171,10 +162,9 @@ async def require_console(request: Request) -> Console:
     if key is None or secret is None:
         raise sign_in_redirect(request)
     try:
-        principal = await run_in_threadpool(_principal, request, key)
+        principal = await authenticate(request, key)
     except AuthFailure:
         raise sign_in_redirect(request, "ended") from None
-    request.state.org = principal.tenant.org_public_id
     return Console(principal, session, csrf_token(secret, session))
 
 

@@ -59,10 +59,11 @@ def key_from_headers(headers: Headers) -> str:
     return api_key
 
 
-def _look_up(request: Request) -> tuple[Principal, bool]:
-    """`look_up` of the request's key, noting the organisation for the access log."""
+def _look_up(request: Request, key: str | None = None) -> tuple[Principal, bool]:
+    """`look_up` of `key` (by default the request's key header), noting the organisation
+    for the access log."""
     try:
-        found = look_up(store_of(request), key_from_headers(request.headers))
+        found = look_up(store_of(request), key_from_headers(request.headers) if key is None else key)
     except AuthFailure as failure:
         request.state.org = failure.org_public_id
         raise
@@ -70,11 +71,24 @@ def _look_up(request: Request) -> tuple[Principal, bool]:
     return found
 
 
-def principal_of(request: Request) -> Principal:
-    """Authenticate the request's key, blocking (for code already on the thread pool)."""
-    principal, due = _look_up(request)
+def principal_of(request: Request, key: str | None = None) -> Principal:
+    """Authenticate the request's key (or `key`), blocking (for code already on the thread pool)."""
+    principal, due = _look_up(request, key)
     if due:
         touch(store_of(request), principal)
+    return principal
+
+
+async def authenticate(request: Request, key: str | None = None) -> Principal:
+    """`principal_of` for the event loop: the key lookup runs on the loop where the store
+    allows it (`reads_on_loop`), otherwise on the thread pool; the occasional last-use
+    write always on the pool. What the APIs and the console's session both use."""
+    store = store_of(request)
+    if not store.reads_on_loop:
+        return await run_in_threadpool(principal_of, request, key)
+    principal, due = _look_up(request, key)
+    if due:
+        await run_in_threadpool(touch, store, principal)
     return principal
 
 
@@ -87,15 +101,8 @@ TokenScheme = Annotated[object, Security(_token_scheme)]
 async def require_principal(
     request: Request, _bearer: BearerScheme = None, _api_key: ApiKeyScheme = None, _token: TokenScheme = None
 ) -> Principal:
-    """The key lookup runs on the event loop where the store allows it (`reads_on_loop`),
-    otherwise on the thread pool; the occasional last-use write always on the pool."""
-    store = store_of(request)
-    if not store.reads_on_loop:
-        return await run_in_threadpool(principal_of, request)
-    principal, due = _look_up(request)
-    if due:
-        await run_in_threadpool(touch, store, principal)
-    return principal
+    """The request's key, authenticated (`authenticate`)."""
+    return await authenticate(request)
 
 
 Authenticated = Annotated[Principal, Depends(require_principal)]
