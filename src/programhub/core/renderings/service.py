@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
 from programhub.core.renderings.models import renderings
 from programhub.store import Store
-from programhub.store.sql import upsert
+from programhub.store.sql import upsert_for
 
 PIECES = ("body", "middle", "tail")
 CHUNK = 1000
@@ -83,6 +83,7 @@ def register(face: Face) -> Face:
         raise ValueError(f"face {face.name!r} is registered already")
     _FACES[face.name] = face
     version.cache_clear()
+    _upsert_statement.cache_clear()
     return face
 
 
@@ -97,18 +98,24 @@ def version(face: Face, engine: str) -> str:
     return hashlib.sha256(compiled.encode()).hexdigest()[:16]
 
 
-def _upsert(conn: Connection, face: Face, rows: ColumnElement[bool]) -> None:
-    query = face.select(version(face, conn.dialect.name)).where(rows)
-    statement = upsert(conn, renderings).from_select(
+@cache
+def _upsert_statement(face: Face, engine: str) -> Any:
+    """The statement that renders and stores `face` for the rows whose ids are bound as
+    `ids`, built once per engine: building it (the face's whole JSON expression tree, 2-5 KB
+    of SQL) and its cache key cost far more than SQLite's running it, and on every write."""
+    query = face.select(version(face, engine)).where(face.source.c.id.in_(sa.bindparam("ids", expanding=True)))
+    statement = upsert_for(engine, renderings).from_select(
         ["source", "face", "source_id", "org_id", "mode", "version", *PIECES], query
     )
     excluded = statement.excluded
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[renderings.c.source, renderings.c.face, renderings.c.source_id],
-            set_={name: excluded[name] for name in ("org_id", "mode", "version", *PIECES)},
-        )
+    return statement.on_conflict_do_update(
+        index_elements=[renderings.c.source, renderings.c.face, renderings.c.source_id],
+        set_={name: excluded[name] for name in ("org_id", "mode", "version", *PIECES)},
     )
+
+
+def _upsert(conn: Connection, face: Face, ids: list[int]) -> None:
+    conn.execute(_upsert_statement(face, conn.dialect.name), {"ids": ids})
 
 
 def refresh(conn: Connection, source: Table, ids: Iterable[int]) -> None:
@@ -118,7 +125,7 @@ def refresh(conn: Connection, source: Table, ids: Iterable[int]) -> None:
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
         for face in faces(source):
-            _upsert(conn, face, source.c.id.in_(chunk))
+            _upsert(conn, face, chunk)
 
 
 def forget(conn: Connection, source: Table, ids: Iterable[int]) -> None:
@@ -164,7 +171,7 @@ def backfill(store: Store, progress: Callable[[int], None] | None = None) -> int
                 )
                 missing = [row_id for row_id in ids if row_id not in stored]
                 if missing:
-                    _upsert(conn, face, face.source.c.id.in_(missing))
+                    _upsert(conn, face, missing)
             rendered += len(missing)
             if missing and progress is not None:
                 progress(len(missing))
