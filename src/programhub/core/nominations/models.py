@@ -61,10 +61,14 @@ nominations = Table(
         postgresql_where=text("organisation_id IS NULL"),
     ),
     Index("ix_nominations_program_user", "program_id", "user_id"),
-    Index("ix_nominations_tenant_organisation", "org_id", "mode", "organisation_id", "status"),
     Index("ix_nominations_tenant_user", "org_id", "mode", "user_id", "status"),
-    # Nomination lists: most recently changed first, never-changed ones first of all.
+    # Nomination lists: most recently changed first, never-changed ones first of all; of
+    # the tenant, of one user, of one organisation by status (migration 0015).
     Index("ix_nominations_tenant_updated", "org_id", "mode", "updatedon", "id"),
+    Index("ix_nominations_tenant_user_latest", "org_id", "mode", "user_id", "updatedon", "id"),
+    Index(
+        "ix_nominations_tenant_organisation_latest", "org_id", "mode", "organisation_id", "status", "updatedon", "id"
+    ),
     sqlite_autoincrement=True,
 )
 
