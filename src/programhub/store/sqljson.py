@@ -275,6 +275,17 @@ def text_array(items: Select[Any]) -> Select[tuple[str]]:
     return select(_text_agg(ordered.c[item.name], ordered.c[position.name]))
 
 
+def counted_text_array(items: Select[Any]) -> Select[Any, int, int]:
+    """`text_array` with the number of items and how many of them are NULL (left out of
+    the array)."""
+    item, position = items.selected_columns
+    ordered = items.order_by(position).subquery("items")
+    total = func.count()
+    return select(
+        _text_agg(ordered.c[item.name], ordered.c[position.name]), total, total - func.count(ordered.c[item.name])
+    )
+
+
 # --- a JSON document's member as PostgreSQL's `->>` renders it ---------------------------
 #
 # `document->>'key'` on PostgreSQL is text: strings as they are, other JSON as jsonb prints

@@ -21,7 +21,13 @@ from programhub.core.nominations.models import nominations
 from programhub.core.nominations.queries import LATEST_CHANGE_FIRST, nomination_conditions, not_nominated_by
 from programhub.dialects.sunbird.queries import list_items_json as _list_items_json
 from programhub.dialects.sunbird.requests import parse_list
-from programhub.dialects.sunbird.responses import FLATTENED, NOMINATION_COLUMNS, PROGRAM_COLUMNS, nomination_json, program_json
+from programhub.dialects.sunbird.responses import (
+    FLATTENED,
+    NOMINATION_COLUMNS,
+    PROGRAM_COLUMNS,
+    nomination_json,
+    program_json,
+)
 from programhub.store.sqljson import jsonb_text as config_text
 from programhub.store import Store
 from tests.dialects.sunbird.support import create, post
@@ -29,10 +35,19 @@ from tests.support import Tenants
 
 AWKWARD = 'say "hi" \\ back/slash, ünï — व्याकरण \u2028 tab\tline\nbreak \u0001\u001f\x7f: {x}'
 CONFIGS: list[dict[str, Any] | None] = [
-    {"medium": ["Hindi", AWKWARD], "gradeLevel": [], "subject": "Science", "board": "CBSE",
-     "framework": "ekstep_ncert_k-12", "defaultContributeOrgReview": False},
-    {"medium": AWKWARD, "framework": {"name": AWKWARD, "id": 7, "tags": ["a", None, 1.5]},
-     "defaultContributeOrgReview": True},
+    {
+        "medium": ["Hindi", AWKWARD],
+        "gradeLevel": [],
+        "subject": "Science",
+        "board": "CBSE",
+        "framework": "ekstep_ncert_k-12",
+        "defaultContributeOrgReview": False,
+    },
+    {
+        "medium": AWKWARD,
+        "framework": {"name": AWKWARD, "id": 7, "tags": ["a", None, 1.5]},
+        "defaultContributeOrgReview": True,
+    },
     {"framework": 3, "defaultContributeOrgReview": 1.5, "subject": [], "board": ""},
     {"framework": 1e15, "defaultContributeOrgReview": [[1, 2], {"k": [True]}], "gradeLevel": ["Class 6"]},
     {"framework": -0.000001, "defaultContributeOrgReview": None, "medium": ["x", "y, z"]},
@@ -46,11 +61,23 @@ def _seed(client: TestClient, store: Store, tenants: Tenants) -> None:
     for n, config in enumerate(CONFIGS):
         fields: dict[str, Any] = {"name": f"{AWKWARD} {n}", "type": "private"}
         if n % 2 == 0:
-            fields.update(description=AWKWARD, content_types=[AWKWARD, "Story"], target_collection_category=[],
-                          collection_ids=[AWKWARD], rolemapping={"REVIEWER": ["u-7", AWKWARD], "CREATOR": []},
-                          startdate="2021-01-10T00:00:00.123Z", nomination_enddate="2099-01-01", slug=AWKWARD,
-                          channel="c", template_id="t", guidelines_url="https://x/?a=1&b=2", image=AWKWARD,
-                          rootorg_id="r", sourcing_org_name=AWKWARD, createdby="me")
+            fields.update(
+                description=AWKWARD,
+                content_types=[AWKWARD, "Story"],
+                target_collection_category=[],
+                collection_ids=[AWKWARD],
+                rolemapping={"REVIEWER": ["u-7", AWKWARD], "CREATOR": []},
+                startdate="2021-01-10T00:00:00.123Z",
+                nomination_enddate="2099-01-01",
+                slug=AWKWARD,
+                channel="c",
+                template_id="t",
+                guidelines_url="https://x/?a=1&b=2",
+                image=AWKWARD,
+                rootorg_id="r",
+                sourcing_org_name=AWKWARD,
+                createdby="me",
+            )
         if config is not None:
             fields["config"] = config
         program_id = create(client, me, **fields)
@@ -58,17 +85,33 @@ def _seed(client: TestClient, store: Store, tenants: Tenants) -> None:
             post(client, "/publish", {"program_id": program_id}, me)
         nomination = {"program_id": program_id, "organisation_id": "O1", "user_id": AWKWARD, "status": "Approved"}
         if n % 2 == 1:
-            nomination.update(content_types=[AWKWARD], collection_ids=[], feedback=AWKWARD,
-                              rolemapping={"REVIEWER": ["u-1"], AWKWARD: [AWKWARD]}, createdby=AWKWARD)
+            nomination.update(
+                content_types=[AWKWARD],
+                collection_ids=[],
+                feedback=AWKWARD,
+                rolemapping={"REVIEWER": ["u-1"], AWKWARD: [AWKWARD]},
+                createdby=AWKWARD,
+            )
         assert post(client, "/nomination/add", nomination, me).status_code == 200
         post(client, "/nomination/add", {"program_id": program_id, "user_id": "u-1", "status": "Pending"}, me)
         if n % 2 == 0:
-            post(client, "/nomination/update", {"program_id": program_id, "user_id": "u-1", "status": "Approved",
-                                                "updatedby": AWKWARD}, me)
+            post(
+                client,
+                "/nomination/update",
+                {"program_id": program_id, "user_id": "u-1", "status": "Approved", "updatedby": AWKWARD},
+                me,
+            )
     with store.write() as conn:  # timestamps below the millisecond: cut, never rounded
-        changed = conn.execute(sa.update(listings).where(listings.c.name == f"{AWKWARD} 0")
-                               .values(updated_at=datetime(2031, 5, 6, 7, 8, 9, 999_999, tzinfo=UTC))
-                               .returning(listings.c.id)).scalars().all()
+        changed = (
+            conn.execute(
+                sa.update(listings)
+                .where(listings.c.name == f"{AWKWARD} 0")
+                .values(updated_at=datetime(2031, 5, 6, 7, 8, 9, 999_999, tzinfo=UTC))
+                .returning(listings.c.id)
+            )
+            .scalars()
+            .all()
+        )
         renderings.refresh(conn, listings, changed)  # written behind the services' back
 
 
@@ -98,14 +141,25 @@ def _python_items(store: Store, tenants: Tenants, request: dict[str, Any]) -> tu
         if query.ordering.relevance is None:
             return {}
         wanted = query.ordering.relevance
-        return {"matchCount": sum(
-            len({v.casefold() for v in values} & {str(v).casefold() for v in (config.get(key) if isinstance(config.get(key), list)
-                                                                               else [config.get(key)])})
-            for key, values in wanted.items())}
+        return {
+            "matchCount": sum(
+                len(
+                    {v.casefold() for v in values}
+                    & {
+                        str(v).casefold()
+                        for v in (config.get(key) if isinstance(config.get(key), list) else [config.get(key)])
+                    }
+                )
+                for key, values in wanted.items()
+            )
+        }
 
     with store.read() as conn:
         if query.nominations is not None:
-            conditions = [*nomination_conditions(tenant, query.nominations), *program_conditions(tenant, query.programs, utcnow())]
+            conditions = [
+                *nomination_conditions(tenant, query.nominations),
+                *program_conditions(tenant, query.programs, utcnow()),
+            ]
 
             def order(select: Any) -> Any:
                 if query.sorted_by_nomination:
@@ -113,15 +167,36 @@ def _python_items(store: Store, tenants: Tenants, request: dict[str, Any]) -> tu
                 return ordered(select, tenant, query.ordering, nominations.c.id.desc())
 
             _total, rows = count_and_page(
-                conn, nominations.join(listings, listings.c.id == nominations.c.program_id), conditions,
-                (*NOMINATION_COLUMNS, *LABELLED_PROGRAM_COLUMNS), order, query.page)
-            items = [{**nomination_json(row._mapping), "program": nested_program_json(row._mapping),
-                      **match_count(row._mapping[PROGRAM_LABELS + "config"] or {})} for row in rows]
+                conn,
+                nominations.join(listings, listings.c.id == nominations.c.program_id),
+                conditions,
+                (*NOMINATION_COLUMNS, *LABELLED_PROGRAM_COLUMNS),
+                order,
+                query.page,
+            )
+            items = [
+                {
+                    **nomination_json(row._mapping),
+                    "program": nested_program_json(row._mapping),
+                    **match_count(row._mapping[PROGRAM_LABELS + "config"] or {}),
+                }
+                for row in rows
+            ]
         else:
-            _total, rows = search_programs(conn, tenant, query.programs, query.ordering, query.page, PROGRAM_COLUMNS,
-                                           now=utcnow(), extra=[not_nominated_by(tenant, n) for n in query.not_nominated_by])
-            items = [{**nested_program_json(row._mapping, prefix=""), **match_count(row._mapping["config"] or {})}
-                     for row in rows]
+            _total, rows = search_programs(
+                conn,
+                tenant,
+                query.programs,
+                query.ordering,
+                query.page,
+                PROGRAM_COLUMNS,
+                now=utcnow(),
+                extra=[not_nominated_by(tenant, n) for n in query.not_nominated_by],
+            )
+            items = [
+                {**nested_program_json(row._mapping, prefix=""), **match_count(row._mapping["config"] or {})}
+                for row in rows
+            ]
     return len(items), orjson.dumps({"count": len(items), "programs": items})
 
 
@@ -139,8 +214,11 @@ REQUESTS: list[dict[str, Any]] = [
     {"filters": {"nomination": {"organisation_id": {"ne": "O2"}}}},
     {"filters": {"nomination": {"user_id": {"ne": "u-1"}}}},
     {"filters": {"nomination": {"organisation_id": {"eq": "O1"}}}},
-    {"filters": {"nomination": {"user_id": {"eq": "u-1"}, "organisation_id": {"eq": "O1"},
-                                "roles": {"or": ["REVIEWER"]}}}},
+    {
+        "filters": {
+            "nomination": {"user_id": {"eq": "u-1"}, "organisation_id": {"eq": "O1"}, "roles": {"or": ["REVIEWER"]}}
+        }
+    },
     {"filters": {"nomination": {"user_id": ["u-1", AWKWARD]}}, "sort": {"startdate": "desc", "createdon": "asc"}},
     {"filters": {"nomination": {"user_id": {"eq": "u-1"}}}, "limit": 0},
     {"filters": {"nomination": {"user_id": {"eq": "nobody"}}}},
@@ -159,3 +237,34 @@ def test_database_items_are_the_python_items_byte_for_byte(
     assert database_bytes == python_bytes
     if request_index == 0:
         assert python_total == len(CONFIGS)
+
+
+def test_a_row_missing_its_stored_item_is_listed_all_the_same(
+    client: TestClient, store: Store, tenants: Tenants, caplog: pytest.LogCaptureFixture
+) -> None:
+    """/list reads the stored items alone; a page with a row whose item is missing (a write
+    that did not refresh it: a bug) is read again with that item rendered on the spot, and
+    answers exactly what it would have."""
+    from programhub.core import versions
+    from programhub.core.renderings.models import renderings as stored_renderings
+
+    _seed(client, store, tenants)
+    me = tenants.a_test
+    forms = [{"nomination": {"user_id": {"eq": "u-1"}}}, {"nomination": {"organisation_id": {"eq": "O1"}}}, {}]
+    before = [post(client, "/list", {"filters": form, "limit": 300}, me).json() for form in forms]
+    with store.write() as conn:
+        for table in (nominations, listings):
+            first = conn.execute(
+                sa.select(sa.func.min(table.c.id)).where(table.c.org_id == me.tenant.org_id)
+            ).scalar_one()
+            conn.execute(
+                sa.delete(stored_renderings).where(
+                    stored_renderings.c.source == table.name, stored_renderings.c.source_id == first
+                )
+            )
+        versions.bump(conn, me.tenant)  # not an answer kept from before
+    with caplog.at_level("WARNING", logger="programhub.sunbird"):
+        after = [post(client, "/list", {"filters": form, "limit": 300}, me).json() for form in forms]
+    assert [body["result"] for body in after] == [body["result"] for body in before]
+    assert all(body["result"]["count"] > 0 for body in before)
+    assert "without a stored rendering" in caplog.text

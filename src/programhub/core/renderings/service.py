@@ -84,6 +84,7 @@ def register(face: Face) -> Face:
     _FACES[face.name] = face
     version.cache_clear()
     _upsert_statement.cache_clear()
+    _attachment.cache_clear()
     return face
 
 
@@ -207,22 +208,34 @@ def joined(face: Face) -> tuple[FromClause, tuple[ColumnElement[Any], ...]]:
     return attached(face, face.joins(face.source))
 
 
-def attached(face: Face, onto: FromClause) -> tuple[FromClause, tuple[ColumnElement[Any], ...]]:
+def attached(
+    face: Face, onto: FromClause, *, fallback: bool = True
+) -> tuple[FromClause, tuple[ColumnElement[Any], ...]]:
     """`joined` onto a FROM clause of the reader's own, which holds every table the face's
-    SQL reads (its source and what its joins add)."""
+    SQL reads (its source and what its joins add). Without `fallback` the pieces are the
+    stored text alone (NULL for a row that has none): a far smaller statement, for a reader
+    that checks for such rows and reads them again with the fallback."""
+    stored, on, pieces = _attachment(face, fallback)
+    return onto.outerjoin(stored, on), pieces
+
+
+@cache
+def _attachment(face: Face, fallback: bool) -> tuple[FromClause, ColumnElement[bool], tuple[ColumnElement[Any], ...]]:
+    """The stored renderings' alias, its join condition and the pieces, built once per face:
+    they name only tables, so every statement may share them (building them, and the live
+    rendering inside, on every read cost more than running the read)."""
     stored = renderings.alias(f"rendered_{face.name.replace('.', '_')}")
-    joined_from = onto.outerjoin(
-        stored,
-        sa.and_(
-            stored.c.source == face.source.name, stored.c.face == face.name, stored.c.source_id == face.source.c.id
-        ),
+    on = sa.and_(
+        stored.c.source == face.source.name, stored.c.face == face.name, stored.c.source_id == face.source.c.id
     )
     live = list(face.pieces())
+    if not fallback:
+        return stored, on, tuple(stored.c[name].label(name) for name in PIECES[: len(live)])
     pieces = tuple(
         sa.func.coalesce(stored.c[name], sa.cast(piece, sa.Text())).label(name)
         for name, piece in zip(PIECES, live, strict=False)
     )
-    return joined_from, pieces
+    return stored, on, pieces
 
 
 def stored(conn: Connection, source: Table, org_id: int, mode: str, ids: Sequence[int]) -> dict[int, dict[str, str]]:

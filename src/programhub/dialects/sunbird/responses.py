@@ -381,16 +381,23 @@ NOMINATION_ITEM = renderings.register(
 )
 
 
-def stored_item(onto: FromClause, *, nominations_too: bool) -> tuple[FromClause, ColumnElement[str]]:
+def stored_item(
+    onto: FromClause, *, nominations_too: bool, fallback: bool = True
+) -> tuple[FromClause, ColumnElement[str]]:
     """`onto` (which holds `listings`, and `nominations` when `nominations_too`) with the
     stored items joined, and the item: a program's, or a nomination's with its program's
-    spliced in as `"program"`."""
-    onto, (program,) = renderings.attached(PROGRAM_ITEM, onto)
+    spliced in as `"program"`. Without `fallback`, the item is NULL where a rendering is
+    missing (renderings.attached)."""
+    onto, (program,) = renderings.attached(PROGRAM_ITEM, onto, fallback=fallback)
     if not nominations_too:
         return onto, program
-    onto, (nomination,) = renderings.attached(NOMINATION_ITEM, onto)
+    onto, (nomination,) = renderings.attached(NOMINATION_ITEM, onto, fallback=fallback)
+    return onto, _spliced(nomination, program)
+
+
+def _spliced(nomination: ColumnElement[str], program: ColumnElement[str]) -> ColumnElement[str]:
     opened = sa.func.substr(nomination, 1, sa.func.length(nomination) - 1)
-    return onto, opened + sa.literal(',"program":', Text()) + program + sa.literal("}", Text())
+    return opened + sa.literal(',"program":', Text()) + program + sa.literal("}", Text())
 
 
 def nomination_item_sql(
