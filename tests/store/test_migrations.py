@@ -50,3 +50,29 @@ def test_the_migrations_have_one_head() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_a_sqlite_database_analyzed_before_a_migration_is_analyzed_after_it(
+    store: Store, backend: str, tenants: object
+) -> None:
+    """A new index without statistics beside indexes with them wins SQLite's plans it should
+    not: after a migration, an analyzed database gets statistics for its new indexes too."""
+    import pytest
+    import sqlalchemy as sa
+    from alembic import command
+
+    from programhub.core.listings import service as listings_service
+    from programhub.store.migrate import alembic_config
+
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL analyzes by itself")
+    with store.write() as conn:
+        for n in range(3):
+            listings_service.create(conn, tenants.a_test.tenant, "program", {"name": f"P{n}"})  # type: ignore[attr-defined]
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    command.downgrade(alembic_config(store), "0015_nomination_order")  # drops the date indexes
+    upgrade(store)
+    with store.read() as conn:
+        analyzed = set(conn.execute(sa.text("SELECT idx FROM sqlite_stat1")).scalars())
+    assert {"ix_listings_tenant_kind_nomination_end", "ix_listings_tenant_kind_submission_end"} <= analyzed

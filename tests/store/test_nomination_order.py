@@ -42,3 +42,15 @@ def test_a_users_or_an_organisations_nominations_come_from_their_own_index(
         pytest.skip("PostgreSQL's planner chooses by the data's statistics; SQLite's by the indexes")
     plan = _plan(store, wanted)
     assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan, plan
+
+
+def test_an_open_filter_filters_on_sqlite_and_is_indexable_on_postgresql() -> None:
+    """The date indexes serve `next_date_change`; on SQLite, whose planner has no
+    statistics unless someone analyzed, a page's programs still come from its order's index."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from programhub.core.listings.search import program_conditions
+
+    condition = sa.and_(*program_conditions(TENANT, ProgramFilter(nomination_open=True), utcnow()))
+    assert "+listings.nomination_enddate >=" in str(condition.compile(dialect=sqlite.dialect()))
+    assert " listings.nomination_enddate >=" in str(condition.compile(dialect=postgresql.dialect()))

@@ -115,9 +115,10 @@ def _exercise(base_url: str, tenants_key: str) -> None:
         assert program.status_code == 201, program.text
         keyed = {**bearer, "Idempotency-Key": "pgbouncer"}
         made = http.post("/api/external/issuance/programs", json={"name": "R"}, headers=keyed)
-        assert made.status_code == 201 and http.post(
-            "/api/external/issuance/programs", json={"name": "R"}, headers=keyed
-        ).json() == made.json()
+        assert (
+            made.status_code == 201
+            and http.post("/api/external/issuance/programs", json={"name": "R"}, headers=keyed).json() == made.json()
+        )
         sunbird = http.post("/program/v1/create", json={"request": {"name": "S", "type": "public"}}, headers=bearer)
         program_id = sunbird.json()["result"]["program_id"]
         added = http.post(

@@ -39,8 +39,15 @@ def _listing_object() -> sj.json_object:
 def test_values_render_with_exact_types(store: Store, tenants: Tenants) -> None:
     tenant = tenants.a_test.tenant
     fields = [
-        {"name": 'Quote " and \\ and ünï ✓', "description": None, "enrollment_fee_cents": 4999, "credits": 3,
-         "tag_names": ["Tag", "Ünï"], "config": {"medium": ["Hindi"], "n": 1.5, "ok": True}, "start_date": MOMENT},
+        {
+            "name": 'Quote " and \\ and ünï ✓',
+            "description": None,
+            "enrollment_fee_cents": 4999,
+            "credits": 3,
+            "tag_names": ["Tag", "Ünï"],
+            "config": {"medium": ["Hindi"], "n": 1.5, "ok": True},
+            "start_date": MOMENT,
+        },
         {"name": "Zero", "description": "d", "enrollment_fee_cents": 0, "credits": 1.5, "waitlist": True},
         {"name": "Whole", "enrollment_fee_cents": 12000},
     ]
@@ -53,20 +60,57 @@ def test_values_render_with_exact_types(store: Store, tenants: Tenants) -> None:
     assert isinstance(rendered, str)
     catalog_id = _catalog_id(store, ids[0])
     common = {"created": "2025-03-28T13:11:23.952Z", "end_date": None, "catalog": {"id": catalog_id, "kind": "program"}}
-    assert_json_equal(orjson.loads(rendered), [
-        {"id": ids[0], "title": 'Quote " and \\ and ünï ✓', "description": None, "enrollment_open": True,
-         "waitlist": False, "enrollment_fee": 49.99, "credits": 3, "tag_names": ["Tag", "Ünï"],
-         "config": {"medium": ["Hindi"], "n": 1.5, "ok": True}, "start_date": "2025/03/28 13:11:23 +0000", **common},
-        {"id": ids[1], "title": "Zero", "description": "d", "enrollment_open": True, "waitlist": True,
-         "enrollment_fee": 0, "credits": 1.5, "tag_names": [], "config": None, "start_date": None, **common},
-        {"id": ids[2], "title": "Whole", "description": None, "enrollment_open": True, "waitlist": False,
-         "enrollment_fee": 120, "credits": None, "tag_names": [], "config": None, "start_date": None, **common},
-    ])
+    assert_json_equal(
+        orjson.loads(rendered),
+        [
+            {
+                "id": ids[0],
+                "title": 'Quote " and \\ and ünï ✓',
+                "description": None,
+                "enrollment_open": True,
+                "waitlist": False,
+                "enrollment_fee": 49.99,
+                "credits": 3,
+                "tag_names": ["Tag", "Ünï"],
+                "config": {"medium": ["Hindi"], "n": 1.5, "ok": True},
+                "start_date": "2025/03/28 13:11:23 +0000",
+                **common,
+            },
+            {
+                "id": ids[1],
+                "title": "Zero",
+                "description": "d",
+                "enrollment_open": True,
+                "waitlist": True,
+                "enrollment_fee": 0,
+                "credits": 1.5,
+                "tag_names": [],
+                "config": None,
+                "start_date": None,
+                **common,
+            },
+            {
+                "id": ids[2],
+                "title": "Whole",
+                "description": None,
+                "enrollment_open": True,
+                "waitlist": False,
+                "enrollment_fee": 120,
+                "credits": None,
+                "tag_names": [],
+                "config": None,
+                "start_date": None,
+                **common,
+            },
+        ],
+    )
 
 
 def _catalog_id(store: Store, listing_id: int) -> int:
     with store.read() as conn:
-        return conn.execute(sa.select(listings_table.c.catalog_id).where(listings_table.c.id == listing_id)).scalar_one()
+        return conn.execute(
+            sa.select(listings_table.c.catalog_id).where(listings_table.c.id == listing_id)
+        ).scalar_one()
 
 
 def test_arrays_keep_order_limit_and_offset_and_can_be_empty(store: Store, tenants: Tenants) -> None:

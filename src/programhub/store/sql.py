@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table
+from sqlalchemy import ColumnElement, Connection, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 
 
 def upsert(conn: Connection, table: Table) -> Any:
@@ -34,3 +35,32 @@ def locking(query: Select[Any]) -> Select[Any]:
     none: its write transactions run one at a time (`BEGIN IMMEDIATE`, store/engine.py),
     and SQLAlchemy leaves the clause out there."""
     return query.with_for_update()
+
+
+class _FilterOnly(ColumnElement[Any]):
+    """A column the planner may read but not look up by: SQLite's unary `+`."""
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_FilterOnly)
+def _filter_only_default(element: _FilterOnly, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column, **kw))
+
+
+@compiles(_FilterOnly, "sqlite")
+def _filter_only_sqlite(element: _FilterOnly, compiler: Any, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.column, **kw))
+
+
+def filter_only(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`column` in a condition that should filter the rows another index finds, not find
+    them itself. SQLite plans without statistics unless someone ran ANALYZE, and given an
+    index on a date range that matches nearly every program, it takes it and sorts every
+    match instead of walking the order's index (140 ms against 8 at 50,000 programs);
+    PostgreSQL chooses by its statistics and is left to."""
+    return _FilterOnly(column)

@@ -121,6 +121,10 @@ listings = Table(
     Index("ix_listings_tenant_kind_id", "org_id", "mode", "kind", "id", postgresql_include=list(PROGRAM_LIST_COLUMNS)),
     Index("ix_listings_tenant_kind_updated", "org_id", "mode", "kind", "updated_at"),
     Index("ix_listings_tenant_kind_created", "org_id", "mode", "kind", "created_at"),
+    # Sunbird's "open"/"closed" filters, and the next moment their answer changes
+    # (search.next_date_change: a min() that is one index lookup with these).
+    Index("ix_listings_tenant_kind_nomination_end", "org_id", "mode", "kind", "nomination_enddate"),
+    Index("ix_listings_tenant_kind_submission_end", "org_id", "mode", "kind", "content_submission_enddate"),
     # Catalog's default list: a tenant's live listings of one kind in list_order, then id.
     Index(
         "ix_listings_catalog_list",

@@ -20,6 +20,7 @@ from programhub.core.db import AnyRow
 from programhub.core.listings.models import FACETS, listings, program_facets
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.core.text import contains, fold
+from programhub.store.sql import filter_only
 
 # Columns a list may be ordered by; NULLs sort last in both directions on both engines.
 SORTABLE = (
@@ -88,7 +89,9 @@ def program_conditions(tenant: Tenant, wanted: ProgramFilter, now: datetime) -> 
         (c.content_submission_enddate, wanted.submission_open),
     ):
         if is_open is not None:
-            conditions.append(column >= now if is_open else column < now)
+            # The date indexes serve `next_date_change`; a page's programs come from its order's.
+            unindexed = filter_only(column)
+            conditions.append(unindexed >= now if is_open else unindexed < now)
     for name, values in wanted.exact.items():
         if name not in EXACT:
             raise KeyError(f"not an exact-match column: {name}")
