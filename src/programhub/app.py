@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,10 +34,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # What was loaded to start (modules, routes, templates) lives as long as the process:
-        # out of the collector's sight, a full collection under load walks only what
-        # requests made, instead of pausing every request for tens of milliseconds.
-        gc.freeze()
         if settings.run_jobs:
             jobs.start()
         yield
