@@ -5,6 +5,7 @@ Every failure is one line on stderr and a non-zero exit status, never a tracebac
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -145,6 +146,7 @@ def serve(
     from programhub.logs import logging_config
     from programhub.web.server import BoundedHttpProtocol, process_bounds
 
+    os.environ.setdefault("PROGRAMHUB_FREEZE_GC", "1")  # one long-lived app per process (app.py)
     settings = Settings.from_env()
     process_bounds()  # raises the descriptor limit to fit the connection cap, before any worker starts
     store = open_configured_store()

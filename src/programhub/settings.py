@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     response_cache_mb: NonNegative = 32
     # Background jobs (bulk enrollments, exports) run in every server process.
     run_jobs: bool = True
+    # Move what start-up loaded out of the cyclic collector's sight (`programhub serve`
+    # turns it on; a process that builds many apps, such as the tests, leaves it off).
+    freeze_gc: bool = False
     jobs_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
     # What one request, connection or client may cost (docs/security.md, "Bounds").
     request_timeout: Seconds = 30.0
