@@ -120,7 +120,9 @@ def count_queries(store: Store) -> Iterator[list[str]]:
 def assert_json_equal(actual: Any, expected: Any, path: str = "$") -> None:
     """Equality that also checks JSON types: 0 is not 0.0 and true is not 1, as a strictly
     typed client would see them (Python's == says they are equal)."""
-    assert type(actual) is type(expected), f"{path}: {actual!r} ({type(actual).__name__}) != {expected!r} ({type(expected).__name__})"
+    assert type(actual) is type(expected), (
+        f"{path}: {actual!r} ({type(actual).__name__}) != {expected!r} ({type(expected).__name__})"
+    )
     if isinstance(expected, dict):
         assert actual.keys() == expected.keys(), f"{path}: keys {sorted(actual)} != {sorted(expected)}"
         for key in expected:
@@ -150,7 +152,11 @@ def serve_in_thread(app: FastAPI) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    # Callers connect first and send later (at_once: after every thread has started, which
+    # on a loaded machine takes longer than uvicorn's 5 s keep-alive default): keep idle
+    # connections open, or a request races the server's closing of its connection.
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=120)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -178,7 +184,9 @@ def wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 _, stderr = process.communicate()
-                raise RuntimeError(f"server did not start: {(stderr or b'').decode(errors='replace')[-2000:]}") from None
+                raise RuntimeError(
+                    f"server did not start: {(stderr or b'').decode(errors='replace')[-2000:]}"
+                ) from None
             time.sleep(0.05)
 
 
