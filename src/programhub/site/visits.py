@@ -62,15 +62,7 @@ class Visits:
         tally, amount, deciding = tallied
 
         async def write() -> Verdict:
-            try:
-                quota = await run_in_threadpool(
-                    ratelimit.count_address, store, address, self.scope, limit, now=now, window=self.window,
-                    amount=amount,
-                )  # fmt: skip
-            except BaseException:
-                self._unwritten(tally, amount)
-                raise
-            return self._settle(tally, amount, quota, limit)
+            return await run_in_threadpool(self._write, store, address, limit, now, tally, amount)
 
         if deciding:
             return await write()
@@ -92,6 +84,11 @@ class Visits:
         if isinstance(tallied, Verdict):
             return tallied
         tally, amount, _deciding = tallied
+        return self._write(store, address, limit, now, tally, amount)
+
+    def _write(self, store: Store, address: str, limit: int, now: float, tally: _Tally, amount: int) -> Verdict:
+        """Add `amount` visits to the database's count (blocking) and settle the tally with
+        what it says; on failure the visits wait for the next write."""
         try:
             quota = ratelimit.count_address(
                 store, address, self.scope, limit, now=now, window=self.window, amount=amount
