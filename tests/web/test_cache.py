@@ -1,5 +1,5 @@
 """The response cache: answers keyed by tenant, mode, data version and request; hits served
-on the event loop, misses computed once on the thread pool."""
+on the event loop, misses computed once (on the thread pool, or on the loop for SQLite)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,19 @@ def test_a_hit_is_served_on_the_loop_and_a_miss_computed_on_the_pool() -> None:
     answers, loop_thread = anyio.run(scenario)
     assert answers == [b"answer 1"] * 3
     assert len(compute.threads) == 1 and compute.threads[0] != loop_thread
+
+
+def test_a_miss_is_computed_on_the_loop_when_the_store_reads_there() -> None:
+    """SQLite's reads (local, never waiting for a writer) skip the pool's GIL hand-offs."""
+    cache, compute = ResponseCache(1024 * 1024), Computations()
+
+    async def scenario() -> int:
+        await cache.answer(_principal(7), "r", compute, on_loop=True)  # a miss
+        await cache.answer(_principal(None), "r", compute, on_loop=True)  # nothing to key: computed
+        return threading.get_ident()
+
+    loop_thread = anyio.run(scenario)
+    assert compute.threads == [loop_thread, loop_thread]
 
 
 def test_a_new_version_another_tenant_or_mode_is_a_miss() -> None:

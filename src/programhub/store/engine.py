@@ -62,9 +62,10 @@ class Store:
             if self._lookups is engine
             else liveness.connecting(self._lookups, self.circuit, watched.get(self._lookups))
         )
-        # Whether a short indexed read may run on the event loop instead of the thread pool:
-        # reading the local SQLite file costs less than the hop and never waits for writers
-        # (WAL); a PostgreSQL round trip could stall the loop when the server stalls.
+        # Whether a read may run on the event loop instead of the thread pool: reading the
+        # local SQLite file costs less than the hop, never waits for writers (WAL), and is
+        # bounded like every request's work; a PostgreSQL round trip could stall the loop
+        # when the server stalls.
         self.reads_on_loop = self.is_sqlite
         self._sqlite_writer = threading.Lock()
 
