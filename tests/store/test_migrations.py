@@ -8,6 +8,7 @@ from sqlalchemy import inspect
 
 from programhub.core.tables import metadata
 from programhub.store import Store, open_store
+from programhub.store.engine import SQLITE_CACHE_KIB
 from programhub.store.migrate import is_current, upgrade
 
 
@@ -35,6 +36,22 @@ def test_sqlite_file_is_created_on_first_start_in_wal_mode(tmp_path: Path) -> No
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -SQLITE_CACHE_KIB
+    finally:
+        store.dispose()
+
+
+def test_sqlite_reads_reuse_the_connection_used_last(tmp_path: Path) -> None:
+    """Reads on the event loop come one after another: handed the connection used last,
+    they keep its page cache warm instead of warming each of the pool's in turn."""
+    store = open_store(f"sqlite:///{tmp_path / 'hub.db'}")
+    try:
+        with store.read() as first, store.read() as second:
+            first_id, second_id = id(first.connection.dbapi_connection), id(second.connection.dbapi_connection)
+        for _ in range(3):
+            with store.read() as again:
+                assert id(again.connection.dbapi_connection) == first_id  # checked in last
+        assert first_id != second_id
     finally:
         store.dispose()
 

@@ -1,5 +1,5 @@
 """The response cache: answers keyed by tenant, mode, data version and request; hits served
-on the event loop, misses computed once (on the thread pool, or on the loop for SQLite)."""
+on the event loop, misses computed once, on the thread pool unless the caller says where."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ class Computations:
     """A `compute` that counts its calls, notes the thread each ran on, and can be slow,
     fail, or give answers that are too big to keep or already stale."""
 
-    def __init__(self, *, seconds: float = 0.0, size: int | None = None, stale: bool = False, fails: bool = False) -> None:
+    def __init__(
+        self, *, seconds: float = 0.0, size: int | None = None, stale: bool = False, fails: bool = False
+    ) -> None:
         self.threads: list[int] = []
         self.seconds, self.size, self.stale, self.fails = seconds, size, stale, fails
 
@@ -40,7 +42,9 @@ class Computations:
         return Fresh(body, len(body) if self.size is None else self.size, until)
 
 
-def _answers(cache: ResponseCache, calls: list[tuple[Principal, Any]], compute: Callable[[], Fresh[bytes]]) -> list[bytes]:
+def _answers(
+    cache: ResponseCache, calls: list[tuple[Principal, Any]], compute: Callable[[], Fresh[bytes]]
+) -> list[bytes]:
     """Answer `calls` one after another on one event loop."""
 
     async def run() -> list[bytes]:
@@ -61,13 +65,17 @@ def test_a_hit_is_served_on_the_loop_and_a_miss_computed_on_the_pool() -> None:
     assert len(compute.threads) == 1 and compute.threads[0] != loop_thread
 
 
-def test_a_miss_is_computed_on_the_loop_when_the_store_reads_there() -> None:
-    """SQLite's reads (local, never waiting for a writer) skip the pool's GIL hand-offs."""
+def test_a_miss_is_computed_with_the_given_run() -> None:
+    """Where a miss runs is the caller's choice (`Store.run_read`): here, on the loop."""
     cache, compute = ResponseCache(1024 * 1024), Computations()
 
+    async def on_the_loop(work: Callable[[], Fresh[bytes]]) -> Fresh[bytes]:
+        return work()
+
     async def scenario() -> int:
-        await cache.answer(_principal(7), "r", compute, on_loop=True)  # a miss
-        await cache.answer(_principal(None), "r", compute, on_loop=True)  # nothing to key: computed
+        await cache.answer(_principal(7), "r", compute, on_the_loop)  # a miss
+        await cache.answer(_principal(7), "r", compute, on_the_loop)  # a hit: not computed
+        await cache.answer(_principal(None), "r", compute, on_the_loop)  # nothing to key: computed
         return threading.get_ident()
 
     loop_thread = anyio.run(scenario)
@@ -81,9 +89,14 @@ def test_a_new_version_another_tenant_or_mode_is_a_miss() -> None:
     assert answers == [b"answer 1", b"answer 2", b"answer 3", b"answer 4", b"answer 2"]
 
 
-@pytest.mark.parametrize(("cache", "principal"), [(ResponseCache(1024 * 1024), _principal(None)), (ResponseCache(0), _principal(7))],
-                         ids=["no version", "cache off"])
-def test_without_a_version_or_with_the_cache_off_every_call_computes(cache: ResponseCache, principal: Principal) -> None:
+@pytest.mark.parametrize(
+    ("cache", "principal"),
+    [(ResponseCache(1024 * 1024), _principal(None)), (ResponseCache(0), _principal(7))],
+    ids=["no version", "cache off"],
+)
+def test_without_a_version_or_with_the_cache_off_every_call_computes(
+    cache: ResponseCache, principal: Principal
+) -> None:
     compute = Computations()
     assert _answers(cache, [(principal, "r")] * 2, compute) == [b"answer 1", b"answer 2"]
 

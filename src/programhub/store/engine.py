@@ -19,13 +19,16 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from programhub.store import liveness, sqljson
+
+T = TypeVar("T")
 
 
 def _json_dumps(value: Any) -> str:
@@ -68,6 +71,28 @@ class Store:
         # when the server stalls.
         self.reads_on_loop = self.is_sqlite
         self._sqlite_writer = threading.Lock()
+        self._read_threads: anyio.CapacityLimiter | None = None  # made on first use, on a loop
+
+    async def run_read(self, read: Callable[[], T], *, assembled_from_rows: bool = False) -> T:
+        """Run the blocking `read` where it costs least, from the event loop.
+
+        On SQLite the GIL is held for everything but SQLite's own steps, and each step
+        (a row fetched) hands it to another thread: a read `assembled_from_rows` (many rows
+        made into the answer in Python) runs on the loop, where nothing waits for the GIL;
+        a read whose answer the database builds as one text runs on one of a few threads
+        (SQLITE_READ_THREADS), where SQLite's work proceeds beside the loop's. On
+        PostgreSQL every read runs on the thread pool (a stalled server would stall the
+        loop); the connection budget bounds how many run at once."""
+        if not self.is_sqlite:
+            return await anyio.to_thread.run_sync(read)
+        if assembled_from_rows:
+            return read()
+        return await anyio.to_thread.run_sync(read, limiter=self._sqlite_read_threads())
+
+    def _sqlite_read_threads(self) -> anyio.CapacityLimiter:
+        if self._read_threads is None:
+            self._read_threads = anyio.CapacityLimiter(SQLITE_READ_THREADS)
+        return self._read_threads
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -146,6 +171,19 @@ POOL_SIZE = 40
 # lookups): a budget, so that `--workers N` processes hold at most N times this. Threads
 # beyond it wait for a connection, within their request's deadline.
 POSTGRES_CONNECTIONS = 20
+# SQLite: the page cache of each connection, in KiB (SQLite's default is 2 MiB, in which a
+# Sunbird page's query took twice as long, re-reading its pages out of the OS cache). The
+# pool hands out the connection used last, so a few warm connections serve the reads on
+# the event loop.
+SQLITE_CACHE_KIB = 16 * 1024
+# SQLite: the memory all connections of the process use at most, in MiB (a soft limit:
+# past it SQLite reuses cached pages of any connection before it allocates). Many threads'
+# connections each warmed to SQLITE_CACHE_KIB held 165 MB more in the Sunbird mix.
+SQLITE_HEAP_MIB = 48
+# SQLite: threads that run reads the database builds as one text (`Store.run_read`): enough
+# for SQLite's work to use the cores beside the event loop; more only add GIL hand-offs and
+# pages held in memory at once (bench/RESULTS.md run 6).
+SQLITE_READ_THREADS = 2
 # Seconds a SQLite write waits for the database's single writer slot (less when the
 # request's deadline comes first).
 SQLITE_BUSY_TIMEOUT = 30.0
@@ -175,6 +213,7 @@ def open_store(
         options.update(
             pool_size=POOL_SIZE,
             max_overflow=10,
+            pool_use_lifo=True,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
         )
     else:
@@ -241,6 +280,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={round(SQLITE_BUSY_TIMEOUT * 1000)}")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA soft_heap_limit={SQLITE_HEAP_MIB * 1024 * 1024}")
         cursor.close()
         sqljson.register_sqlite_functions(dbapi_connection)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar, cast
@@ -59,19 +59,22 @@ class ResponseCache:
         return self._bytes
 
     async def answer(
-        self, principal: Principal, request_key: Hashable, compute: Callable[[], Fresh[T]], on_loop: bool = False
+        self,
+        principal: Principal,
+        request_key: Hashable,
+        compute: Callable[[], Fresh[T]],
+        run: Callable[[Callable[[], Fresh[T]]], Awaitable[Fresh[T]]] = run_in_threadpool,
     ) -> T:
         """The cached value for this tenant, version and request, or `compute()`'s.
 
         A hit is served on the event loop, without a hop to the thread pool (which costs
-        more than the rest of the request); only a miss computes: on the pool, or on the
-        loop too when `on_loop` (the store's reads are local and never wait). Concurrent
-        misses of one key wait for a single computation and share its value (or its error)
-        instead of each computing the same answer: a cold cache under load is not a
-        stampede."""
+        more than the rest of the request); only a miss computes, with `run` (on the thread
+        pool unless the store knows better: `Store.run_read`). Concurrent misses of one key
+        wait for a single computation and share its value (or its error) instead of each
+        computing the same answer: a cold cache under load is not a stampede."""
         key = self._key(principal, request_key)
         if key is None:
-            return (await self._run(compute, on_loop)).value
+            return (await run(compute)).value
         found = self._hit(key)
         if found is not _MISS:
             self._count("hit")
@@ -79,7 +82,7 @@ class ResponseCache:
 
         async def compute_and_keep() -> T:
             self._count("miss")
-            return self._keep(key, await self._run(compute, on_loop))
+            return self._keep(key, await run(compute))
 
         value, shared = await self._flights.share(key, compute_and_keep)
         if shared:
@@ -92,6 +95,8 @@ class ResponseCache:
         request_key: Hashable,
         store: Store,
         build: Callable[[Connection], bytes | Fresh[bytes]],
+        *,
+        assembled_from_rows: bool = False,
     ) -> Response:
         """The JSON answer `build` makes from one read transaction, through the cache: what
         a cached list route does. `build` returns the body, or a `Fresh` when the answer
@@ -101,30 +106,31 @@ class ResponseCache:
             built = build(conn)
             return built if isinstance(built, Fresh) else Fresh(built, len(built))
 
-        return Response(await self.value(principal, request_key, store, fresh), media_type="application/json")
+        body = await self.value(principal, request_key, store, fresh, assembled_from_rows=assembled_from_rows)
+        return Response(body, media_type="application/json")
 
     async def value(
-        self, principal: Principal, request_key: Hashable, store: Store, build: Callable[[Connection], Fresh[T]]
+        self,
+        principal: Principal,
+        request_key: Hashable,
+        store: Store,
+        build: Callable[[Connection], Fresh[T]],
+        *,
+        assembled_from_rows: bool = False,
     ) -> T:
         """What `build` makes from one read transaction, through the cache: for an answer
-        that is more than its body (a page and the total its Link header counts).
-
-        On SQLite a miss is read on the event loop (`store.reads_on_loop`). Measured at 32
-        connections, a pool of threads reading one file gained nothing from its threads:
-        each row fetched hands the GIL to another thread and waits to get it back, so a
-        Catalog page cost 13.6 ms of CPU on the pool against 4.1 on the loop, with the
-        page's throughput 2.5x and the Sunbird mix's peak memory 310 -> 220 MB
-        (bench/RESULTS.md run 6)."""
+        that is more than its body (a page and the total its Link header counts). A miss
+        runs where `store.run_read` says, told whether `build` assembles the answer in
+        Python from many rows (`assembled_from_rows`) or reads one text the database built."""
 
         def compute() -> Fresh[T]:
             with store.read() as conn:
                 return build(conn)
 
-        return await self.answer(principal, request_key, compute, on_loop=store.reads_on_loop)
+        async def run(read: Callable[[], Fresh[T]]) -> Fresh[T]:
+            return await store.run_read(read, assembled_from_rows=assembled_from_rows)
 
-    @staticmethod
-    async def _run(compute: Callable[[], Fresh[T]], on_loop: bool) -> Fresh[T]:
-        return compute() if on_loop else await run_in_threadpool(compute)
+        return await self.answer(principal, request_key, compute, run)
 
     def _count(self, result: str) -> None:
         if self._lookups is not None:

@@ -1,0 +1,65 @@
+"""Where a blocking read runs (`Store.run_read`): on SQLite, reads assembled from many rows on
+the event loop and reads the database builds on a few threads; on PostgreSQL, the pool."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import anyio
+
+from programhub.store import Store
+from programhub.store.engine import SQLITE_READ_THREADS
+
+
+class Reads:
+    """Blocking reads that note their thread and how many ran at once."""
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        self.seconds = seconds
+        self.threads: list[int] = []
+        self.running = self.most = 0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
+        with self._lock:
+            self.threads.append(threading.get_ident())
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(self.seconds)
+        with self._lock:
+            self.running -= 1
+        return len(self.threads)
+
+
+def _run(store: Store, reads: Reads, times: int, *, assembled_from_rows: bool) -> int:
+    """`times` concurrent reads; the loop's thread."""
+
+    async def scenario() -> int:
+        async with anyio.create_task_group() as group:
+            for _ in range(times):
+                group.start_soon(lambda: store.run_read(reads, assembled_from_rows=assembled_from_rows))
+        return threading.get_ident()
+
+    return anyio.run(scenario)
+
+
+def test_reads_assembled_from_rows_run_on_the_loop_on_sqlite_only(store: Store) -> None:
+    reads = Reads()
+    loop_thread = _run(store, reads, 3, assembled_from_rows=True)
+    if store.is_sqlite:
+        assert reads.threads == [loop_thread] * 3
+    else:
+        assert loop_thread not in reads.threads and len(reads.threads) == 3
+
+
+def test_reads_the_database_builds_run_on_threads_a_few_at_a_time_on_sqlite(store: Store) -> None:
+    """On SQLite more threads only add GIL hand-offs and pages held at once; on PostgreSQL
+    the connection budget is the bound."""
+    reads = Reads(seconds=0.05)
+    loop_thread = _run(store, reads, 8, assembled_from_rows=False)
+    assert loop_thread not in reads.threads and len(reads.threads) == 8
+    if store.is_sqlite:
+        assert reads.most == SQLITE_READ_THREADS
+    else:
+        assert reads.most > SQLITE_READ_THREADS
