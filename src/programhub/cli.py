@@ -144,10 +144,9 @@ def serve(
     import uvicorn
 
     from programhub.logs import logging_config
-    from programhub.web.server import BoundedHttpProtocol, bound_malloc_arenas, process_bounds
+    from programhub.web.server import BoundedHttpProtocol, process_bounds
 
     os.environ.setdefault("PROGRAMHUB_FREEZE_GC", "1")  # one long-lived app per process (app.py)
-    bound_malloc_arenas()
     settings = Settings.from_env()
     process_bounds()  # raises the descriptor limit to fit the connection cap, before any worker starts
     store = open_configured_store()

@@ -178,7 +178,7 @@ POSTGRES_CONNECTIONS = 20
 SQLITE_CACHE_KIB = 16 * 1024
 # SQLite: the memory all connections of the process use at most, in MiB (a soft limit:
 # past it SQLite reuses cached pages of any connection before it allocates). Many threads'
-# connections each warmed to SQLITE_CACHE_KIB held 165 MB more in the Sunbird mix.
+# connections each warmed to SQLITE_CACHE_KIB held up to 165 MB more in the Sunbird mix.
 SQLITE_HEAP_MIB = 48
 # SQLite: threads that run reads the database builds as one text (`Store.run_read`): enough
 # for SQLite's work to use the cores beside the event loop; more only add GIL hand-offs and

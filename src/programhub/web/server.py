@@ -21,10 +21,8 @@ Requests themselves (how many at once, how long each) are bounded in `web/bounds
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import functools
 import logging
-import os
 import resource
 import time
 from dataclasses import dataclass
@@ -79,25 +77,6 @@ def _fit_descriptors(wanted: int) -> int:
     fitted = max(1, soft - RESERVED_DESCRIPTORS)
     log.warning("open file limit %d leaves room for %d connections, not %d", soft, fitted, wanted)
     return fitted
-
-
-# glibc gives each thread that allocates its own malloc arena (up to 8 per core), and each
-# keeps what was freed in it: pages of a few hundred KB built on many threads left ~100 MB
-# that no arena gave back (bench/RESULTS.md run 6). Two arenas, as many Python servers use.
-MALLOC_ARENAS = 2
-_M_ARENA_MAX = -8  # glibc's mallopt parameter
-
-
-def bound_malloc_arenas() -> bool:
-    """Limit this process's malloc arenas, and those of the worker processes it starts
-    (which read MALLOC_ARENA_MAX when they start); an operator's own setting wins. False
-    where the C library is not glibc (its allocator, its own rules)."""
-    os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-        return bool(mallopt(_M_ARENA_MAX, int(os.environ["MALLOC_ARENA_MAX"])))
-    except (AttributeError, OSError, ValueError):
-        return False
 
 
 @functools.cache
