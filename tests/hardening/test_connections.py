@@ -234,7 +234,9 @@ def test_requests_past_the_in_flight_cap_are_503_at_once_in_the_dialects_envelop
         time.sleep(0.3)
         started = time.monotonic()
         answer = exchange(server, head(target=b"/api/v1/programs"))
-        assert time.monotonic() - started < 1
+        # At once: not after the 10 s header timeout that would free a slot. A second is
+        # the usual bound; 3 s leaves room for a machine busy with other tests (1.05 s seen).
+        assert time.monotonic() - started < 3
         assert status_of(answer) == 503
         assert b"retry-after: 1" in answer.lower()
         assert answer.endswith(b'{"errors":[{"message":"' + UNAVAILABLE.encode() + b'"}]}')
