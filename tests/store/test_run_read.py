@@ -1,5 +1,5 @@
-"""Where a blocking read runs (`Store.run_read`): on SQLite, reads assembled from many rows on
-the event loop and reads the database builds on a few threads; on PostgreSQL, the pool."""
+"""Where a blocking read runs (`Store.run_read`): on SQLite, Python-bound reads on the event
+loop and reads the database builds on a few threads; on PostgreSQL, the pool."""
 
 from __future__ import annotations
 
@@ -32,21 +32,21 @@ class Reads:
         return len(self.threads)
 
 
-def _run(store: Store, reads: Reads, times: int, *, assembled_from_rows: bool) -> int:
+def _run(store: Store, reads: Reads, times: int, *, python_bound: bool) -> int:
     """`times` concurrent reads; the loop's thread."""
 
     async def scenario() -> int:
         async with anyio.create_task_group() as group:
             for _ in range(times):
-                group.start_soon(lambda: store.run_read(reads, assembled_from_rows=assembled_from_rows))
+                group.start_soon(lambda: store.run_read(reads, python_bound=python_bound))
         return threading.get_ident()
 
     return anyio.run(scenario)
 
 
-def test_reads_assembled_from_rows_run_on_the_loop_on_sqlite_only(store: Store) -> None:
+def test_python_bound_reads_run_on_the_loop_on_sqlite_only(store: Store) -> None:
     reads = Reads()
-    loop_thread = _run(store, reads, 3, assembled_from_rows=True)
+    loop_thread = _run(store, reads, 3, python_bound=True)
     if store.is_sqlite:
         assert reads.threads == [loop_thread] * 3
     else:
@@ -57,7 +57,7 @@ def test_reads_the_database_builds_run_on_threads_a_few_at_a_time_on_sqlite(stor
     """On SQLite more threads only add GIL hand-offs and pages held at once; on PostgreSQL
     the connection budget is the bound."""
     reads = Reads(seconds=0.05)
-    loop_thread = _run(store, reads, 8, assembled_from_rows=False)
+    loop_thread = _run(store, reads, 8, python_bound=False)
     assert loop_thread not in reads.threads and len(reads.threads) == 8
     if store.is_sqlite:
         assert reads.most == SQLITE_READ_THREADS

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -42,7 +42,6 @@ from programhub.web.flights import Flights
 from programhub.web.pages import HTML, SECURITY_HEADERS, render
 
 PREFIX = "/catalogs"
-T = TypeVar("T")
 router = APIRouter(route_class=dialect_route_class(SITE_ERRORS), include_in_schema=False)
 
 RATE_SCOPE = "catalog_page"
@@ -87,12 +86,6 @@ async def count_visit(request: Request, store: Store, settings: Settings) -> Non
             f"try again in {verdict.retry_after} seconds.",
             headers={"Retry-After": str(verdict.retry_after)},
         )
-
-
-async def _on_loop_or_pool(store: Store, work: Callable[[], T]) -> T:
-    """Short reads of the local SQLite file run on the event loop (a hop to the thread pool
-    costs more than they do; `store.reads_on_loop`); anything else on the pool."""
-    return work() if store.reads_on_loop else await run_in_threadpool(work)
 
 
 async def _page(request: Request, key: Any, catalog: public.PublicCatalog, render_body: Callable[[], str]) -> Response:
@@ -236,7 +229,7 @@ async def catalog_home(
         with store.read() as conn:
             return public.find(conn, catalog_id, previewing=_previewing(settings))
 
-    catalog = await _on_loop_or_pool(store, find)
+    catalog = await store.run_read(find, python_bound=True)
     key = ("home", catalog.id, catalog.version, wanted)
     return await _page(request, key, catalog, lambda: _render_home(store, catalog, wanted))
 
@@ -279,7 +272,7 @@ async def _listing_page(
         with store.read() as conn:
             return public.locate(conn, catalog_id, kind, path, previewing=_previewing(settings))
 
-    catalog, listing_id = await _on_loop_or_pool(store, locate)
+    catalog, listing_id = await store.run_read(locate, python_bound=True)
     key = (kind, catalog.id, catalog.version, listing_id)
     return await _page(request, key, catalog, lambda: _render_listing(store, settings, catalog, listing_id, kind, path))
 

@@ -73,21 +73,21 @@ class Store:
         self._sqlite_writer = threading.Lock()
         self._read_threads: anyio.CapacityLimiter | None = None  # made on first use, on a loop
 
-    async def run_read(self, read: Callable[[], T], *, assembled_from_rows: bool = False) -> T:
+    async def run_read(self, read: Callable[[], T], *, python_bound: bool = False) -> T:
         """Run the blocking `read` where it costs least, from the event loop.
 
         On SQLite the GIL is held for everything but SQLite's own steps, and each step
-        (a row fetched) hands it to another thread: a read `assembled_from_rows` (many rows
-        made into the answer in Python) runs on the loop, where nothing waits for the GIL;
-        a read whose answer the database builds as one text runs on one of a few threads
-        (SQLITE_READ_THREADS), where SQLite's work proceeds beside the loop's. On
-        PostgreSQL every read runs on the thread pool (a stalled server would stall the
-        loop); the connection budget bounds how many run at once."""
-        if not self.is_sqlite:
-            return await anyio.to_thread.run_sync(read)
-        if assembled_from_rows:
+        (a row fetched) hands it to another thread: a `python_bound` read (many rows made
+        into the answer in Python, or a lookup shorter than a hop) runs on the loop
+        (`reads_on_loop`), where nothing waits for the GIL; a read whose answer the
+        database builds as one text runs on one of a few threads (SQLITE_READ_THREADS),
+        where SQLite's work proceeds beside the loop's. On PostgreSQL every read runs on
+        the thread pool (a stalled server would stall the loop); the connection budget
+        bounds how many run at once."""
+        if python_bound and self.reads_on_loop:
             return read()
-        return await anyio.to_thread.run_sync(read, limiter=self._sqlite_read_threads())
+        limiter = self._sqlite_read_threads() if self.is_sqlite else None
+        return await anyio.to_thread.run_sync(read, limiter=limiter)
 
     def _sqlite_read_threads(self) -> anyio.CapacityLimiter:
         if self._read_threads is None:

@@ -96,7 +96,7 @@ class ResponseCache:
         store: Store,
         build: Callable[[Connection], bytes | Fresh[bytes]],
         *,
-        assembled_from_rows: bool = False,
+        python_bound: bool = False,
     ) -> Response:
         """The JSON answer `build` makes from one read transaction, through the cache: what
         a cached list route does. `build` returns the body, or a `Fresh` when the answer
@@ -106,7 +106,7 @@ class ResponseCache:
             built = build(conn)
             return built if isinstance(built, Fresh) else Fresh(built, len(built))
 
-        body = await self.value(principal, request_key, store, fresh, assembled_from_rows=assembled_from_rows)
+        body = await self.value(principal, request_key, store, fresh, python_bound=python_bound)
         return Response(body, media_type="application/json")
 
     async def value(
@@ -116,19 +116,19 @@ class ResponseCache:
         store: Store,
         build: Callable[[Connection], Fresh[T]],
         *,
-        assembled_from_rows: bool = False,
+        python_bound: bool = False,
     ) -> T:
         """What `build` makes from one read transaction, through the cache: for an answer
         that is more than its body (a page and the total its Link header counts). A miss
-        runs where `store.run_read` says, told whether `build` assembles the answer in
-        Python from many rows (`assembled_from_rows`) or reads one text the database built."""
+        runs where `store.run_read` says, told whether `build` is `python_bound` (assembles
+        the answer in Python from many rows) or reads one text the database built."""
 
         def compute() -> Fresh[T]:
             with store.read() as conn:
                 return build(conn)
 
         async def run(read: Callable[[], Fresh[T]]) -> Fresh[T]:
-            return await store.run_read(read, assembled_from_rows=assembled_from_rows)
+            return await store.run_read(read, python_bound=python_bound)
 
         return await self.answer(principal, request_key, compute, run)
 

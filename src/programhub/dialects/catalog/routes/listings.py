@@ -88,7 +88,7 @@ def add_routes(kind: str) -> None:
             return Fresh((body, total), len(body), enrollable_until)
 
         key = ("catalog.list", kind, filters, chosen, settings.public_url)
-        body, total = await cache.value(principal, key, store, build, assembled_from_rows=True)
+        body, total = await cache.value(principal, key, store, build, python_bound=True)
         return paged(Response(body, media_type=JSON), request, chosen, total)
 
     @router.post(
@@ -165,7 +165,7 @@ def add_routes(kind: str) -> None:
             return single(kind, item)
 
         key = ("catalog.get", kind, wanted, settings.public_url)
-        return await cache.read(principal, key, store, build, assembled_from_rows=True)
+        return await cache.read(principal, key, store, build, python_bound=True)
 
     @router.put(
         f"/{plural}/{{id:int}}",
