@@ -148,6 +148,23 @@ def test_arrays_of_items_built_where_aggregated_keep_order_and_can_be_empty(stor
     assert orjson.loads(empty) == []
 
 
+def test_text_arrays_keep_a_mixed_order_with_ties_and_can_be_empty(store: Store, tenants: Tenants) -> None:
+    """Stored texts concatenated in the order of several keys, one descending: ties on the
+    first (list_order repeats) are broken by the second, on both engines."""
+    tenant = tenants.a_test.tenant
+    with store.write() as conn:
+        made = [listings.create(conn, tenant, "program", {"name": f"P{n:02d}", "list_order": n % 4}) for n in range(30)]
+    t = listings_table
+    rows = sa.select(sj.as_text(sj.json_object(("id", t.c.id))).label("item")).where(t.c.org_id == tenant.org_id)
+    with store.read() as conn:
+        rendered = conn.execute(sj.text_array(rows, t.c.list_order, t.c.id.desc())).scalar_one()
+        empty = conn.execute(sj.text_array(rows.where(sa.false()), t.c.list_order, t.c.id.desc())).scalar_one()
+    ids = {name: listing_id for listing_id, name in zip(made, (f"P{n:02d}" for n in range(30)), strict=True)}
+    expected = sorted(ids.values(), key=lambda listing_id: (made.index(listing_id) % 4, -listing_id))
+    assert [item["id"] for item in orjson.loads(rendered)] == expected
+    assert orjson.loads(empty) == []
+
+
 def test_assert_json_equal_distinguishes_int_float_and_bool() -> None:
     import pytest
 

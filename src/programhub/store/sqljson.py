@@ -20,8 +20,10 @@ from typing import Any
 import orjson
 from sqlalchemy import Boolean, ColumnElement, Select, Text, func, literal, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.functions import FunctionElement
 
 
@@ -266,13 +268,48 @@ class _text_agg(_JSONExpr):
     name = "json_text_agg"
 
 
-def text_array(items: Select[Any]) -> Select[tuple[str]]:
-    """One row, one column: the JSON array of `items`, a select of two columns, each item's
-    JSON text (stored, so nothing parses it again) and its position. SQLite concatenates
-    over a subquery ordered by position (see `array`)."""
-    item, position = items.selected_columns
-    ordered = items.order_by(position).subquery("items")
-    return select(_text_agg(ordered.c[item.name], ordered.c[position.name]))
+class _ordered_text_agg(_JSONExpr):
+    """The JSON array of its first argument's texts, in the order of the others (each a
+    column of the aggregated subquery, perhaps descending)."""
+
+    inherit_cache = True
+    name = "json_ordered_text_agg"
+
+
+@compiles(_ordered_text_agg, "postgresql")
+def _ordered_text_agg_postgresql(element: _ordered_text_agg, compiler: SQLCompiler, **kw: Any) -> str:
+    item, *order = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"coalesce('[' || string_agg({item}, ',' ORDER BY {', '.join(order)}) || ']', '[]')"
+
+
+@compiles(_ordered_text_agg, "sqlite")
+def _ordered_text_agg_sqlite(element: _ordered_text_agg, compiler: SQLCompiler, **kw: Any) -> str:
+    item = compiler.process(next(iter(element.clauses)), **kw)
+    return f"coalesce('[' || group_concat({item}, ',') || ']', '[]')"
+
+
+def text_array(rows: Select[Any], *order_by: ColumnElement[Any]) -> Select[tuple[str]]:
+    """One row, one column: the JSON array of `rows`' single column, each item's JSON text
+    (stored, so nothing parses it again), in `order_by` order (columns, or columns
+    `.desc()`). PostgreSQL aggregates with ORDER BY; SQLite concatenates over the
+    subquery ordered the same way (see `array`). Unlike numbering the rows with a window
+    function, this lets SQLite read them in an index's order: numbered, every text went
+    through a sort first (Record's 1,000 programmes: 4.2 ms instead of 1.4)."""
+    item = rows.selected_columns[0]
+    keys: list[tuple[ColumnElement[Any], bool]] = []
+    for clause in order_by:
+        descending = isinstance(clause, UnaryExpression) and clause.modifier is operators.desc_op
+        keys.append((clause.element if descending else clause, descending))
+    ordered = (
+        rows.add_columns(*(column.label(f"order_{n}") for n, (column, _descending) in enumerate(keys)))
+        .order_by(*order_by)
+        .subquery("items")
+    )
+    aggregated_order = [
+        ordered.c[f"order_{n}"].desc() if descending else ordered.c[f"order_{n}"]
+        for n, (_column, descending) in enumerate(keys)
+    ]
+    return select(_ordered_text_agg(ordered.c[item.name], *aggregated_order))
 
 
 def counted_text_array(items: Select[Any]) -> Select[Any, int, int]:
