@@ -1,5 +1,6 @@
 """Where a blocking read runs (`Store.run_read`): on SQLite, Python-bound reads on the event
-loop and reads the database builds on a few threads; on PostgreSQL, the pool."""
+loop and reads the database builds on a few threads; on PostgreSQL, Python-bound reads on a
+few threads and the others on the pool."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 import anyio
 
 from programhub.store import Store
-from programhub.store.engine import SQLITE_READ_THREADS
+from programhub.store.engine import POSTGRES_PYTHON_READ_THREADS, SQLITE_READ_THREADS
 
 
 class Reads:
@@ -63,3 +64,14 @@ def test_reads_the_database_builds_run_on_threads_a_few_at_a_time_on_sqlite(stor
         assert reads.most == SQLITE_READ_THREADS
     else:
         assert reads.most > SQLITE_READ_THREADS
+
+
+def test_python_bound_reads_run_a_few_at_a_time_on_postgresql(store: Store) -> None:
+    """Threads beyond a few only queue for the GIL when the work is Python's."""
+    reads = Reads(seconds=0.05)
+    loop_thread = _run(store, reads, 8, python_bound=True)
+    if store.is_sqlite:
+        assert reads.threads == [loop_thread] * 8
+    else:
+        assert loop_thread not in reads.threads and len(reads.threads) == 8
+        assert reads.most == POSTGRES_PYTHON_READ_THREADS

@@ -76,22 +76,25 @@ class Store:
     async def run_read(self, read: Callable[[], T], *, python_bound: bool = False) -> T:
         """Run the blocking `read` where it costs least, from the event loop.
 
-        On SQLite the GIL is held for everything but SQLite's own steps, and each step
-        (a row fetched) hands it to another thread: a `python_bound` read (many rows made
-        into the answer in Python, or a lookup shorter than a hop) runs on the loop
-        (`reads_on_loop`), where nothing waits for the GIL; a read whose answer the
-        database builds as one text runs on one of a few threads (SQLITE_READ_THREADS),
-        where SQLite's work proceeds beside the loop's. On PostgreSQL every read runs on
-        the thread pool (a stalled server would stall the loop); the connection budget
-        bounds how many run at once."""
+        A `python_bound` read (many rows made into the answer in Python, or a lookup
+        shorter than a hop) holds the GIL for most of its time; others mostly wait for the
+        database. On SQLite each step (a row fetched) hands the GIL to another thread: a
+        python_bound read runs on the loop (`reads_on_loop`), where nothing waits for the
+        GIL, and a read whose answer the database builds as one text runs on one of a few
+        threads (SQLITE_READ_THREADS), where SQLite's work proceeds beside the loop's. On
+        PostgreSQL every read runs on a thread (a stalled server would stall the loop):
+        python_bound ones on a few (POSTGRES_PYTHON_READ_THREADS), since more only queue
+        for the GIL; the others on the pool, bounded by the connection budget."""
         if python_bound and self.reads_on_loop:
             return read()
-        limiter = self._sqlite_read_threads() if self.is_sqlite else None
-        return await anyio.to_thread.run_sync(read, limiter=limiter)
+        few = self.is_sqlite or python_bound
+        return await anyio.to_thread.run_sync(read, limiter=self._few_read_threads() if few else None)
 
-    def _sqlite_read_threads(self) -> anyio.CapacityLimiter:
+    def _few_read_threads(self) -> anyio.CapacityLimiter:
         if self._read_threads is None:
-            self._read_threads = anyio.CapacityLimiter(SQLITE_READ_THREADS)
+            self._read_threads = anyio.CapacityLimiter(
+                SQLITE_READ_THREADS if self.is_sqlite else POSTGRES_PYTHON_READ_THREADS
+            )
         return self._read_threads
 
     @contextmanager
@@ -184,6 +187,10 @@ SQLITE_HEAP_MIB = 48
 # for SQLite's work to use the cores beside the event loop; more only add GIL hand-offs and
 # pages held in memory at once (bench/RESULTS.md run 6).
 SQLITE_READ_THREADS = 2
+# PostgreSQL: threads that run reads assembled in Python from many rows (`Store.run_read`):
+# one builds an answer while another waits for its rows; 32 at once spent a fifth more CPU
+# per Catalog page queueing for the GIL (bench/RESULTS.md run 7).
+POSTGRES_PYTHON_READ_THREADS = 2
 # Seconds a SQLite write waits for the database's single writer slot (less when the
 # request's deadline comes first).
 SQLITE_BUSY_TIMEOUT = 30.0

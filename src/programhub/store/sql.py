@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table
+from sqlalchemy import ARRAY, ColumnElement, Connection, Select, Table, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 
@@ -19,6 +19,18 @@ def upsert(conn: Connection, table: Table) -> Any:
 def upsert_for(engine_name: str, table: Table) -> Any:
     """`upsert` for a statement built once per engine (cache it by `conn.dialect.name`)."""
     return (postgresql.insert if engine_name == "postgresql" else sqlite.insert)(table)
+
+
+def one_of(column: ColumnElement[Any], name: str, engine_name: str) -> ColumnElement[bool]:
+    """`column` is one of the list bound to `name`, for a statement built once per engine.
+
+    On PostgreSQL the list is one array parameter (`= ANY`): the statement's text stays the
+    same whatever the list's length, so psycopg parses it once (it parses a statement of
+    over 50 parameters or 4 KB again on every execution: 0.3 ms for a Catalog page's two)
+    and the server prepares it once. SQLite has no arrays: an IN list, expanded."""
+    if engine_name == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def fenced_recursion(conn: Connection) -> bool:

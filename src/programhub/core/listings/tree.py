@@ -24,7 +24,7 @@ from programhub.core.errors import DomainError, Invalid
 from programhub.core.listings.models import listings, requirements
 from programhub.core.listings.service import descendant_edges
 from programhub.core.tenancy import Tenant, owned_by
-from programhub.store.sql import fenced_recursion
+from programhub.store.sql import fenced_recursion, one_of
 
 # A tree deeper than this (requirement levels below its root) or expanding to more
 # listings than this is refused when requirements are set.
@@ -132,7 +132,7 @@ def load(
     children: dict[int, list[int]] = {}
     if not root_ids:
         return Trees(rows, children)
-    query = _roots_and_below(fenced_recursion(conn), tuple(columns), source)
+    query = _roots_and_below(fenced_recursion(conn), conn.dialect.name, tuple(columns), source)
     bound = {
         **(params or {}),
         "tree_org_id": tenant.org_id,
@@ -160,16 +160,16 @@ def pieces(
     sizes, not the texts)."""
     if not listing_ids:
         return {}
-    query = _by_ids(tuple(columns), source)
+    query = _by_ids(conn.dialect.name, tuple(columns), source)
     return {row["id"]: row for row in conn.execute(query, {"listing_ids": list(listing_ids)}).mappings()}
 
 
 @lru_cache(maxsize=32)
-def _by_ids(columns: tuple[ColumnElement[Any], ...], source: FromClause | None) -> sa.Select[Any]:
+def _by_ids(engine_name: str, columns: tuple[ColumnElement[Any], ...], source: FromClause | None) -> sa.Select[Any]:
     return (
         sa.select(*columns)
         .select_from(listings_with_catalogs() if source is None else source)
-        .where(listings.c.id.in_(sa.bindparam("listing_ids", expanding=True)))
+        .where(one_of(listings.c.id, "listing_ids", engine_name))
     )
 
 
@@ -189,7 +189,7 @@ _TENANT = cast(Tenant, _BoundTenant)
 
 @lru_cache(maxsize=32)
 def _roots_and_below(
-    lateral: bool, columns: tuple[ColumnElement[Any], ...], source: FromClause | None
+    lateral: bool, engine_name: str, columns: tuple[ColumnElement[Any], ...], source: FromClause | None
 ) -> CompoundSelect[Any]:
     """The roots (`tree_roots`: live listings of the tenant, without a parent) and every
     requirement edge below them, each row with the columns of the listing it reaches. A recursive query's size is unknown to the planner, which then
@@ -197,15 +197,14 @@ def _roots_and_below(
     behind an OFFSET/LIMIT fence, so that it stays an index lookup per edge. SQLite plans
     nested index lookups by itself (and has no LATERAL)."""
     edge = (requirements.c.program_id, requirements.c.position, requirements.c.requirement_id)
-    roots: sa.BindParameter[Any] = sa.bindparam("tree_roots", expanding=True)
     reach = (
         sa.select(*edge)
-        .where(owned_by(requirements, _TENANT), requirements.c.program_id.in_(roots))
+        .where(owned_by(requirements, _TENANT), one_of(requirements.c.program_id, "tree_roots", engine_name))
         .cte("reach", recursive=True)
     )
     listing = sa.select(*columns).select_from(listings_with_catalogs() if source is None else source)
     top = listing.add_columns(sa.null().label(_PARENT), sa.null().label(_POSITION)).where(
-        owned_by(listings, _TENANT), listings.c.id.in_(roots), listings.c.deleted_at.is_(None)
+        owned_by(listings, _TENANT), one_of(listings.c.id, "tree_roots", engine_name), listings.c.deleted_at.is_(None)
     )
     if lateral:
         step = sa.select(*edge).where(requirements.c.program_id == reach.c.requirement_id).offset(0).lateral("step")
