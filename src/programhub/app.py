@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from programhub import __version__, dialects
 from programhub.core.jobs.runner import JobRunner
+from programhub.memory import limit_malloc_arenas
 from programhub.settings import Settings
 from programhub.site import site
 from programhub.store import Store, open_settings_store
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.malloc_arenas:
+            limit_malloc_arenas(settings.malloc_arenas)  # before the first worker thread starts
         if settings.freeze_gc:
             # What start-up loaded lives as long as the process: out of the collector's
             # sight, a full collection under load walks only what requests made (the pages'

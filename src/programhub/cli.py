@@ -147,6 +147,7 @@ def serve(
     from programhub.web.server import BoundedHttpProtocol, process_bounds
 
     os.environ.setdefault("PROGRAMHUB_FREEZE_GC", "1")  # one long-lived app per process (app.py)
+    os.environ.setdefault("PROGRAMHUB_MALLOC_ARENAS", "1")  # memory.py
     settings = Settings.from_env()
     process_bounds()  # raises the descriptor limit to fit the connection cap, before any worker starts
     store = open_configured_store()

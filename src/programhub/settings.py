@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # Move what start-up loaded out of the cyclic collector's sight (`programhub serve`
     # turns it on; a process that builds many apps, such as the tests, leaves it off).
     freeze_gc: bool = False
+    # malloc arenas the process's threads share (memory.py; `programhub serve` sets 1);
+    # 0 leaves the C library's default.
+    malloc_arenas: Annotated[int, Field(ge=0, le=64)] = 0
     jobs_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
     # What one request, connection or client may cost (docs/security.md, "Bounds").
     request_timeout: Seconds = 30.0
