@@ -454,3 +454,30 @@ def test_one_list_costs_the_same_queries_whatever_the_limit(client: TestClient, 
     with count_queries(store) as statements:  # the same request again: from the response cache
         assert list_programs(client, me, FORMS[form], limit=10) == first
     assert len(statements) == 1, (form, statements)  # the key lookup only
+
+
+def test_a_shape_is_built_once_per_tenant_and_run_with_each_requests_values(
+    client: TestClient, app: Any, catalogue: Catalogue, tenants: Tenants
+) -> None:
+    """The stored-items statement of a shape is built on its first request and run with
+    each request's values (dialects/sunbird/queries.py `_prepared`): other users' pages
+    are theirs, another tenant's page of the same shape is its own, and a shape whose
+    values are read in Python (a name search) is built each time."""
+    from programhub.dialects.sunbird import queries
+
+    me, other = catalogue.me, tenants.b_test
+    create(client, other, name="Elsewhere", nomination_enddate=FUTURE)
+    elsewhere = list_programs(client, other, {})["programs"][0]["program_id"]
+    assert post(client, "/nomination/add", {"program_id": elsewhere, "user_id": "u-9", "status": "Approved"},
+                other).status_code == 200
+    queries._statements.clear()
+    with cache_off(app):
+        for user, keys in (("u-9", ["N5", "N4"]), ("u-2", ["N3"]), ("u-1", ["N2", "N1"]), ("nobody", [])):
+            result = list_programs(client, me, {"nomination": {"user_id": {"eq": user}}})
+            assert result == {"count": len(keys), "programs": catalogue.nomination_items(client, *keys)}, user
+        assert len(queries._statements) == 1
+        theirs = list_programs(client, other, {"nomination": {"user_id": {"eq": "u-9"}}})
+        assert [item["program_id"] for item in theirs["programs"]] == [elsewhere]
+        assert len(queries._statements) == 2  # one per tenant: the tenant is never a parameter
+        assert names(list_programs(client, me, {"name": "Maths"})) == [P1]
+        assert len(queries._statements) == 2

@@ -4,12 +4,15 @@ database, or with `fields` picked in Python), and the nomination list."""
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Connection
+from sqlalchemy import ColumnElement, Connection, FromClause, Select, Subquery
 
 from programhub.core.listings.models import listings
 from programhub.core.listings.search import (
@@ -22,6 +25,7 @@ from programhub.core.nominations.models import nominations
 from programhub.core.nominations.queries import (
     LATEST_CHANGE_FIRST,
     NominationFilter,
+    Nominee,
     list_nominations,
     nomination_conditions,
     nomination_page,
@@ -82,9 +86,9 @@ def _program_conditions(tenant: Tenant, query: ListQuery) -> list[ColumnElement[
     return conditions
 
 
-def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: datetime) -> tuple[int, orjson.Fragment]:
-    """The page's items, built by the database as one JSON array, and their number (one
-    query): nominations with their programs (forms B, C, E) or programs."""
+def _page_source(tenant: Tenant, query: ListQuery, now: Any) -> tuple[FromClause, Subquery]:
+    """The page's keys (nomination or listing ids with their positions) joined to the rows
+    they name, and the keys."""
     extra = _program_conditions(tenant, query)
     if query.nominations is not None:
         ordering = None if query.sorted_by_nomination else query.ordering
@@ -97,17 +101,34 @@ def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: dat
     else:
         _count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
         source = keys.join(listings, listings.c.id == keys.c.listing_id)
+    return source, keys
+
+
+def _stored_items(source: FromClause, keys: Subquery, query: ListQuery, *, fallback: bool) -> Select[Any, int, int]:
+    """The page's stored items as one JSON array, their number, and how many have no
+    stored item (rendered on the spot with `fallback`, else left NULL)."""
+    stored, item = stored_item(source, nominations_too=query.nominations is not None, fallback=fallback)
+    return sj.counted_text_array(sa.select(item.label("item"), keys.c.position).select_from(stored))
+
+
+def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: datetime) -> tuple[int, orjson.Fragment]:
+    """The page's items, built by the database as one JSON array, and their number (one
+    query): nominations with their programs (forms B, C, E) or programs."""
+    source, keys = _page_source(tenant, query, now)
     if query.ordering.relevance is None and not query.categories:
-        # The usual shape: the stored items, concatenated (nothing is built or parsed). A
-        # row without its stored item (a write that missed its refresh: a bug the tests
-        # look for) is read again with the items rendered on the spot.
-        for fallback in (False, True):
-            stored, item = stored_item(source, nominations_too=query.nominations is not None, fallback=fallback)
-            items = sa.select(item.label("item"), keys.c.position).select_from(stored)
-            page, count, missing = conn.execute(sj.counted_text_array(items)).one()
-            if not missing:
-                break
+        # The usual shape: the stored items, concatenated (nothing is built or parsed),
+        # by a statement built once per shape (`_prepared`). A row without its stored
+        # item (a write that missed its refresh: a bug the tests look for) is read again
+        # with the items rendered on the spot.
+        prepared = _prepared(conn.dialect.name, tenant, query)
+        if prepared is not None:
+            statement, values = prepared
+            page, count, missing = conn.execute(statement, {**values, _NOW: now}).one()
+        else:
+            page, count, missing = conn.execute(_stored_items(source, keys, query, fallback=False)).one()
+        if missing:
             log.warning("a /list page had %d items without a stored rendering", missing)
+            page, count, missing = conn.execute(_stored_items(source, keys, query, fallback=True)).one()
         return count, orjson.Fragment(page)
     match_count = None
     if query.ordering.relevance is not None:
@@ -121,6 +142,114 @@ def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: dat
     items = sa.select(built.label("item"), keys.c.position).select_from(source)
     page, count = conn.execute(sj.compact_array(items).add_columns(sa.func.count())).one()
     return count, orjson.Fragment(page)
+
+
+# --- /list statements built once per shape -------------------------------------------------
+#
+# Building and keying the statement of a /list page cost 0.7-1.1 ms a request, as much as
+# SQLite's running it (bench/RESULTS.md run 7). A shape is a query with its values taken
+# out as named parameters: the statement is built for the first request of that shape and
+# tenant and run with each request's values. Shapes whose values also decide the
+# statement's text are built each time (`_with_parameters`).
+
+# Statements kept per process: the shapes in use are few (forms A to E, their pages).
+PREPARED_SHAPES = 64
+_NOW = "list_now"
+
+
+class _Parameters:
+    """A query's values taken out as named parameters, in the order they are met."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def one(self, value: Any) -> Any:
+        if value is None:
+            return None
+        name = f"list_{len(self.values)}"
+        self.values[name] = value
+        return sa.bindparam(name)
+
+    def any_of(self, values: tuple[Any, ...] | None) -> Any:
+        if values is None:
+            return None
+        name = f"list_{len(self.values)}"
+        self.values[name] = list(values)
+        return sa.bindparam(name, expanding=True)
+
+
+def _with_parameters(query: ListQuery, parameters: _Parameters) -> ListQuery | None:
+    """`query` with each value a named parameter (noted in `parameters`), or None for a
+    shape whose values are also read in Python to build the statement: a name search
+    (folded and escaped), facets and relevance (folded), framework categories and a role
+    holder's roles (JSON keys), picked fields."""
+    programs, wanted, status = query.programs, query.nominations, query.status
+    if (
+        programs.name_contains is not None
+        or programs.facets
+        or query.ordering.relevance is not None
+        or query.categories
+        or query.role_holder is not None
+        or query.fields is not None
+    ):
+        return None
+    return replace(
+        query,
+        programs=replace(
+            programs,
+            statuses=parameters.any_of(programs.statuses),
+            program_types=parameters.any_of(programs.program_types),
+            uuids=parameters.any_of(programs.uuids),
+            exact={name: parameters.any_of(values) for name, values in programs.exact.items()},
+        ),
+        not_nominated_by=tuple(
+            Nominee(
+                parameters.one(nominee.user_id),
+                parameters.one(nominee.organisation_id),
+                parameters.one(nominee.nomination_id),
+            )
+            for nominee in query.not_nominated_by
+        ),
+        nominations=None
+        if wanted is None
+        else NominationFilter(
+            program_uuids=parameters.any_of(wanted.program_uuids),
+            user_ids=parameters.any_of(wanted.user_ids),
+            organisation_ids=parameters.any_of(wanted.organisation_ids),
+            statuses=parameters.any_of(wanted.statuses),
+            role_holder=parameters.one(wanted.role_holder),
+            roles=wanted.roles if wanted.role_holder is None else parameters.any_of(wanted.roles),
+        ),
+        status=status if status is None or not status.closed else StatusFilter(True, parameters.any_of(status.others)),
+    )
+
+
+_statements: OrderedDict[tuple[str, int, str, str], Select[Any, int, int]] = OrderedDict()
+_statements_lock = threading.Lock()
+
+
+def _prepared(
+    engine_name: str, tenant: Tenant, query: ListQuery
+) -> tuple[Select[Any, int, int], dict[str, Any]] | None:
+    """The stored-items statement of `query`'s shape for this tenant (built on first use;
+    the tenant is part of the key, never a parameter), and the values to run it with."""
+    parameters = _Parameters()
+    shape = _with_parameters(query, parameters)
+    if shape is None:
+        return None
+    key = (engine_name, tenant.org_id, tenant.mode.value, repr(shape))
+    with _statements_lock:
+        statement = _statements.get(key)
+        if statement is not None:
+            _statements.move_to_end(key)
+    if statement is None:
+        source, keys = _page_source(tenant, shape, sa.bindparam(_NOW))
+        statement = _stored_items(source, keys, shape, fallback=False)
+        with _statements_lock:
+            _statements[key] = statement
+            while len(_statements) > PREPARED_SHAPES:
+                _statements.popitem(last=False)
+    return statement, parameters.values
 
 
 def selected_items(
