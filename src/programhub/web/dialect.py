@@ -5,6 +5,7 @@ routes escapes unrendered: every failure leaves in that dialect's own envelope."
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -182,7 +183,24 @@ class Dialect:
 
     def owned_router(self) -> APIRouter:
         """The dialect's router behind a check of its path prefixes (what the app includes)."""
-        return OwnedPathsRouter(self.paths(), self.router)
+        return _owned_router(self.paths(), self.router)
+
+
+# Keyed by the router's id; the router is kept with its owned router, so the id stays its own.
+_OWNED: dict[tuple[tuple[str, ...], int], tuple[APIRouter, APIRouter]] = {}
+_OWNED_LOCK = threading.Lock()
+
+
+def _owned_router(prefixes: tuple[str, ...], router: APIRouter) -> APIRouter:
+    """One per process: FastAPI builds every route of a router it includes (their
+    dependencies and models), 0.3 s for the whole API, and an app per test paid it each
+    time. Routes hold no app state (handlers reach it through the request), so every app
+    of the process can include the same one."""
+    key = (prefixes, id(router))
+    with _OWNED_LOCK:
+        if key not in _OWNED:
+            _OWNED[key] = (router, OwnedPathsRouter(prefixes, router))
+        return _OWNED[key][1]
 
 
 class OwnedPathsRouter(APIRouter):
