@@ -259,15 +259,6 @@ def compact_array(items: Select[Any]) -> Select[tuple[str]]:
     return select(_compact_agg(ordered.c[item.name], ordered.c[position.name]))
 
 
-@_per_engine(
-    "coalesce('[' || string_agg({0}, ',' ORDER BY {1}) || ']', '[]')",
-    "coalesce('[' || group_concat({0}, ',') || ']', '[]')",
-)
-class _text_agg(_JSONExpr):
-    inherit_cache = True
-    name = "json_text_agg"
-
-
 class _ordered_text_agg(_JSONExpr):
     """The JSON array of its first argument's texts, in the order of the others (each a
     column of the aggregated subquery, perhaps descending)."""
@@ -319,7 +310,9 @@ def counted_text_array(items: Select[Any]) -> Select[Any, int, int]:
     ordered = items.order_by(position).subquery("items")
     total = func.count()
     return select(
-        _text_agg(ordered.c[item.name], ordered.c[position.name]), total, total - func.count(ordered.c[item.name])
+        _ordered_text_agg(ordered.c[item.name], ordered.c[position.name]),
+        total,
+        total - func.count(ordered.c[item.name]),
     )
 
 

@@ -5,9 +5,8 @@ routes escapes unrendered: every failure leaves in that dialect's own envelope."
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -173,6 +172,7 @@ class Dialect:
     errors: DialectErrors
     # Further paths it answers for with another renderer (Record's HTML credential pages).
     other_prefixes: tuple[tuple[str, DialectErrors], ...] = ()
+    _owned: APIRouter | None = field(default=None, init=False, repr=False, compare=False)
 
     def error_prefixes(self) -> tuple[tuple[str, DialectErrors], ...]:
         return (*((prefix, self.errors) for prefix in self.prefixes), *self.other_prefixes)
@@ -183,24 +183,15 @@ class Dialect:
 
     def owned_router(self) -> APIRouter:
         """The dialect's router behind a check of its path prefixes (what the app includes)."""
-        return _owned_router(self.paths(), self.router)
-
-
-# Keyed by the router's id; the router is kept with its owned router, so the id stays its own.
-_OWNED: dict[tuple[tuple[str, ...], int], tuple[APIRouter, APIRouter]] = {}
-_OWNED_LOCK = threading.Lock()
-
-
-def _owned_router(prefixes: tuple[str, ...], router: APIRouter) -> APIRouter:
-    """One per process: FastAPI builds every route of a router it includes (their
-    dependencies and models), 0.3 s for the whole API, and an app per test paid it each
-    time. Routes hold no app state (handlers reach it through the request), so every app
-    of the process can include the same one."""
-    key = (prefixes, id(router))
-    with _OWNED_LOCK:
-        if key not in _OWNED:
-            _OWNED[key] = (router, OwnedPathsRouter(prefixes, router))
-        return _OWNED[key][1]
+        owned = self._owned
+        if owned is None:
+            # One per dialect and process: FastAPI builds every route of a router it
+            # includes (their dependencies and models), 0.3 s for the whole API, and an app
+            # per test paid it each time. Routes hold no app state (handlers reach it
+            # through the request), so every app of the process can include the same one.
+            owned = OwnedPathsRouter(self.paths(), self.router)
+            object.__setattr__(self, "_owned", owned)
+        return owned
 
 
 class OwnedPathsRouter(APIRouter):

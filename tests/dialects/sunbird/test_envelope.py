@@ -114,7 +114,7 @@ def test_database_errors_never_show_sql(client: TestClient, tenants: Tenants, mo
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise error
 
-    monkeypatch.setattr(queries, "program_page", broken)
+    monkeypatch.setattr(queries, "list_items_json", broken)  # where the page is read, statement built or not
     response = post(client, "/list", {"filters": {}}, tenants.a_test, msgid="m")
     failure(response, status, "api.program.list", err, errmsg, code=code, msgid="m")
     assert "SELECT" not in response.text

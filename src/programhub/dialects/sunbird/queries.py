@@ -104,9 +104,10 @@ def _page_source(tenant: Tenant, query: ListQuery, now: Any) -> tuple[FromClause
     return source, keys
 
 
-def _stored_items(source: FromClause, keys: Subquery, query: ListQuery, *, fallback: bool) -> Select[Any, int, int]:
+def _stored_items(tenant: Tenant, query: ListQuery, now: Any, *, fallback: bool) -> Select[Any, int, int]:
     """The page's stored items as one JSON array, their number, and how many have no
     stored item (rendered on the spot with `fallback`, else left NULL)."""
+    source, keys = _page_source(tenant, query, now)
     stored, item = stored_item(source, nominations_too=query.nominations is not None, fallback=fallback)
     return sj.counted_text_array(sa.select(item.label("item"), keys.c.position).select_from(stored))
 
@@ -114,7 +115,6 @@ def _stored_items(source: FromClause, keys: Subquery, query: ListQuery, *, fallb
 def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: datetime) -> tuple[int, orjson.Fragment]:
     """The page's items, built by the database as one JSON array, and their number (one
     query): nominations with their programs (forms B, C, E) or programs."""
-    source, keys = _page_source(tenant, query, now)
     if query.ordering.relevance is None and not query.categories:
         # The usual shape: the stored items, concatenated (nothing is built or parsed),
         # by a statement built once per shape (`_prepared`). A row without its stored
@@ -125,11 +125,12 @@ def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: dat
             statement, values = prepared
             page, count, missing = conn.execute(statement, {**values, _NOW: now}).one()
         else:
-            page, count, missing = conn.execute(_stored_items(source, keys, query, fallback=False)).one()
+            page, count, missing = conn.execute(_stored_items(tenant, query, now, fallback=False)).one()
         if missing:
             log.warning("a /list page had %d items without a stored rendering", missing)
-            page, count, missing = conn.execute(_stored_items(source, keys, query, fallback=True)).one()
+            page, count, missing = conn.execute(_stored_items(tenant, query, now, fallback=True)).one()
         return count, orjson.Fragment(page)
+    source, keys = _page_source(tenant, query, now)
     match_count = None
     if query.ordering.relevance is not None:
         scores = relevance_scores(tenant, query.ordering.relevance)
@@ -243,8 +244,7 @@ def _prepared(
         if statement is not None:
             _statements.move_to_end(key)
     if statement is None:
-        source, keys = _page_source(tenant, shape, sa.bindparam(_NOW))
-        statement = _stored_items(source, keys, shape, fallback=False)
+        statement = _stored_items(tenant, shape, sa.bindparam(_NOW), fallback=False)
         with _statements_lock:
             _statements[key] = statement
             while len(_statements) > PREPARED_SHAPES:
