@@ -9,22 +9,27 @@ import re
 import tracemalloc
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from programhub.core.listings import service as listings
 from programhub.core.listings.tree import MAX_ANSWER_BYTES, MAX_ANSWER_LISTINGS
+from programhub.core.renderings.models import renderings
 from programhub.store import Store
 from tests.dialects.catalog.support import API, error
 from tests.support import Tenants
 
 
-def _shared_tree(store: Store, tenant, courses: int, middles: int, tops: int, description: str | None = None) -> list[int]:  # type: ignore[no-untyped-def]
+def _shared_tree(
+    store: Store, tenant, courses: int, middles: int, tops: int, description: str | None = None
+) -> list[int]:  # type: ignore[no-untyped-def]
     """`tops` programs, each requiring one program that requires `middles` programs that
     all require the same `courses` courses: each top's tree nests 2 + middles * (1 + courses)
     listings, from few rows."""
     with store.write() as conn:
         course_ids = [
-            listings.create(conn, tenant, "course", {"name": f"C{n}", "description": description}) for n in range(courses)
+            listings.create(conn, tenant, "course", {"name": f"C{n}", "description": description})
+            for n in range(courses)
         ]
         middle_ids = []
         for n in range(middles):
@@ -67,9 +72,15 @@ def test_a_page_of_large_trees_is_refused_with_the_page_size_that_fits(
     assert client.get(f"{API}/programs/{tops[0]}", headers=me.token).status_code == 200
 
 
-def test_one_tree_of_long_texts_over_the_budget_is_refused_whole(client: TestClient, store: Store, tenants: Tenants) -> None:
+@pytest.mark.parametrize("stored", [True, False], ids=["stored", "rendered on the spot"])
+def test_one_tree_of_long_texts_over_the_budget_is_refused_whole(
+    client: TestClient, store: Store, tenants: Tenants, stored: bool
+) -> None:
     me = tenants.a_test
     (top,) = _shared_tree(store, me.tenant, courses=100, middles=9, tops=1, description="x" * 40_000)
+    if not stored:  # the listings' sizes then come from renderings made for this answer
+        with store.write() as conn:
+            conn.execute(sa.delete(renderings).where(renderings.c.org_id == me.tenant.org_id))
     answer = client.get(f"{API}/programs/{top}", headers=me.token)
     assert answer.status_code == 422
     (problem,) = answer.json()["errors"]
@@ -79,7 +90,9 @@ def test_one_tree_of_long_texts_over_the_budget_is_refused_whole(client: TestCli
 
 
 @pytest.mark.parametrize("per_page", [1, 20])
-def test_answers_within_the_budget_are_unchanged(client: TestClient, store: Store, tenants: Tenants, per_page: int) -> None:
+def test_answers_within_the_budget_are_unchanged(
+    client: TestClient, store: Store, tenants: Tenants, per_page: int
+) -> None:
     me = tenants.a_test
     tops = _shared_tree(store, me.tenant, courses=3, middles=2, tops=3)
     listed = client.get(f"{API}/programs?per_page={per_page}", headers=me.token).json()["programs"]

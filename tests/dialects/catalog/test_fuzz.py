@@ -4,9 +4,9 @@ documented status in Catalog's envelope."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-import json
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

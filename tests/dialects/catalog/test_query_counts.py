@@ -3,9 +3,11 @@ page size and the depth of the trees."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from programhub.core.listings import service as listings
+from programhub.core.renderings.models import renderings
 from programhub.store import Store
 from tests.dialects.catalog.support import API
 from tests.support import TenantKey, Tenants, cache_off, count_queries
@@ -61,3 +63,31 @@ def test_a_tree_costs_the_same_whatever_its_depth(client: TestClient, store: Sto
     shallow_statements, shallow_body = _counted(client, store, key, f"{API}/programs/{shallow}")
     assert (deep_body["program"]["credits"], shallow_body["program"]["credits"]) == (5, 1)
     assert len(deep_statements) == len(shallow_statements) == 3  # key, the tree's shape, its renderings
+
+
+def test_listings_without_a_stored_rendering_are_rendered_on_the_spot(
+    client: TestClient, store: Store, tenants: Tenants
+) -> None:
+    """The tree's statements read stored renderings alone; a listing that has none (a
+    refresh forgotten, a backfill under way) costs one more statement, never a wrong answer."""
+    key = tenants.a_test
+    (root,) = _chains(store, key, [3])
+    paths = [f"{API}/programs/{root}", f"{API}/programs?per_page=100", f"{API}/courses?per_page=100"]
+    stored = {path: _counted(client, store, key, path) for path in paths}
+    with store.write() as conn:
+        below = (
+            conn.execute(
+                sa.select(renderings.c.source_id).where(
+                    renderings.c.face == "catalog.listing", renderings.c.source_id != root
+                )
+            )
+            .scalars()
+            .all()
+        )
+        conn.execute(sa.delete(renderings).where(renderings.c.source_id.in_([root, below[0], below[-1]])))
+    with cache_off(client.app):
+        for path in paths:
+            with count_queries(store) as statements:
+                response = client.get(path, headers=key.token)
+            assert response.json() == stored[path][1]
+            assert len(statements) == len(stored[path][0]) + 1

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from programhub.core.renderings import service as renderings
 from programhub.core.listings import tree
 from programhub.core.listings.models import listings
+from programhub.core.renderings import service as renderings
 from programhub.store import Store
 from tests.dialects.catalog.support import API, create, default_catalog, error, get, listing, unstamped
 from tests.support import Tenants, assert_json_equal

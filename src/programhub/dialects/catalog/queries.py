@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Connection, Select
+from sqlalchemy import ColumnElement, Connection, RowMapping, Select
 
 from programhub.core.certificates.models import certificate_awards
 from programhub.core.credentials.models import credential_recipients, signed_credentials
@@ -22,7 +22,15 @@ from programhub.core.listings.models import listing_counts, listings
 from programhub.core.tenancy import Tenant, owned_by
 from programhub.core.text import contains
 from programhub.dialects.catalog.paging import Page
-from programhub.dialects.catalog.responses import LISTING_SOURCE, PIECE_COLUMNS, TREE_COLUMNS, Renderer, rendered_size
+from programhub.dialects.catalog.responses import (
+    LISTING_SOURCE,
+    LIVE_PIECE_COLUMNS,
+    PIECE_COLUMNS,
+    STORED_SOURCE,
+    TREE_COLUMNS,
+    Renderer,
+    rendered_size,
+)
 
 RETIRED = "retired"  # the core status Catalog calls "archived"
 
@@ -101,7 +109,7 @@ def page_of(
     if segments:
         parts = [sa.select(segment.subquery()) for segment in segments]
         ids = list(conn.execute(parts[0] if len(parts) == 1 else sa.union_all(*parts)).scalars())
-    return tree.load(conn, tenant, ids, TREE_COLUMNS, source=LISTING_SOURCE), ids, total
+    return tree.load(conn, tenant, ids, TREE_COLUMNS, source=STORED_SOURCE), ids, total
 
 
 def _counts(
@@ -130,7 +138,7 @@ def _segment(where: Iterable[ColumnElement[bool]]) -> Select[Any]:
 
 def one(conn: Connection, tenant: Tenant, kind: str, listing_id: int) -> tree.Trees:
     """A listing of this kind (archived ones too) with its tree, or NotFound (one query)."""
-    trees = tree.load(conn, tenant, [listing_id], TREE_COLUMNS, source=LISTING_SOURCE)
+    trees = tree.load(conn, tenant, [listing_id], TREE_COLUMNS, source=STORED_SOURCE)
     root = trees.rows.get(listing_id)
     if root is None or root["kind"] != kind:
         raise NotFound(kind, listing_id)
@@ -139,9 +147,17 @@ def one(conn: Connection, tenant: Tenant, kind: str, listing_id: int) -> tree.Tr
 
 def rendered(conn: Connection, trees: tree.Trees, root_ids: Sequence[int], public_url: str) -> list[str]:
     """The listings `root_ids` of `trees` as JSON texts, nested: refused (`TooLarge`) when
-    the answer would be over the budget, before any text is read (one query)."""
-    trees.check_budget(root_ids, rendered_size)
-    renderer = Renderer(trees, tree.pieces(conn, list(trees.rows), PIECE_COLUMNS, LISTING_SOURCE), public_url)
+    the answer would be over the budget, before any stored text is read (one query; one
+    more when some listing has no stored rendering, which renders those on the spot)."""
+    unrendered = [listing_id for listing_id, row in trees.rows.items() if row["size"] is None]
+    live = tree.pieces(conn, unrendered, LIVE_PIECE_COLUMNS, LISTING_SOURCE)
+
+    def size(row: RowMapping) -> int:
+        return rendered_size(row if row["size"] is not None else live[row["id"]])
+
+    trees.check_budget(root_ids, size)
+    pieces = {**tree.pieces(conn, [i for i in trees.rows if i not in live], PIECE_COLUMNS, STORED_SOURCE), **live}
+    renderer = Renderer(trees, pieces, public_url)
     return [renderer.listing(listing_id) for listing_id in root_ids]
 
 

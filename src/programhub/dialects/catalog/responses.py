@@ -105,9 +105,19 @@ LISTING = renderings.register(
     renderings.Face("catalog.listing", listings, _listing_pieces, joins=lambda source: tree.listings_with_catalogs())
 )
 LISTING_SOURCE, _PIECES = renderings.joined(LISTING)
+# The stored pieces alone (NULL where a listing has none): statements a fraction of the size
+# of those that can render a listing on the spot, which a read runs only for such listings.
+STORED_SOURCE, _STORED_PIECES = renderings.attached(LISTING, tree.listings_with_catalogs(), fallback=False)
+
+
+def _size(pieces: tuple[ColumnElement[Any], ...]) -> ColumnElement[Any]:
+    return sum((sa.func.length(piece) for piece in pieces), sa.literal(0)).label("size")
+
+
 # A tree is read in two steps: its shape with what a read splices between the stored
 # pieces and the pieces' sizes (so that an answer over the budget is refused before any
-# text is read), then the pieces of each listing once.
+# text is read), then the pieces of each listing once. A listing without stored pieces has
+# no size in the first step (NULL) and is rendered on the spot in the second.
 TREE_COLUMNS: tuple[ColumnElement[Any], ...] = (
     listings.c.id,
     listings.c.kind,
@@ -117,13 +127,15 @@ TREE_COLUMNS: tuple[ColumnElement[Any], ...] = (
     listings.c.listing_path,
     listings.c.catalog_id,
     catalogs.c.url.label("catalog_url"),
-    sum((sa.func.length(piece) for piece in _PIECES), sa.literal(0)).label("size"),
+    _size(_STORED_PIECES),
 )
-PIECE_COLUMNS: tuple[ColumnElement[Any], ...] = (listings.c.id, *_PIECES)
+PIECE_COLUMNS: tuple[ColumnElement[Any], ...] = (listings.c.id, *_STORED_PIECES)
+LIVE_PIECE_COLUMNS: tuple[ColumnElement[Any], ...] = (listings.c.id, *_PIECES, _size(_PIECES))
 
 
 def rendered_size(row: RowMapping) -> int:
-    """About how many bytes a listing takes in an answer, beyond its requirements."""
+    """About how many bytes a listing takes in an answer, beyond its requirements (`size`:
+    its pieces' length)."""
     return int(row["size"]) + 200
 
 
