@@ -144,23 +144,25 @@ class Store:
 
     @contextmanager
     def write_counter(self) -> Iterator[Connection]:
-        """A short write transaction on a row many requests update (a rate-limit count).
-        On PostgreSQL its commit does not wait for the WAL flush (the row lock is released
-        at once; a crash may forget the last fraction of a second of counts, never corrupt
-        them); on SQLite the threads of this process queue on a lock for the single writer
-        slot instead of polling it with SQLite's sleeping busy handler."""
-        if self.is_sqlite:
-            if not self._sqlite_writer.acquire(timeout=liveness.time_left(SQLITE_BUSY_TIMEOUT)):
-                raise liveness.DeadlinePassed("the request's deadline passed waiting to write")
-            try:
-                with self.write() as conn:
-                    yield conn
-            finally:
-                self._sqlite_writer.release()
+        """For a row many requests update (a rate-limit count), each statement atomic on its
+        own. On PostgreSQL a connection of the lookups' pool, in autocommit: one round trip
+        per statement where a transaction added BEGIN, a setting and COMMIT; its sessions
+        commit without waiting for the WAL flush (`synchronous_commit=off`: the row lock is
+        released at once; a crash may forget the last fraction of a second of counts, never
+        corrupt them). On SQLite a write transaction, whose threads queue on a lock of this
+        process for the single writer slot instead of polling it with SQLite's sleeping
+        busy handler."""
+        if not self.is_sqlite:
+            with self.lookup() as conn:
+                yield conn
             return
-        with self.write() as conn:
-            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-            yield conn
+        if not self._sqlite_writer.acquire(timeout=liveness.time_left(SQLITE_BUSY_TIMEOUT)):
+            raise liveness.DeadlinePassed("the request's deadline passed waiting to write")
+        try:
+            with self.write() as conn:
+                yield conn
+        finally:
+            self._sqlite_writer.release()
 
     def dispose(self) -> None:
         for engine in self.engines:
@@ -246,7 +248,12 @@ def open_store(
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
         return Store(engine)
-    lookup_pool = {"pool_size": lookup_connections(connections), "max_overflow": 0}
+    lookup_pool: dict[str, Any] = {"pool_size": lookup_connections(connections), "max_overflow": 0}
+    if pooler == "none":
+        # Its only writes are counts (`Store.write_counter`); behind a pooler, set it on the role.
+        given = options.get("connect_args", {})
+        settings = f"{given.get('options', '')} -c synchronous_commit=off".strip()
+        lookup_pool["connect_args"] = {**given, "options": settings}
     lookups = create_engine(url, **{**options, **lookup_pool, "isolation_level": "AUTOCOMMIT"})
     circuit = liveness.Circuit()
     # Bounded waits on a server that stops answering; no stale connections; fail fast when down.

@@ -130,6 +130,30 @@ def test_the_count_stops_at_limit_plus_one(store: Store, tenants: Tenants) -> No
     assert seen == [(1, 1, True), (2, 0, True), (3, 0, False), (3, 0, False), (3, 0, False)]
 
 
+def test_a_count_is_its_own_statement_on_postgresql(store: Store, tenants: Tenants, backend: str) -> None:
+    """On PostgreSQL a count commits as it runs (autocommit: other processes see it at once,
+    with no BEGIN and COMMIT around it) in a session that does not wait for the WAL flush;
+    on SQLite it is a write transaction, seen when it commits."""
+    key_id = _key_id(store, tenants.a_test.key_id)
+
+    def seen_elsewhere() -> int | None:
+        with store.read() as conn:
+            return conn.execute(
+                sa.select(rate_limit_windows.c.count).where(rate_limit_windows.c.api_key_id == key_id)
+            ).scalar_one_or_none()
+
+    with store.write_counter() as conn:
+        ratelimit.hit(conn, key_id, "test", 5, now=QUARTER_PAST)
+        if backend == "postgresql":
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "off"
+            assert seen_elsewhere() == 1
+        else:
+            assert seen_elsewhere() is None
+    assert seen_elsewhere() == 1
+    with store.write() as conn:  # other writes still wait for the flush
+        assert backend == "sqlite" or conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
+
+
 def _key_id(store: Store, public_id: str) -> int:
     from programhub.core.keys.models import api_keys
 
