@@ -154,6 +154,25 @@ def test_a_count_is_its_own_statement_on_postgresql(store: Store, tenants: Tenan
         assert backend == "sqlite" or conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
 
 
+def test_a_call_looks_up_and_counts_on_one_connection(
+    client: TestClient, store: Store, tenants: Tenants, backend: str
+) -> None:
+    """On PostgreSQL the key lookup and the count share one checkout of the lookups' pool
+    (`Store.sharing_lookups`): two per call left the pool short under load."""
+    client.get(BASE, headers=tenants.a_test.x_api_key)  # last_used_at and the hour's first count are written now
+    lookups = store.engines[-1]
+    checkouts: list[object] = []
+    listener = lambda *_args: checkouts.append(_args)  # noqa: E731
+    sa.event.listen(lookups, "checkout", listener)
+    try:
+        response = client.get(BASE, headers=tenants.a_test.x_api_key)
+    finally:
+        sa.event.remove(lookups, "checkout", listener)
+    assert response.status_code == 200 and response.headers["X-RateLimit-Remaining"] == "998"
+    if backend == "postgresql":
+        assert len(checkouts) == 1
+
+
 def _key_id(store: Store, public_id: str) -> int:
     from programhub.core.keys.models import api_keys
 

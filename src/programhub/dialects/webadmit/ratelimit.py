@@ -54,9 +54,11 @@ def count_call(
     _bearer: BearerScheme = None,
     _api_key: ApiKeyScheme = None,
 ) -> Principal:
-    """Authenticate and count the call, in one thread-pool hop for both."""
-    principal = principal_of(request)
-    count_against(request, principal, store, settings)
+    """Authenticate and count the call, in one thread-pool hop for both (and on
+    PostgreSQL on one connection)."""
+    with store.sharing_lookups():
+        principal = principal_of(request)
+        count_against(request, principal, store, settings)
     return principal
 
 
