@@ -109,6 +109,27 @@ def test_backfill_renders_what_is_missing_or_was_rendered_by_another_version(
         assert renderings.stale(conn) == []
 
 
+def test_backfill_refreshes_the_statistics_as_the_table_doubles(
+    store: Store, tenants: Tenants, face: renderings.Face, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A look-up prepared while `renderings` was empty must not keep its plan while the
+    # backfill fills the table (store.sql.refresh_statistics): at CHUNK rendered rows,
+    # then at each doubling.
+    me = tenants.a_test.tenant
+    with store.write() as conn:
+        for n in range(9):
+            listings_service.create(conn, me, "program", {"name": f"P{n}"})
+        conn.execute(sa.delete(renderings_table))
+    monkeypatch.setattr(renderings, "CHUNK", 2)
+    refreshed: list[str] = []
+    monkeypatch.setattr(renderings, "refresh_statistics", lambda _conn, table: refreshed.append(table.name))
+    total = renderings.backfill(store)
+    assert total >= 9 * 2  # this test's face and Catalog's, at least
+    assert refreshed == ["renderings"] * len([at for at in (2, 4, 8, 16, 32, 64, 128, 256, 512) if at <= total])
+    with store.read() as conn:
+        assert renderings.stale(conn) == []
+
+
 def test_backfill_walks_every_chunk(
     store: Store, tenants: Tenants, face: renderings.Face, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from programhub.core.listings import service as listings
 from programhub.core.listings.models import listings as listings_table
 from programhub.store import Store
-from programhub.store.sql import one_of
+from programhub.store.sql import one_of, refresh_statistics
 from tests.support import Tenants
 
 
@@ -37,3 +37,31 @@ def test_one_of_finds_the_listed_rows_with_one_statement_text_whatever_the_lengt
         assert len(texts) == 1
     else:
         assert len(texts) == 4  # an IN list of each length (an empty one too)
+
+
+def test_refresh_statistics_lets_postgresql_see_the_table_as_it_is(store: Store, tenants: Tenants) -> None:
+    """On PostgreSQL the table is analyzed (its row estimate becomes its count); SQLite
+    keeps no plans across statements and runs nothing."""
+    tenant = tenants.a_test.tenant
+    with store.write() as conn:
+        for n in range(5):
+            listings.create(conn, tenant, "course", {"name": f"C{n}"})
+    ran: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        ran.append(statement)
+
+    with store.write() as conn:
+        conn.exec_driver_sql("SELECT 1")  # the transaction has begun before the listener
+        sa.event.listen(store.engine, "before_cursor_execute", note)
+        try:
+            refresh_statistics(conn, listings_table)
+        finally:
+            sa.event.remove(store.engine, "before_cursor_execute", note)
+    with store.read() as conn:
+        if conn.dialect.name == "sqlite":
+            assert ran == []
+            return
+        count = conn.execute(sa.select(sa.func.count()).select_from(listings_table)).scalar_one()
+        estimate = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE relname = 'listings'").scalar_one()
+    assert ran == ['ANALYZE "listings"'] and estimate == count > 0

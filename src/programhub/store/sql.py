@@ -40,6 +40,16 @@ def fenced_recursion(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+def refresh_statistics(conn: Connection, table: Table) -> None:
+    """Let the planner see `table` as it is now. On PostgreSQL, `ANALYZE` it: a statement
+    psycopg prepared keeps the plan made from the statistics of its fifth execution, and a
+    table analyzed while empty that then fills in one process (`renderings` under a
+    backfill) keeps being read by a plan made for no rows. SQLite keeps no plans across
+    statements and reads its statistics only where someone ran ANALYZE: nothing to do."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f'ANALYZE "{table.name}"')
+
+
 def locking(query: Select[Any]) -> Select[Any]:
     """`query` taking a row lock on what it reads until the transaction ends (`SELECT ...
     FOR UPDATE` on PostgreSQL), so that a check and the write it allows cannot interleave
