@@ -156,7 +156,8 @@ def rendered(conn: Connection, trees: tree.Trees, root_ids: Sequence[int], publi
         return rendered_size(row if row["size"] is not None else live[row["id"]])
 
     trees.check_budget(root_ids, size)
-    pieces = {**tree.pieces(conn, [i for i in trees.rows if i not in live], PIECE_COLUMNS, STORED_SOURCE), **live}
+    stored = [listing_id for listing_id in trees.rows if listing_id not in live]
+    pieces = {**tree.pieces(conn, stored, PIECE_COLUMNS, STORED_SOURCE), **live}
     renderer = Renderer(trees, pieces, public_url)
     return [renderer.listing(listing_id) for listing_id in root_ids]
 
