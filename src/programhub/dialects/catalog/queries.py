@@ -29,6 +29,7 @@ from programhub.dialects.catalog.responses import (
     STORED_SOURCE,
     TREE_COLUMNS,
     Renderer,
+    pieces_length,
     rendered_size,
 )
 
@@ -153,7 +154,8 @@ def rendered(conn: Connection, trees: tree.Trees, root_ids: Sequence[int], publi
     live = tree.pieces(conn, unrendered, LIVE_PIECE_COLUMNS, LISTING_SOURCE)
 
     def size(row: RowMapping) -> int:
-        return rendered_size(row if row["size"] is not None else live[row["id"]])
+        length = row["size"] if row["size"] is not None else pieces_length(live[row["id"]])
+        return rendered_size(int(length))
 
     trees.check_budget(root_ids, size)
     stored = [listing_id for listing_id in trees.rows if listing_id not in live]

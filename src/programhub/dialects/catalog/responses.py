@@ -108,12 +108,6 @@ LISTING_SOURCE, _PIECES = renderings.joined(LISTING)
 # The stored pieces alone (NULL where a listing has none): statements a fraction of the size
 # of those that can render a listing on the spot, which a read runs only for such listings.
 STORED_SOURCE, _STORED_PIECES = renderings.attached(LISTING, tree.listings_with_catalogs(), fallback=False)
-
-
-def _size(pieces: tuple[ColumnElement[Any], ...]) -> ColumnElement[Any]:
-    return sum((sa.func.length(piece) for piece in pieces), sa.literal(0)).label("size")
-
-
 # A tree is read in two steps: its shape with what a read splices between the stored
 # pieces and the pieces' sizes (so that an answer over the budget is refused before any
 # text is read), then the pieces of each listing once. A listing without stored pieces has
@@ -127,16 +121,21 @@ TREE_COLUMNS: tuple[ColumnElement[Any], ...] = (
     listings.c.listing_path,
     listings.c.catalog_id,
     catalogs.c.url.label("catalog_url"),
-    _size(_STORED_PIECES),
+    sum((sa.func.length(piece) for piece in _STORED_PIECES), sa.literal(0)).label("size"),
 )
 PIECE_COLUMNS: tuple[ColumnElement[Any], ...] = (listings.c.id, *_STORED_PIECES)
-LIVE_PIECE_COLUMNS: tuple[ColumnElement[Any], ...] = (listings.c.id, *_PIECES, _size(_PIECES))
+LIVE_PIECE_COLUMNS: tuple[ColumnElement[Any], ...] = (listings.c.id, *_PIECES)
 
 
-def rendered_size(row: RowMapping) -> int:
-    """About how many bytes a listing takes in an answer, beyond its requirements (`size`:
-    its pieces' length)."""
-    return int(row["size"]) + 200
+def rendered_size(pieces_length: int) -> int:
+    """About how many bytes a listing takes in an answer, beyond its requirements, from
+    the length of its pieces."""
+    return pieces_length + 200
+
+
+def pieces_length(pieces: RowMapping) -> int:
+    """The length of a listing's pieces as read (what TREE_COLUMNS' `size` counts)."""
+    return sum(len(pieces[column.name]) for column in _PIECES)
 
 
 # The public catalog's pages (programhub.site.catalog) live here under the service's URL.
