@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from programhub.store import liveness, sqljson
+from programhub.store.sql import PLANNED_FOR_VALUES
 
 T = TypeVar("T")
 
@@ -275,6 +276,7 @@ def open_store(
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
         return Store(engine)
+    event.listen(engine, "do_execute", _execute_planned_for_values)
     lookup_pool: dict[str, Any] = {"pool_size": lookup_connections(connections), "max_overflow": 0}
     if pooler == "none":
         # Its only writes are counts (`Store.write_counter`); behind a pooler, set it on the role.
@@ -286,6 +288,15 @@ def open_store(
     # Bounded waits on a server that stops answering; no stale connections; fail fast when down.
     watched = {each: liveness.guard(each, circuit) for each in (engine, lookups)}
     return Store(engine, lookups, circuit, watched)
+
+
+def _execute_planned_for_values(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
+    """Run a statement marked `store.sql.planned_for_values` without preparing it (psycopg
+    would from its fifth execution); any other is left to the dialect."""
+    if context.execution_options.get(PLANNED_FOR_VALUES):
+        cursor.execute(statement, parameters, prepare=False)
+        return True
+    return None
 
 
 def lookup_connections(connections: int) -> int:

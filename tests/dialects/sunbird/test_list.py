@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from programhub.core.listings.search import Page
 from programhub.dialects.sunbird.listquery import parse_page
 from programhub.dialects.sunbird.responses import FLATTENED, LIST_ITEM_KEYS
 from programhub.store import Store
+from programhub.store.sql import PLANNED_FOR_VALUES
 from tests.dialects.sunbird.support import answer, create, failure, list_programs, names, nested, post, read, set_times
 from tests.support import TenantKey, Tenants, cache_off, count_queries
 
@@ -454,6 +456,38 @@ def test_one_list_costs_the_same_queries_whatever_the_limit(client: TestClient, 
     with count_queries(store) as statements:  # the same request again: from the response cache
         assert list_programs(client, me, FORMS[form], limit=10) == first
     assert len(statements) == 1, (form, statements)  # the key lookup only
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_every_page_is_planned_for_its_values(client: TestClient, store: Store, tenants: Tenants, form: str) -> None:
+    """A page's statement depends on whose rows it lists (the hot organisation's 25,000
+    nominations or a newcomer's 3): on PostgreSQL it is never kept prepared with a plan
+    made for an average value (`store.sql.planned_for_values`), whichever way the page is
+    built: stored items, a relevance sort, chosen `fields`."""
+    me = tenants.a_test
+    program_id = create(client, me, name="Program", config={"medium": ["Hindi"]}, content_types=["Story"],
+                        nomination_enddate=FUTURE, rootorg_id="r")
+    post(client, "/nomination/add", {"program_id": program_id, "organisation_id": "O1", "user_id": "u-1",
+                                     "status": "Approved", "rolemapping": {"REVIEWER": ["u-1"]}}, me)
+    pages: list[bool] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool) -> None:
+        if "row_number() OVER" in statement:
+            pages.append(bool(context.execution_options.get(PLANNED_FOR_VALUES)))
+
+    requests: list[dict[str, Any]] = [{}, {"sort": {"medium": ["Hindi"]}}]
+    if form in ("programs", "A", "D", "filtered"):
+        requests.append({"fields": ["name"]})
+    for engine in store.engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        with cache_off(client.app):
+            for request in requests:
+                list_programs(client, me, FORMS[form], **request)
+    finally:
+        for engine in store.engines:
+            sa.event.remove(engine, "before_cursor_execute", record)
+    assert pages == [True] * len(requests), (form, pages)
 
 
 def test_a_shape_is_built_once_per_tenant_and_run_with_each_requests_values(

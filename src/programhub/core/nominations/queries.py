@@ -3,7 +3,8 @@
 "Programs nobody asked for yet" (no nomination by X) is a NOT EXISTS on the
 (program, organisation) or (program, user) index; "nominations where user U holds one of
 these roles" is an exact, indexed match in `nomination_roles`, never a substring test on
-the rolemapping text.
+the rolemapping text. Both are checked row by row as a page walks its order's index
+(`checked_per_row`), so a page costs in proportion to its length, not to the matches.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from programhub.core.listings.search import (
 )
 from programhub.core.nominations.models import nomination_roles, nominations
 from programhub.core.tenancy import Tenant, owned_by
+from programhub.store.sql import checked_per_row, planned_for_values
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,20 +91,22 @@ def nomination_conditions(tenant: Tenant, wanted: NominationFilter) -> list[Colu
         if values is not None:
             conditions.append(column.in_(values))
     if wanted.role_holder is not None:
-        holders = sa.select(nomination_roles.c.nomination_id).where(
+        holds_a_role = sa.select(nomination_roles.c.nomination_id).where(
+            nomination_roles.c.nomination_id == c.id,
             owned_by(nomination_roles, tenant),
             nomination_roles.c.user_id == wanted.role_holder,
             nomination_roles.c.role.in_(wanted.roles),
         )
-        conditions.append(c.id.in_(holders))
+        conditions.append(checked_per_row(holds_a_role))
     return conditions
 
 
 def not_nominated_by(tenant: Tenant, nominee: Nominee) -> ColumnElement[bool]:
     """A condition on `listings`: the program has no nomination by `nominee`."""
-    return ~sa.exists().where(
+    nominated = sa.select(nominations.c.id).where(
         nominations.c.program_id == listings.c.id, owned_by(nominations, tenant), *nominee.conditions()
     )
+    return ~checked_per_row(nominated)
 
 
 def _with_programs() -> sa.Join:
@@ -148,7 +152,7 @@ def list_nominations(
 ) -> list[AnyRow]:
     """One page of nominations (of programs that are not deleted), as the reference orders
     them: updatedon descending with never-changed ones (no updatedon) first, then newest first."""
-    query = (
+    query = planned_for_values(
         sa.select(*columns)
         .select_from(_with_programs())
         .where(*nomination_conditions(tenant, wanted), listings.c.kind == "program", listings.c.deleted_at.is_(None))

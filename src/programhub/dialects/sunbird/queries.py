@@ -44,6 +44,7 @@ from programhub.dialects.sunbird.responses import (
     stored_item,
 )
 from programhub.store import sqljson as sj
+from programhub.store.sql import planned_for_values
 
 log = logging.getLogger("programhub.sunbird")
 
@@ -109,7 +110,7 @@ def _stored_items(tenant: Tenant, query: ListQuery, now: Any, *, fallback: bool)
     stored item (rendered on the spot with `fallback`, else left NULL)."""
     source, keys = _page_source(tenant, query, now)
     stored, item = stored_item(source, nominations_too=query.nominations is not None, fallback=fallback)
-    return sj.counted_text_array(sa.select(item.label("item"), keys.c.position).select_from(stored))
+    return planned_for_values(sj.counted_text_array(sa.select(item.label("item"), keys.c.position).select_from(stored)))
 
 
 def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: datetime) -> tuple[int, orjson.Fragment]:
@@ -141,7 +142,7 @@ def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: dat
     else:
         built = program_item_sql(query.categories, match_count)
     items = sa.select(built.label("item"), keys.c.position).select_from(source)
-    page, count = conn.execute(sj.compact_array(items).add_columns(sa.func.count())).one()
+    page, count = conn.execute(planned_for_values(sj.compact_array(items).add_columns(sa.func.count()))).one()
     return count, orjson.Fragment(page)
 
 
@@ -260,9 +261,11 @@ def selected_items(
     extra = _program_conditions(tenant, query)
     _count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
     rows = conn.execute(
-        sa.select(*PROGRAM_COLUMNS)
-        .select_from(keys.join(listings, listings.c.id == keys.c.listing_id))
-        .order_by(keys.c.position)
+        planned_for_values(
+            sa.select(*PROGRAM_COLUMNS)
+            .select_from(keys.join(listings, listings.c.id == keys.c.listing_id))
+            .order_by(keys.c.position)
+        )
     ).all()
     return len(rows), [selected_program_json(row._mapping, fields) for row in rows]
 
