@@ -111,6 +111,31 @@ def test_one_exclusive_job_at_a_time_even_when_requests_race(store: Store, tenan
     assert _enqueue(store, me, {"to": 1}, exclusive_key="catalog:1") > queued[0]  # free again once finished
 
 
+def test_an_exclusive_job_that_finishes_while_another_is_queued_frees_its_key(
+    store: Store, tenants: Tenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The holder of a key can finish between a refused insert and the look-up for it (on
+    PostgreSQL each statement sees what has committed by then; the schema fuzzer met it as
+    a 500 on WebAdMIT's export runs): the insert is tried again, and queues the job."""
+    me = tenants.a_test.tenant
+    holder = _enqueue(store, me, {"to": 1}, exclusive_key="export:1")
+    looked: list[int | None] = []
+    original = jobs._holder
+
+    def finished_meanwhile(conn: sa.Connection, tenant, exclusive_key: str) -> int | None:  # type: ignore[no-untyped-def]
+        if not looked:  # the first look-up comes after the holder has finished
+            conn.execute(sa.update(jobs_table).where(jobs_table.c.id == holder).values(state=jobs.SUCCEEDED))
+        looked.append(original(conn, tenant, exclusive_key))
+        return looked[-1]
+
+    monkeypatch.setattr(jobs, "_holder", finished_meanwhile)
+    queued = _enqueue(store, me, {"to": 1}, exclusive_key="export:1")
+    assert looked == [None] and queued > holder
+    with pytest.raises(Conflict) as refused:  # and now the new job holds the key
+        _enqueue(store, me, {"to": 1}, exclusive_key="export:1")
+    assert refused.value.related == [queued] and looked == [None, queued]
+
+
 def test_concurrent_workers_never_take_the_same_job(store: Store, tenants: Tenants) -> None:
     me = tenants.a_test.tenant
     ids = [_enqueue(store, me, {"to": 0}) for _ in range(30)]

@@ -29,6 +29,8 @@ from programhub.store import Store
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 3
+# Inserts of a job with an exclusive key whose holder finished meanwhile (`enqueue`).
+ENQUEUE_ATTEMPTS = 3
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 
 
@@ -125,20 +127,33 @@ def enqueue(
         "created_at": now,
         "updated_at": now,
     }
-    try:
-        with conn.begin_nested():
-            return int(conn.execute(sa.insert(jobs).values(values).returning(jobs.c.id)).scalar_one())
-    except IntegrityError:
-        if exclusive_key is None:
-            raise
-        running = conn.execute(
-            sa.select(jobs.c.id).where(
-                owned_by(jobs, tenant), jobs.c.exclusive_key == exclusive_key, jobs.c.state.in_((QUEUED, RUNNING))
-            )
-        ).scalar_one_or_none()
-        if running is None:
-            raise
-    raise Conflict(f"job {running} is still running; wait until it has finished", related=[running])
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            with conn.begin_nested():
+                return int(conn.execute(sa.insert(jobs).values(values).returning(jobs.c.id)).scalar_one())
+        except IntegrityError:
+            if exclusive_key is None:
+                raise
+            running = _holder(conn, tenant, exclusive_key)
+            if running is not None:
+                raise Conflict(
+                    f"job {running} is still running; wait until it has finished", related=[running]
+                ) from None
+            # The job that held the key finished between the insert and the look-up (on
+            # PostgreSQL each statement sees what has committed by then): try again.
+            if attempts == ENQUEUE_ATTEMPTS:
+                raise
+
+
+def _holder(conn: Connection, tenant: Tenant, exclusive_key: str) -> int | None:
+    """The tenant's job with `exclusive_key` that is still queued or running, if any."""
+    return conn.execute(
+        sa.select(jobs.c.id).where(
+            owned_by(jobs, tenant), jobs.c.exclusive_key == exclusive_key, jobs.c.state.in_((QUEUED, RUNNING))
+        )
+    ).scalar_one_or_none()
 
 
 def get(conn: Connection, tenant: Tenant, job_id: int, *, kinds: tuple[str, ...] | None = None) -> Job:
