@@ -3,13 +3,13 @@ what is wanted rather than which engine is in use."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ARRAY, ColumnElement, Connection, Executable, Exists, Select, Table, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 
-Statement = TypeVar("Statement", bound=Executable)
+Statement = TypeVar("Statement", bound=Executable | Connection)
 
 # The execution option that `planned_for_values` sets and store/engine.py obeys.
 PLANNED_FOR_VALUES = "planned_for_values"
@@ -63,7 +63,8 @@ def checked_per_row(subquery: Select[Any]) -> Exists:
 
 
 def planned_for_values(statement: Statement) -> Statement:
-    """`statement`, planned for the values it runs with each time, never kept prepared.
+    """`statement` (or every statement run on a connection), planned for the values it runs
+    with each time, never kept prepared.
 
     psycopg prepares a statement on its fifth execution, and PostgreSQL then keeps a
     generic plan, made for an average value, once it looks no dearer than the plans made
@@ -72,7 +73,8 @@ def planned_for_values(statement: Statement) -> Statement:
     65 ms at its tenth request at 50,000 programs. Planning costs about a millisecond each
     time: for statements whose best plan depends on their values, not for look-ups by key.
     SQLite plans without the values bound to a statement: nothing to do there."""
-    return statement.execution_options(**{PLANNED_FOR_VALUES: True})
+    # Both kinds return their own kind (a Select stays a Select); mypy sees only the union.
+    return cast(Statement, statement.execution_options(**{PLANNED_FOR_VALUES: True}))
 
 
 def refresh_statistics(conn: Connection, table: Table) -> None:
