@@ -10,7 +10,15 @@ from programhub.core.listings import service as listings
 from programhub.core.listings.models import listings as listings_table
 from programhub.core.nominations import service as nominations_service
 from programhub.core.nominations.models import nominations as nominations_table
-from programhub.core.nominations.queries import NominationFilter, Nominee, nomination_conditions, not_nominated_by
+from programhub.core.clock import utcnow
+from programhub.core.listings.search import Page, ProgramFilter
+from programhub.core.nominations.queries import (
+    NominationFilter,
+    Nominee,
+    nomination_conditions,
+    nomination_page,
+    not_nominated_by,
+)
 from programhub.store import Store
 from programhub.store.sql import one_of, planned_for_values, refresh_statistics
 from tests.support import Tenants
@@ -120,6 +128,41 @@ def test_checked_per_row_finds_what_a_join_finds_and_is_checked_row_by_row(store
                 assert "SubPlan" in plan and "Join" not in plan, plan
             else:
                 assert "CORRELATED" in plan, plan
+
+
+def test_a_page_in_the_nominations_order_checks_each_ones_program_and_joins_none(
+    store: Store, tenants: Tenants
+) -> None:
+    """Forms B, C and E walk nominations in their own order; when the only conditions on
+    the program are that it is this tenant's and live, each nomination's program is checked
+    as the page walks (a subplan on PostgreSQL, a correlated subquery on SQLite), so the
+    walk stops when the page is full. It still leaves out the nominations of retired and
+    deleted programs; a page with a condition on the programs that may be rare joins them."""
+    tenant = tenants.a_test.tenant
+    made = _nominated_programs(store, tenants)
+    with store.write() as conn:
+        retired = listings.create(conn, tenant, "program", {"name": "retired"})
+        deleted = listings.create(conn, tenant, "program", {"name": "deleted"})
+        for program_id in (retired, deleted):
+            nominations_service.add(conn, tenant, program_id, {"status": "Approved", "organisation_id": "o-1"})
+        listings.set_status(conn, tenant, "program", [retired], "retired")
+        listings.delete_listing(conn, tenant, deleted)
+    by_o1 = NominationFilter(organisation_ids=("o-1",))
+
+    def page(programs: ProgramFilter) -> sa.Select[Any]:
+        _total, keys = nomination_page(tenant, by_o1, programs, None, Page(300, 0), now=utcnow())
+        return sa.select(nominations_table.c.program_id).join(keys, keys.c.nomination_id == nominations_table.c.id)
+
+    with store.read() as conn:
+        assert set(conn.execute(page(ProgramFilter())).scalars()) == {made["o1-u1"], made["o1-u2"]}
+        assert set(conn.execute(page(ProgramFilter(statuses=("retired",)))).scalars()) == {retired}
+        checked, joined = _plan(conn, page(ProgramFilter())), _plan(conn, page(ProgramFilter(statuses=("retired",))))
+    if store.is_sqlite:
+        assert "CORRELATED" in checked and "CORRELATED" not in joined, (checked, joined)
+    else:
+        # The outer join reads the page's rows back; the page itself joins nothing.
+        assert checked.count("Join") == 0 and checked.count("SubPlan") == 2, checked
+        assert "SubPlan" not in joined, joined
 
 
 def test_planned_for_values_is_never_prepared(store: Store, tenants: Tenants) -> None:

@@ -127,7 +127,8 @@ def nomination_page(
     conditions), ordered by their programs (then newest nomination first), or with no
     `ordering` as the reference orders nominations (see `LATEST_CHANGE_FIRST`), as queries
     to run: the count of matches, and one page of their `nomination_id`s with their `position`."""
-    conditions = [*nomination_conditions(tenant, wanted), *program_conditions(tenant, programs, now), *extra]
+    of_programs = [*program_conditions(tenant, programs, now), *extra]
+    conditions = [*nomination_conditions(tenant, wanted), *of_programs]
     total = sa.select(sa.func.count()).select_from(_with_programs()).where(*conditions)
 
     def order(query: Select[Any]) -> tuple[Select[Any], list[ColumnElement[Any]]]:
@@ -135,7 +136,15 @@ def nomination_page(
             return query, list(LATEST_CHANGE_FIRST)
         return order_clauses(query, tenant, ordering, nominations.c.id.desc())
 
-    keys = page_keys(_with_programs(), conditions, [nominations.c.id.label("nomination_id")], order, page)
+    source: sa.FromClause = _with_programs()
+    if ordering is None and wanted.program_uuids is None and programs.any_live and not extra:
+        # Walked in the nominations' own order, and nearly every program passes (it is
+        # this tenant's and live): checked per row, the walk stops when the page is full.
+        # Joined, PostgreSQL hashes all the programs when it misjudges how many
+        # nominations match, then sorts every match (form C at 5,000: 13 -> 3 ms).
+        program_is_live = sa.select(listings.c.id).where(listings.c.id == nominations.c.program_id, *of_programs)
+        source, conditions = nominations, [*nomination_conditions(tenant, wanted), checked_per_row(program_is_live)]
+    keys = page_keys(source, conditions, [nominations.c.id.label("nomination_id")], order, page)
     return total, keys
 
 
