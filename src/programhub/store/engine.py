@@ -101,9 +101,17 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A consistent snapshot for reads (one transaction, rolled back at the end)."""
-        with self._connect_transactions() as conn, conn.begin():
-            yield conn
+        """A consistent snapshot for reads (one transaction, rolled back at the end).
+
+        On PostgreSQL the transaction is REPEATABLE READ and READ ONLY (one `BEGIN`, as
+        before): at READ COMMITTED each statement sees the data as of its own start, and a
+        page read in several statements (a Catalog page's ids, then its trees) lost a
+        listing deleted between them, a 500. SQLite's read transaction is a snapshot."""
+        with self._connect_transactions() as conn:
+            if not self.is_sqlite:
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def lookup(self) -> Iterator[Connection]:

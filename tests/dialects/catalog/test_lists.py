@@ -188,3 +188,31 @@ def test_per_page_defaults_to_20_and_is_capped_at_100(client: TestClient, tenant
 def test_bad_list_parameters_are_422(client: TestClient, tenants: Tenants, query: str, message: str, field: str) -> None:
     response = client.get(f"{API}/programs?{query}", headers=tenants.a_test.token)
     assert (response.status_code, response.json()) == (422, error(message, field))
+
+
+def test_a_page_is_read_from_one_snapshot_though_a_write_lands_between_its_statements(
+    client: TestClient, tenants: Tenants, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list page reads its counts, its ids, then its trees, in separate statements. A
+    listing deleted by another transaction between the ids and the trees is still on the
+    page, whole, as of the moment the page began (on PostgreSQL, whose transactions see
+    each statement's own snapshot by default, the page lost a root it had counted)."""
+    from programhub.dialects.catalog import queries
+
+    key = tenants.a_test
+    first = create(client, key, "program", title="First")
+    create(client, key, "program", title="Second")
+    expected = client.get(f"{API}/programs?per_page=10", headers=key.token).json()  # not this page's cache key
+    real_load = queries.tree.load
+
+    def deleted_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with store.write() as conn:
+            conn.execute(sa.update(listings).where(listings.c.id == first["id"]).values(deleted_at=utcnow()))
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(queries.tree, "load", deleted_meanwhile)
+    response = client.get(f"{API}/programs", headers=key.token)
+    assert response.status_code == 200, response.text
+    assert response.json() == expected
+    monkeypatch.setattr(queries.tree, "load", real_load)
+    assert _titles(client, key, "") == ["Second"]
