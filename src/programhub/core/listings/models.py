@@ -24,6 +24,9 @@ from programhub.core.db import JSONDoc, UTCDateTime, metadata, same_tenant_fk, t
 KINDS = ("program", "course")
 STATUSES = ("draft", "live", "unlisted", "retired")
 PROGRAM_TYPES = ("public", "private", "restricted")
+# What the default program conditions and Sunbird's filters read of each program a page
+# walks in its order (`search.program_conditions`).
+WALK_COLUMNS = ("deleted_at", "status", "program_type", "nomination_enddate", "content_submission_enddate")
 PROGRAM_LIST_COLUMNS = (
     "deleted_at",
     "status",
@@ -119,7 +122,10 @@ listings = Table(
     # On PostgreSQL it also carries the columns program lists filter on, so that counting
     # a large list is an index-only scan (Sunbird /list, migration 0002_sunbird).
     Index("ix_listings_tenant_kind_id", "org_id", "mode", "kind", "id", postgresql_include=list(PROGRAM_LIST_COLUMNS)),
-    Index("ix_listings_tenant_kind_updated", "org_id", "mode", "kind", "updated_at"),
+    # Sunbird's default order (latest change first). A page walks it until it has its
+    # programs, checking each one's state and dates: carrying them, the walk never reads
+    # the table's wide rows (SQLite's form A 5.6-8.6 -> 4.0-4.8 ms; migration 0017).
+    Index("ix_listings_tenant_kind_updated", "org_id", "mode", "kind", "updated_at", "id", *WALK_COLUMNS),
     Index("ix_listings_tenant_kind_created", "org_id", "mode", "kind", "created_at"),
     # Sunbird's "open"/"closed" filters, and the next moment their answer changes
     # (search.next_date_change: a min() that is one index lookup with these).
