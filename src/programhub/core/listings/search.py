@@ -57,8 +57,15 @@ class ProgramFilter:
     def any_live(self) -> bool:
         """No condition beyond the tenant's live programs: one that nearly every program
         meets. (Fields may hold bound parameters, which `==` would turn into SQL.)"""
-        unset = (self.statuses, self.program_types, self.uuids, self.name_contains, self.nomination_open)
-        return all(value is None for value in (*unset, self.submission_open)) and not self.facets and not self.exact
+        conditions = (
+            self.statuses,
+            self.program_types,
+            self.uuids,
+            self.name_contains,
+            self.nomination_open,
+            self.submission_open,
+        )
+        return all(value is None for value in conditions) and not self.facets and not self.exact
 
 
 @dataclass(frozen=True, slots=True)
