@@ -6,12 +6,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from programhub.core.clock import utcnow
 from programhub.core.listings import service as listings
 from programhub.core.listings.models import listings as listings_table
+from programhub.core.listings.search import Page, ProgramFilter
 from programhub.core.nominations import service as nominations_service
 from programhub.core.nominations.models import nominations as nominations_table
-from programhub.core.clock import utcnow
-from programhub.core.listings.search import Page, ProgramFilter
 from programhub.core.nominations.queries import (
     NominationFilter,
     Nominee,

@@ -27,15 +27,8 @@ PROGRAM_TYPES = ("public", "private", "restricted")
 # What the default program conditions and Sunbird's filters read of each program a page
 # walks in its order (`search.program_conditions`).
 WALK_COLUMNS = ("deleted_at", "status", "program_type", "nomination_enddate", "content_submission_enddate")
-PROGRAM_LIST_COLUMNS = (
-    "deleted_at",
-    "status",
-    "program_type",
-    "nomination_enddate",
-    "content_submission_enddate",
-    "created_at",
-    "updated_at",
-)
+# ... and what program lists filter and order on.
+PROGRAM_LIST_COLUMNS = (*WALK_COLUMNS, "created_at", "updated_at")
 
 listings = Table(
     "listings",

@@ -127,8 +127,9 @@ def nomination_page(
     conditions), ordered by their programs (then newest nomination first), or with no
     `ordering` as the reference orders nominations (see `LATEST_CHANGE_FIRST`), as queries
     to run: the count of matches, and one page of their `nomination_id`s with their `position`."""
+    of_nominations = nomination_conditions(tenant, wanted)
     of_programs = [*program_conditions(tenant, programs, now), *extra]
-    conditions = [*nomination_conditions(tenant, wanted), *of_programs]
+    conditions = [*of_nominations, *of_programs]
     total = sa.select(sa.func.count()).select_from(_with_programs()).where(*conditions)
 
     def order(query: Select[Any]) -> tuple[Select[Any], list[ColumnElement[Any]]]:
@@ -143,7 +144,7 @@ def nomination_page(
         # Joined, PostgreSQL hashes all the programs when it misjudges how many
         # nominations match, then sorts every match (form C at 5,000: 13 -> 3 ms).
         program_is_live = sa.select(listings.c.id).where(listings.c.id == nominations.c.program_id, *of_programs)
-        source, conditions = nominations, [*nomination_conditions(tenant, wanted), checked_per_row(program_is_live)]
+        source, conditions = nominations, [*of_nominations, checked_per_row(program_is_live)]
     keys = page_keys(source, conditions, [nominations.c.id.label("nomination_id")], order, page)
     return total, keys
 
