@@ -165,6 +165,27 @@ def test_text_arrays_keep_a_mixed_order_with_ties_and_can_be_empty(store: Store,
     assert orjson.loads(empty) == []
 
 
+def test_counted_text_items_join_in_position_order_and_count_the_missing(store: Store, tenants: Tenants) -> None:
+    """The texts joined in their positions' order, whatever the order the rows are written
+    in; a NULL text is left out and counted; no rows give NULL, bracketed as an empty
+    array."""
+    tenant = tenants.a_test.tenant
+    with store.write() as conn:
+        for n in range(30):
+            listings.create(conn, tenant, "program", {"name": f"P{n:02d}", "list_order": (n * 7) % 30})
+    t = listings_table
+    text = sa.case((t.c.list_order % 5 == 0, sa.null()), else_=sj.as_text(sj.json_object(("name", t.c.name))))
+    rows = sa.select(text.label("item"), t.c.list_order.label("position")).where(t.c.org_id == tenant.org_id)
+    with store.read() as conn:
+        joined, total, missing = conn.execute(sj.counted_text_items(rows)).one()
+        nothing = conn.execute(sj.counted_text_items(rows.where(sa.false()))).one()
+    expected = [f"P{n:02d}" for n in sorted(range(30), key=lambda n: (n * 7) % 30) if (n * 7) % 30 % 5 != 0]
+    assert [item["name"] for item in orjson.loads(sj.bracketed(joined))] == expected
+    assert (total, missing) == (30, 6)
+    assert tuple(nothing) == (None, 0, 0)
+    assert sj.bracketed(nothing[0]) == "[]"
+
+
 def test_assert_json_equal_distinguishes_int_float_and_bool() -> None:
     import pytest
 

@@ -6,6 +6,7 @@ engines: awkward text, every kind of config value, nulls, timestamps below the m
 from __future__ import annotations
 
 from datetime import UTC, datetime
+import random
 from typing import Any
 
 import orjson
@@ -268,3 +269,30 @@ def test_a_row_missing_its_stored_item_is_listed_all_the_same(
     assert [body["result"] for body in after] == [body["result"] for body in before]
     assert all(body["result"]["count"] > 0 for body in before)
     assert "without a stored rendering" in caplog.text
+
+
+def test_a_page_s_items_come_in_its_order_whatever_order_they_were_written_in(
+    client: TestClient, store: Store, tenants: Tenants
+) -> None:
+    """A page's stored items are read by its keys alone and joined as they come (SQLite
+    does not sort them): they come in the page's order, not in the order the programs,
+    their nominations or their renderings were written or written again."""
+    me = tenants.a_test
+    names = [f"P{n:02d}" for n in range(40)]
+    random.Random(7).shuffle(names)
+    program_ids = {}
+    for name in names:
+        program_ids[name] = create(client, me, name=name)
+        post(client, "/nomination/add", {"program_id": program_ids[name], "user_id": "u-1", "status": "Pending"}, me)
+    for name in sorted(names, reverse=True)[::3]:
+        post(client, "/nomination/update", {"program_id": program_ids[name], "user_id": "u-1", "status": "Approved"}, me)
+        post(client, "/update", {"program_id": program_ids[name], "description": "again"}, me)
+    nominated = {"nomination": {"user_id": {"eq": "u-1"}}}
+    for direction in ("asc", "desc"):
+        expected = sorted(names, reverse=direction == "desc")
+        for filters in ({}, nominated):
+            request = {"filters": filters, "sort": {"name": direction}, "limit": 300}
+            response = post(client, "/list", request, me)
+            assert response.status_code == 200, response.json()
+            items = response.json()["result"]["programs"]
+            assert [item["program"]["name"] if filters else item["name"] for item in items] == expected

@@ -126,7 +126,8 @@ def nomination_page(
     """Nominations matching `wanted` whose program matches `programs` (and `extra`
     conditions), ordered by their programs (then newest nomination first), or with no
     `ordering` as the reference orders nominations (see `LATEST_CHANGE_FIRST`), as queries
-    to run: the count of matches, and one page of their `nomination_id`s with their `position`."""
+    to run: the count of matches, and one page of their `nomination_id`s (with their
+    `program_id`s) and `position`."""
     of_nominations = nomination_conditions(tenant, wanted)
     of_programs = [*program_conditions(tenant, programs, now), *extra]
     conditions = [*of_nominations, *of_programs]
@@ -145,7 +146,13 @@ def nomination_page(
         # nominations match, then sorts every match (form C at 5,000: 13 -> 3 ms).
         program_is_live = sa.select(listings.c.id).where(listings.c.id == nominations.c.program_id, *of_programs)
         source, conditions = nominations, [*of_nominations, checked_per_row(program_is_live)]
-    keys = page_keys(source, conditions, [nominations.c.id.label("nomination_id")], order, page)
+    keys = page_keys(
+        source,
+        conditions,
+        [nominations.c.id.label("nomination_id"), nominations.c.program_id.label("program_id")],
+        order,
+        page,
+    )
     return total, keys
 
 

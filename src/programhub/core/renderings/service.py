@@ -227,15 +227,27 @@ def attached(
     return onto.outerjoin(stored, on), pieces
 
 
+def attached_by(
+    face: Face, onto: FromClause, source_id: ColumnElement[int]
+) -> tuple[FromClause, tuple[ColumnElement[Any], ...]]:
+    """The stored pieces alone (NULL for a row that has none), joined onto a FROM clause of
+    the reader's own by `source_id`, a column of it naming the face's rows (a page's keys):
+    none of the face's tables is read."""
+    stored, _on, pieces = _attachment(face, False)
+    return onto.outerjoin(stored, _stored_for(face, stored, source_id)), pieces
+
+
+def _stored_for(face: Face, stored: FromClause, source_id: ColumnElement[int]) -> ColumnElement[bool]:
+    return sa.and_(stored.c.source == face.source.name, stored.c.face == face.name, stored.c.source_id == source_id)
+
+
 @cache
 def _attachment(face: Face, fallback: bool) -> tuple[FromClause, ColumnElement[bool], tuple[ColumnElement[Any], ...]]:
     """The stored renderings' alias, its join condition and the pieces, built once per face:
     they name only tables, so every statement may share them (building them, and the live
     rendering inside, on every read cost more than running the read)."""
     stored = renderings.alias(f"rendered_{face.name.replace('.', '_')}")
-    on = sa.and_(
-        stored.c.source == face.source.name, stored.c.face == face.name, stored.c.source_id == face.source.c.id
-    )
+    on = _stored_for(face, stored, face.source.c.id)
     live = list(face.pieces())
     if not fallback:
         return stored, on, tuple(stored.c[name].label(name) for name in PIECES[: len(live)])

@@ -42,6 +42,7 @@ from programhub.dialects.sunbird.responses import (
     program_json,
     selected_program_json,
     stored_item,
+    stored_page_item,
 )
 from programhub.store import sqljson as sj
 from programhub.store.sql import planned_for_values
@@ -90,30 +91,44 @@ def _program_conditions(tenant: Tenant, query: ListQuery) -> list[ColumnElement[
     return conditions
 
 
-def _page_source(tenant: Tenant, query: ListQuery, now: Any) -> tuple[FromClause, Subquery]:
-    """The page's keys (nomination or listing ids with their positions) joined to the rows
-    they name, and the keys."""
+def _page_keys(tenant: Tenant, query: ListQuery, now: Any) -> Subquery:
+    """The page's keys, with their positions: `nomination_id` and `program_id` (forms B, C,
+    E), or `listing_id`."""
     extra = _program_conditions(tenant, query)
     if query.nominations is not None:
         ordering = None if query.sorted_by_nomination else query.ordering
         _count, keys = nomination_page(
             tenant, query.nominations, query.programs, ordering, query.page, now=now, extra=extra
         )
+    else:
+        _count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
+    return keys
+
+
+def _page_source(tenant: Tenant, query: ListQuery, now: Any) -> tuple[FromClause, Subquery]:
+    """The page's keys joined to the rows they name, and the keys."""
+    keys = _page_keys(tenant, query, now)
+    if query.nominations is not None:
         source = keys.join(nominations, nominations.c.id == keys.c.nomination_id).join(
             listings, listings.c.id == nominations.c.program_id
         )
     else:
-        _count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
         source = keys.join(listings, listings.c.id == keys.c.listing_id)
     return source, keys
 
 
 def _stored_items(tenant: Tenant, query: ListQuery, now: Any, *, fallback: bool) -> Select[Any, int, int]:
-    """The page's stored items as one JSON array, their number, and how many have no
-    stored item (rendered on the spot with `fallback`, else left NULL)."""
-    source, keys = _page_source(tenant, query, now)
-    stored, item = stored_item(source, nominations_too=query.nominations is not None, fallback=fallback)
-    return sj.counted_text_array(sa.select(item.label("item"), keys.c.position).select_from(stored))
+    """The page's stored items joined with commas (`sj.counted_text_items`), their number,
+    and how many have no stored item: rendered on the spot with `fallback` (which reads the
+    page's rows), else left NULL (read by the keys alone, in their order)."""
+    nominations_too = query.nominations is not None
+    if fallback:
+        source, keys = _page_source(tenant, query, now)
+        stored, item = stored_item(source, nominations_too=nominations_too)
+        return sj.counted_text_items(sa.select(item.label("item"), keys.c.position).select_from(stored))
+    keys = _page_keys(tenant, query, now)
+    stored, item = stored_page_item(keys, nominations_too=nominations_too)
+    return sj.counted_text_items(sa.select(item.label("item"), keys.c.position).select_from(stored), in_order=True)
 
 
 def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: datetime) -> tuple[int, orjson.Fragment]:
@@ -133,7 +148,7 @@ def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: dat
         if missing:
             log.warning("a /list page had %d items without a stored rendering", missing)
             page, count, missing = conn.execute(_stored_items(tenant, query, now, fallback=True)).one()
-        return count, orjson.Fragment(page)
+        return count, orjson.Fragment(sj.bracketed(page))
     source, keys = _page_source(tenant, query, now)
     match_count = None
     if query.ordering.relevance is not None:

@@ -362,7 +362,9 @@ def _nomination_fields_sql() -> tuple[tuple[str, Any], ...]:
 
 # Render on write (core/renderings): a /list program item in its usual shape, and a
 # nomination item without its program (a program's change must not re-render its
-# nominations): a read puts the program's stored item in.
+# nominations), stored opened for it: without its closing brace, ending in `,"program":`.
+# A read appends the program's stored item and the brace (opening it on every read took
+# a tenth of form C's statement).
 PROGRAM_ITEM = renderings.register(
     renderings.Face(
         "sunbird.program_item",
@@ -375,10 +377,18 @@ NOMINATION_ITEM = renderings.register(
     renderings.Face(
         "sunbird.nomination_item",
         nominations,
-        lambda: (sj.as_text(sj.compact_object(*_nomination_fields_sql())),),
+        lambda: (_opened_for_program(sj.as_text(sj.compact_object(*_nomination_fields_sql()))),),
         joins=lambda source: source.join(listings, listings.c.id == nominations.c.program_id),
     )
 )
+
+
+def _opened_for_program(item: ColumnElement[str]) -> ColumnElement[str]:
+    return sa.func.substr(item, 1, sa.func.length(item) - 1) + sa.literal(',"program":', Text())
+
+
+def _spliced(nomination: ColumnElement[str], program: ColumnElement[str]) -> ColumnElement[str]:
+    return nomination + program + sa.literal("}", Text())
 
 
 def stored_item(
@@ -395,9 +405,17 @@ def stored_item(
     return onto, _spliced(nomination, program)
 
 
-def _spliced(nomination: ColumnElement[str], program: ColumnElement[str]) -> ColumnElement[str]:
-    opened = sa.func.substr(nomination, 1, sa.func.length(nomination) - 1)
-    return opened + sa.literal(',"program":', Text()) + program + sa.literal("}", Text())
+def stored_page_item(keys: FromClause, *, nominations_too: bool) -> tuple[FromClause, ColumnElement[str]]:
+    """`stored_item` for a page's keys (`nomination_id` and `program_id`, or `listing_id`)
+    read by the keys alone, no row of `listings` or `nominations` (NULL where a rendering
+    is missing). Only stored items are outer-joined to the keys, so the rows come in the
+    keys' order (`sj.counted_text_items`' `in_order`)."""
+    program_id = keys.c.program_id if nominations_too else keys.c.listing_id
+    onto, (program,) = renderings.attached_by(PROGRAM_ITEM, keys, program_id)
+    if not nominations_too:
+        return onto, program
+    onto, (nomination,) = renderings.attached_by(NOMINATION_ITEM, onto, keys.c.nomination_id)
+    return onto, _spliced(nomination, program)
 
 
 def nomination_item_sql(
