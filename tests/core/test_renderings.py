@@ -27,6 +27,7 @@ def face() -> Iterator[renderings.Face]:
             listings,
             lambda: ("<" + listings.c.name + ">", listings.c.status),
             where=lambda: listings.c.kind == "program",
+            code=4001,
         )
     )
     yield registered
@@ -152,7 +153,12 @@ def test_backfill_walks_every_chunk(
 def test_deleted_nominations_leave_no_rendering(store: Store, tenants: Tenants) -> None:
     me = tenants.a_test.tenant
     renderings.register(
-        renderings.Face("test.nomination", nominations_service.nominations, lambda: (nominations_service.nominations.c.status,))
+        renderings.Face(
+            "test.nomination",
+            nominations_service.nominations,
+            lambda: (nominations_service.nominations.c.status,),
+            code=4002,
+        )
     )
     try:
         with store.write() as conn:
@@ -169,3 +175,12 @@ def test_deleted_nominations_leave_no_rendering(store: Store, tenants: Tenants) 
     finally:
         renderings._FACES.pop("test.nomination")
         renderings.version.cache_clear()
+
+
+def test_a_face_needs_a_code_of_its_own() -> None:
+    """A face's code makes its rows' keys: none may lack one or share another face's."""
+    taken = renderings.faces()[0]
+    for code in (0, taken.code, 2**22 + 1):
+        with pytest.raises(ValueError):
+            renderings.register(renderings.Face("test.coded", listings, lambda: (listings.c.name,), code=code))
+    assert "test.coded" not in {face.name for face in renderings.faces()}

@@ -93,3 +93,55 @@ def test_a_sqlite_database_analyzed_before_a_migration_is_analyzed_after_it(
     with store.read() as conn:
         analyzed = set(conn.execute(sa.text("SELECT idx FROM sqlite_stat1")).scalars())
     assert {"ix_listings_tenant_kind_nomination_end", "ix_listings_tenant_kind_submission_end"} <= analyzed
+
+
+def test_stored_renderings_keep_their_texts_across_the_key_migration(
+    store: Store, backend: str, tenants: object
+) -> None:
+    """Migration 0018 re-keys `renderings` by one integer (the face's code times 2**40 plus
+    the object's id, SQLite's rowid): every stored form keeps its texts under the key the
+    code computes, a face this release does not know is left out, and down again the rows
+    are back under (source, face, source_id)."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from programhub.core.listings import service as listings_service
+    from programhub.core.nominations import service as nominations_service
+    from programhub.core.renderings import service as renderings
+    from programhub.core.renderings.models import renderings as renderings_table
+    from programhub.store.migrate import alembic_config
+
+    tenant = tenants.a_test.tenant  # type: ignore[attr-defined]
+    with store.write() as conn:
+        for n in range(3):
+            program = listings_service.create(conn, tenant, "program", {"name": f"P{n}"})
+            nominations_service.add(conn, tenant, program, {"user_id": f"u-{n}", "status": "Pending"})
+    columns = ("source", "face", "source_id", "org_id", "mode", "version", "body", "middle", "tail")
+
+    def rows(*names: str) -> set[tuple[object, ...]]:
+        with store.read() as conn:
+            return {tuple(row) for row in conn.execute(sa.text(f"SELECT {', '.join(names)} FROM renderings"))}
+
+    before = rows("key", *columns)
+    faces = {face.name: face for face in renderings.faces()}
+    assert {face for _key, _source, face, *_rest in before} == {
+        "catalog.listing", "record.program", "sunbird.program_item", "sunbird.nomination_item"
+    }
+    assert all(key == faces[face].key_of(source_id) for key, _source, face, source_id, *_rest in before)
+    command.downgrade(alembic_config(store), "0017_program_walk")
+    assert rows(*columns) == {row[1:] for row in before}
+    with store.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO renderings (source, face, source_id, org_id, mode, version, body) "
+                "VALUES ('listings', 'gone.face', 1, :org_id, 'test', 'v', '{}')"
+            ),
+            {"org_id": tenant.org_id},
+        )
+    upgrade(store)
+    assert rows("key", *columns) == before
+    with store.read() as conn:
+        assert renderings.stale(conn) == []
+        if backend == "sqlite":  # the key is the rowid: one B-tree per look-up
+            assert conn.execute(sa.select(sa.func.count()).where(sa.text("rowid != key")).select_from(
+                renderings_table)).scalar_one() == 0

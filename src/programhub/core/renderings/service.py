@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -40,16 +40,29 @@ def _as_is(source: FromClause) -> FromClause:
     return source
 
 
+# A stored form's key: its face's code times KEY_STRIDE plus the object's id.
+KEY_STRIDE = 2**40
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Face:
     """How one face renders rows of `source`: `pieces()` gives one to three SQL text
-    expressions over `source` (and what `joins` adds to it), for rows where `where()`."""
+    expressions over `source` (and what `joins` adds to it), for rows where `where()`.
+    `code` (1 to 2**22, unique, never reused) makes its rows' keys (`key_of`)."""
 
     name: str
     source: Table
     pieces: Callable[[], Sequence[ColumnElement[Any]]]
     where: Callable[[], ColumnElement[bool]] | None = None
     joins: Callable[[FromClause], FromClause] = _as_is
+    code: int = field(default=0, kw_only=True)
+
+    def key_of(self, source_id: Any) -> Any:
+        """The key of the stored form of row `source_id` (an id, or a column of ids)."""
+        base = self.code * KEY_STRIDE
+        if isinstance(source_id, int):
+            return base + source_id
+        return sa.literal_column(str(base), sa.BigInteger()) + source_id
 
     def select(self, version: str) -> sa.Select[Any]:
         pieces = list(self.pieces())
@@ -58,6 +71,7 @@ class Face:
         pieces += [sa.null()] * (len(PIECES) - len(pieces))
         source = self.source
         query = sa.select(
+            self.key_of(source.c.id).label("key"),
             sa.literal(source.name, sa.String()).label("source"),
             sa.literal(self.name, sa.String()).label("face"),
             source.c.id.label("source_id"),
@@ -77,10 +91,15 @@ _DIALECTS: dict[str, Dialect] = {
 
 
 def register(face: Face) -> Face:
-    """Add a face (a dialect does it once, at import); its name is unique."""
+    """Add a face (a dialect does it once, at import); its name and its code are unique."""
     known = _FACES.get(face.name)
     if known is not None and known is not face:
         raise ValueError(f"face {face.name!r} is registered already")
+    if not 1 <= face.code <= 2**22:
+        raise ValueError(f"face {face.name!r} needs a code from 1 to 2**22, not {face.code}")
+    taken = [other.name for other in _FACES.values() if other.code == face.code and other is not face]
+    if taken:
+        raise ValueError(f"face {face.name!r}: code {face.code} is {taken[0]!r}'s")
     _FACES[face.name] = face
     version.cache_clear()
     _upsert_statement.cache_clear()
@@ -106,11 +125,11 @@ def _upsert_statement(face: Face, engine: str) -> Any:
     of SQL) and its cache key cost far more than SQLite's running it, and on every write."""
     query = face.select(version(face, engine)).where(face.source.c.id.in_(sa.bindparam("ids", expanding=True)))
     statement = upsert_for(engine, renderings).from_select(
-        ["source", "face", "source_id", "org_id", "mode", "version", *PIECES], query
+        ["key", "source", "face", "source_id", "org_id", "mode", "version", *PIECES], query
     )
     excluded = statement.excluded
     return statement.on_conflict_do_update(
-        index_elements=[renderings.c.source, renderings.c.face, renderings.c.source_id],
+        index_elements=[renderings.c.key],
         set_={name: excluded[name] for name in ("org_id", "mode", "version", *PIECES)},
     )
 
@@ -130,14 +149,13 @@ def refresh(conn: Connection, source: Table, ids: Iterable[int]) -> None:
 
 
 def forget(conn: Connection, source: Table, ids: Iterable[int]) -> None:
-    """Drop the renderings of rows deleted for good."""
+    """Drop the renderings of rows deleted for good (in every face of `source`)."""
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), CHUNK):
-        conn.execute(
-            sa.delete(renderings).where(
-                renderings.c.source == source.name, renderings.c.source_id.in_(wanted[start : start + CHUNK])
-            )
-        )
+        chunk = wanted[start : start + CHUNK]
+        keys = [face.key_of(row_id) for face in faces(source) for row_id in chunk]
+        if keys:
+            conn.execute(sa.delete(renderings).where(renderings.c.key.in_(keys)))
 
 
 def backfill(store: Store, progress: Callable[[int], None] | None = None) -> int:
@@ -168,9 +186,7 @@ def backfill(store: Store, progress: Callable[[int], None] | None = None) -> int
                 stored = set(
                     conn.execute(
                         sa.select(renderings.c.source_id).where(
-                            renderings.c.source == face.source.name,
-                            renderings.c.face == face.name,
-                            renderings.c.source_id.in_(ids),
+                            renderings.c.key.in_([face.key_of(row_id) for row_id in ids]),
                             renderings.c.version == current,
                         )
                     ).scalars()
@@ -238,7 +254,7 @@ def attached_by(
 
 
 def _stored_for(face: Face, stored: FromClause, source_id: ColumnElement[int]) -> ColumnElement[bool]:
-    return sa.and_(stored.c.source == face.source.name, stored.c.face == face.name, stored.c.source_id == source_id)
+    return stored.c.key == face.key_of(source_id)
 
 
 @cache
@@ -265,12 +281,10 @@ def stored(conn: Connection, source: Table, org_id: int, mode: str, ids: Sequenc
     found: dict[int, dict[str, str]] = {}
     if not ids:
         return found
+    keys = [face.key_of(row_id) for face in faces(source) for row_id in ids]
     rows = conn.execute(
         sa.select(renderings.c.source_id, renderings.c.face, *(renderings.c[name] for name in PIECES)).where(
-            renderings.c.source == source.name,
-            renderings.c.org_id == org_id,
-            renderings.c.mode == mode,
-            renderings.c.source_id.in_(list(ids)),
+            renderings.c.key.in_(keys), renderings.c.org_id == org_id, renderings.c.mode == mode
         )
     )
     for source_id, face, *pieces in rows:

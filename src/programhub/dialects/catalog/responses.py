@@ -102,7 +102,9 @@ def _listing_pieces() -> tuple[ColumnElement[Any], ...]:
 
 
 LISTING = renderings.register(
-    renderings.Face("catalog.listing", listings, _listing_pieces, joins=lambda source: tree.listings_with_catalogs())
+    renderings.Face(
+        "catalog.listing", listings, _listing_pieces, joins=lambda source: tree.listings_with_catalogs(), code=1
+    )
 )
 LISTING_SOURCE, _PIECES = renderings.joined(LISTING)
 # The stored pieces alone (NULL where a listing has none): statements a fraction of the size

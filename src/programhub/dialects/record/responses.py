@@ -61,6 +61,7 @@ PROGRAM = renderings.register(
         _program_pieces,
         where=lambda: listings.c.kind == "program",
         joins=lambda source: source.join(organisations, organisations.c.id == listings.c.org_id),
+        code=2,
     )
 )
 PROGRAM_SOURCE, (PROGRAM_JSON,) = renderings.joined(PROGRAM)

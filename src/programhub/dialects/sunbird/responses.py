@@ -371,6 +371,7 @@ PROGRAM_ITEM = renderings.register(
         listings,
         lambda: (sj.as_text(program_item_sql()),),
         where=lambda: listings.c.kind == "program",
+        code=3,
     )
 )
 NOMINATION_ITEM = renderings.register(
@@ -379,6 +380,7 @@ NOMINATION_ITEM = renderings.register(
         nominations,
         lambda: (_opened_for_program(sj.as_text(sj.compact_object(*_nomination_fields_sql()))),),
         joins=lambda source: source.join(listings, listings.c.id == nominations.c.program_id),
+        code=4,
     )
 )
 
