@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Connection, Dialect, FromClause, Table
@@ -57,7 +57,13 @@ class Face:
     joins: Callable[[FromClause], FromClause] = _as_is
     code: int = field(default=0, kw_only=True)
 
-    def key_of(self, source_id: Any) -> Any:
+    @overload
+    def key_of(self, source_id: int) -> int: ...
+
+    @overload
+    def key_of(self, source_id: ColumnElement[int]) -> ColumnElement[int]: ...
+
+    def key_of(self, source_id: int | ColumnElement[int]) -> int | ColumnElement[int]:
         """The key of the stored form of row `source_id` (an id, or a column of ids)."""
         base = self.code * KEY_STRIDE
         if isinstance(source_id, int):
