@@ -111,3 +111,43 @@ def test_sqlite_waits_for_its_writer_slot_until_the_deadline_only(database_url: 
         with pytest.raises(sa.exc.OperationalError, match="locked"), store.write():
             pass
         assert time.monotonic() - started < 0.5 + SLACK
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_sqlite_writers_of_one_process_queue_for_the_slot_without_a_connection(store: Store) -> None:
+    """A write waits for another of this process on a lock of the process, before it takes
+    a connection (not in SQLite's busy handler, which sleeps up to 100 ms between polls):
+    until its deadline, or until the other commits, then it writes."""
+    holding, release = threading.Event(), threading.Event()
+    outcomes: list[str] = []
+
+    def hold() -> None:
+        with store.write():
+            holding.set()
+            release.wait(15)
+
+    def write_within(seconds: float | None) -> None:
+        with liveness.deadline(seconds):
+            try:
+                with store.write() as conn:
+                    conn.execute(sa.text("SELECT 1"))
+                outcomes.append("wrote")
+            except liveness.DeadlinePassed:
+                outcomes.append("deadline")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(15)
+    checked_out = store.engine.pool.checkedout()  # type: ignore[attr-defined]
+    late = threading.Thread(target=write_within, args=(0.3,))
+    late.start()
+    late.join(15)
+    patient = threading.Thread(target=write_within, args=(None,))
+    patient.start()
+    time.sleep(0.2)
+    assert store.engine.pool.checkedout() == checked_out  # type: ignore[attr-defined]  # it waits holding none
+    assert outcomes == ["deadline"]
+    release.set()
+    holder.join(15)
+    patient.join(15)
+    assert outcomes == ["deadline", "wrote"]

@@ -71,6 +71,7 @@ class Store:
         # bounded like every request's work; a PostgreSQL round trip could stall the loop
         # when the server stalls.
         self.reads_on_loop = self.is_sqlite
+        # This process's place in the queue for SQLite's single writer slot (`_writer_slot`).
         self._sqlite_writer = threading.Lock()
         self._read_threads: anyio.CapacityLimiter | None = None  # made on first use, on a loop
         self._held_lookup = _HeldConnection()
@@ -157,13 +158,30 @@ class Store:
         """A write transaction: committed when the block ends, rolled back on any error, and
         rolled back too when the request's deadline passed meanwhile (its answer is a 503
         already: the write must not land after it)."""
-        with self._connect_transactions() as conn:
+        with self._writer_slot(), self._connect_transactions() as conn:
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_immediate=True)
             with conn.begin():
                 yield conn
                 if liveness.past_deadline():
                     raise liveness.DeadlinePassed("the request's deadline passed before its commit")
+
+    @contextmanager
+    def _writer_slot(self) -> Iterator[None]:
+        """On SQLite, this process's writers queue on a lock of its own for the database's
+        single writer slot, before they take a connection: SQLite's busy handler polls the
+        slot with sleeps that grow to 100 ms, so under load a write waited for the slot long
+        after it was free (the Catalog mix's writes: 300-450 ms at p50, bench/RESULTS.md run
+        11). Other processes' writers still meet the busy handler. PostgreSQL: nothing."""
+        if not self.is_sqlite:
+            yield
+            return
+        if not self._sqlite_writer.acquire(timeout=liveness.time_left(SQLITE_BUSY_TIMEOUT)):
+            raise liveness.DeadlinePassed("the request's deadline passed waiting to write")
+        try:
+            yield
+        finally:
+            self._sqlite_writer.release()
 
     def pools(self) -> list[tuple[str, Any]]:
         """Each engine's connection pool, named (for metrics)."""
@@ -179,20 +197,13 @@ class Store:
         per statement where a transaction added BEGIN, a setting and COMMIT; its sessions
         commit without waiting for the WAL flush (`synchronous_commit=off`: the row lock is
         released at once; a crash may forget the last fraction of a second of counts, never
-        corrupt them). On SQLite a write transaction, whose threads queue on a lock of this
-        process for the single writer slot instead of polling it with SQLite's sleeping
-        busy handler."""
+        corrupt them). On SQLite a write transaction (`write`)."""
         if not self.is_sqlite:
             with self.lookup() as conn:
                 yield conn
             return
-        if not self._sqlite_writer.acquire(timeout=liveness.time_left(SQLITE_BUSY_TIMEOUT)):
-            raise liveness.DeadlinePassed("the request's deadline passed waiting to write")
-        try:
-            with self.write() as conn:
-                yield conn
-        finally:
-            self._sqlite_writer.release()
+        with self.write() as conn:
+            yield conn
 
     def dispose(self) -> None:
         for engine in self.engines:
