@@ -8,6 +8,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import ARRAY, ColumnElement, Connection, Executable, Exists, Select, Table, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 
 Statement = TypeVar("Statement", bound=Executable | Connection)
 
@@ -99,6 +100,9 @@ def locking(query: Select[Any]) -> Select[Any]:
 class _FilterOnly(ColumnElement[Any]):
     """A column the planner may read but not look up by: SQLite's unary `+`."""
 
+    # Without its column in the cache key SQLAlchemy cannot key a statement holding it and
+    # compiled form A's page statement on every request ("no key").
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]  # noqa: RUF012 (SQLAlchemy's own form)
     inherit_cache = True
 
     def __init__(self, column: ColumnElement[Any]) -> None:
