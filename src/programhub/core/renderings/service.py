@@ -55,7 +55,7 @@ class Face:
     pieces: Callable[[], Sequence[ColumnElement[Any]]]
     where: Callable[[], ColumnElement[bool]] | None = None
     joins: Callable[[FromClause], FromClause] = _as_is
-    code: int = field(default=0, kw_only=True)
+    code: int = field(kw_only=True)
 
     @overload
     def key_of(self, source_id: int) -> int: ...
@@ -158,10 +158,14 @@ def forget(conn: Connection, source: Table, ids: Iterable[int]) -> None:
     """Drop the renderings of rows deleted for good (in every face of `source`)."""
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        keys = [face.key_of(row_id) for face in faces(source) for row_id in chunk]
+        keys = _keys(source, wanted[start : start + CHUNK])
         if keys:
             conn.execute(sa.delete(renderings).where(renderings.c.key.in_(keys)))
+
+
+def _keys(source: Table, ids: Iterable[int]) -> list[int]:
+    """The keys of rows `ids` of `source` in every face that shows them."""
+    return [face.key_of(row_id) for face in faces(source) for row_id in ids]
 
 
 def backfill(store: Store, progress: Callable[[int], None] | None = None) -> int:
@@ -287,10 +291,9 @@ def stored(conn: Connection, source: Table, org_id: int, mode: str, ids: Sequenc
     found: dict[int, dict[str, str]] = {}
     if not ids:
         return found
-    keys = [face.key_of(row_id) for face in faces(source) for row_id in ids]
     rows = conn.execute(
         sa.select(renderings.c.source_id, renderings.c.face, *(renderings.c[name] for name in PIECES)).where(
-            renderings.c.key.in_(keys), renderings.c.org_id == org_id, renderings.c.mode == mode
+            renderings.c.key.in_(_keys(source, ids)), renderings.c.org_id == org_id, renderings.c.mode == mode
         )
     )
     for source_id, face, *pieces in rows:
