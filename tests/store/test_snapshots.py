@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from programhub.core import versions
+from programhub.core import auth, versions
+from programhub.core.keys import service as keys
 from programhub.store import Store
 from tests.support import Tenants
 
@@ -41,3 +42,29 @@ def test_reads_are_repeatable_and_read_only_and_writes_are_not_on_postgresql(sto
             assert tuple(conn.execute(settings).one()) == ("repeatable read", "on")
         with store.write() as conn:
             assert tuple(conn.execute(settings).one()) == ("read committed", "off")
+
+
+def test_a_key_lookup_is_one_statement_that_sees_what_was_committed_before_it(store: Store, tenants: Tenants) -> None:
+    """Key lookups run in autocommit on both engines (on SQLite, an engine of their own for
+    a file): no BEGIN or COMMIT around the one statement, and no snapshot older than it: a
+    key revoked a moment ago is refused by the next request."""
+    issued = tenants.a_test
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sent.append(statement.split(None, 1)[0].upper())
+
+    for engine in store.engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        principal, _ = auth.look_up(store, issued.key)
+    finally:
+        for engine in store.engines:
+            sa.event.remove(engine, "before_cursor_execute", record)
+    assert sent == ["SELECT"]
+    assert principal.tenant == issued.tenant
+    with store.write() as conn:
+        keys.revoke(conn, issued.key_id)
+    with pytest.raises(auth.AuthFailure) as refused:
+        auth.look_up(store, issued.key)
+    assert refused.value.reason is auth.AuthFailureReason.REVOKED

@@ -55,7 +55,7 @@ class Store:
         watched: dict[Engine, liveness.EngineLiveness] | None = None,
     ) -> None:
         self.engine = engine
-        # Where `lookup()` runs: on PostgreSQL, an autocommit engine of its own.
+        # Where `lookup()` runs: an autocommit engine of its own (on SQLite, for a file).
         self._lookups = lookups or engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.circuit = circuit or liveness.Circuit(enabled=False)
@@ -119,8 +119,10 @@ class Store:
         """For one read statement that needs no snapshot beyond its own (the key lookup
         every request makes). On PostgreSQL a connection in autocommit from a small pool
         of its own: the statement is the only round trip, where a transaction would add
-        BEGIN and COMMIT, each a wait that the thread pays for with a GIL hand-off. On
-        SQLite, a read transaction (local, cheap)."""
+        BEGIN and COMMIT, each a wait that the thread pays for with a GIL hand-off. On a
+        SQLite file likewise, in SQLite's autocommit: the BEGIN and COMMIT were two more
+        statements through SQLAlchemy, 40% of the lookup's 128 us (an in-memory database
+        has one engine: a read transaction)."""
         if self._lookups is self.engine:
             with self.read() as conn:
                 yield conn
@@ -136,9 +138,9 @@ class Store:
         share one connection on PostgreSQL: a request that makes both (a WebAdMIT call)
         checks one out once. Under load a checkout holds its connection for as long as its
         thread waits for the GIL, so two per request left the lookups' pool short and other
-        requests queued for it (the WebAdMIT mix's p99 660 -> 1,100 ms). SQLite has no pool
-        to spare; there the block changes nothing."""
-        if self._lookups is self.engine or self._held_lookup.conn is not None:
+        requests queued for it (the WebAdMIT mix's p99 660 -> 1,100 ms). On SQLite counts
+        are writes (`write`), so the block changes nothing."""
+        if self.is_sqlite or self._lookups is self.engine or self._held_lookup.conn is not None:
             yield
             return
         with self._connect_lookups() as conn:
@@ -236,6 +238,9 @@ SQLITE_HEAP_MIB = 48
 # for SQLite's work to use the cores beside the event loop; more only add GIL hand-offs and
 # pages held in memory at once (bench/RESULTS.md run 6).
 SQLITE_READ_THREADS = 2
+# SQLite: connections kept for key lookups (they run on the event loop, one at a time; a
+# blocking handler's on its thread).
+SQLITE_LOOKUP_CONNECTIONS = 4
 # PostgreSQL: threads that run reads assembled in Python from many rows (`Store.run_read`):
 # one builds an answer while another waits for its rows; 32 at once spent a fifth more CPU
 # per Catalog page queueing for the GIL (bench/RESULTS.md run 7).
@@ -261,10 +266,12 @@ def open_store(
         # messages, hence never in the log of an unexpected error.
         "hide_parameters": True,
     }
+    on_file = False
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            _create_private(Path(database))
+        on_file = bool(database and database != ":memory:" and not database.startswith("file:"))
+        if on_file:
+            _create_private(Path(database))  # type: ignore[arg-type]
             options["poolclass"] = liveness.DeadlinePool
         options.update(
             pool_size=POOL_SIZE,
@@ -294,7 +301,15 @@ def open_store(
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
-        return Store(engine)
+        if not on_file:  # a second engine on an in-memory database would open another database
+            return Store(engine)
+        # Key lookups: one statement each, in SQLite's autocommit (the statement is its own
+        # snapshot), without the BEGIN and COMMIT a read transaction adds around it.
+        lookups = create_engine(
+            url, **{**options, "pool_size": SQLITE_LOOKUP_CONNECTIONS, "isolation_level": "AUTOCOMMIT"}
+        )
+        _configure_sqlite(lookups, transactions=False)
+        return Store(engine, lookups)
     event.listen(engine, "do_execute", _execute_planned_for_values)
     lookup_pool: dict[str, Any] = {"pool_size": lookup_connections(connections), "max_overflow": 0}
     if pooler == "none":
@@ -341,7 +356,10 @@ def _create_private(database: Path) -> None:
         os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, transactions: bool = True) -> None:
+    """Every connection's settings; with `transactions`, the BEGIN of every transaction
+    (without, statements run in SQLite's autocommit: the key lookups' engine)."""
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the sqlite3 module; we emit BEGIN ourselves.
@@ -355,6 +373,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA soft_heap_limit={SQLITE_HEAP_MIB * 1024 * 1024}")
         cursor.close()
         sqljson.register_sqlite_functions(dbapi_connection)
+
+    if not transactions:
+        return
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
