@@ -48,6 +48,21 @@ def test_pages_run_through_ordered_then_unordered_listings(client: TestClient, t
     assert [_titles(client, key, f"?per_page=3&page={n}") for n in (1, 2, 3)] == [["O1", "O2", "O3"], ["U1", "U2", "U3"], ["U4"]]
 
 
+def test_pages_of_statements_built_once_bind_each_tenant_and_mode(client: TestClient, tenants: Tenants) -> None:
+    """The unfiltered list's statements are built once and run for every tenant: each
+    organisation and mode still sees its own listings alone, page after page."""
+    keys = tenants.all()
+    for key in keys:
+        for n, order in enumerate((None, 2, None, 1)):
+            create(client, key, "program", title=f"{key.org}-{key.tenant.mode.value}-{n}", list_order=order)
+    for _round in range(2):
+        for key in keys:
+            name = f"{key.org}-{key.tenant.mode.value}"
+            pages = [_titles(client, key, f"?per_page=3&page={n}") for n in (1, 2)]
+            assert pages == [[f"{name}-3", f"{name}-1", f"{name}-0"], [f"{name}-2"]]
+            assert _titles(client, key, "?archived=true") == []
+
+
 def test_description_and_listing_path_match_exactly(client: TestClient, tenants: Tenants) -> None:
     key = tenants.a_test
     create(client, key, "program", title="A", description="Intro", path="intro")

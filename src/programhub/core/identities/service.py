@@ -24,7 +24,7 @@ from programhub.core.errors import Invalid, NotFound
 from programhub.core.identities.models import IDENTITY_TYPES, identities, identity_programs
 from programhub.core.listings.models import listings
 from programhub.core.orgs import service as orgs_service
-from programhub.core.tenancy import Mode, Tenant, owned_by
+from programhub.core.tenancy import Mode, Tenant, bound_values, owned_by, owned_by_bound
 
 # "2025 - 2026", as WebAdMIT writes an admissions cycle.
 CYCLE_PATTERN = re.compile(r"[0-9]{4} - [0-9]{4}")
@@ -164,18 +164,12 @@ def _grantable(conn: Connection, tenant: Tenant, program_ids: Sequence[int]) -> 
     return wanted
 
 
-def _tenant_parameters(table: sa.Table) -> sa.ColumnElement[bool]:
-    """`owned_by(table, tenant)` with the tenant as bind parameters (`:org_id`, `:mode`),
-    for statements built once and run for every tenant (see `parameters`)."""
-    return sa.and_(table.c.org_id == sa.bindparam("org_id"), table.c.mode == sa.bindparam("mode"))
-
-
 def parameters(tenant: Tenant, identity_id: int) -> dict[str, Any]:
     """The bind parameters of `visible_programs` statements (and of the lookup by id)."""
-    return {"org_id": tenant.org_id, "mode": tenant.mode.value, "identity_id": identity_id}
+    return {**bound_values(tenant), "identity_id": identity_id}
 
 
-_BY_ID = sa.select(*_COLUMNS).where(_tenant_parameters(identities), identities.c.id == sa.bindparam("identity_id"))
+_BY_ID = sa.select(*_COLUMNS).where(owned_by_bound(identities), identities.c.id == sa.bindparam("identity_id"))
 
 
 def get(conn: Connection, tenant: Tenant, identity_id: int) -> Identity:
@@ -198,7 +192,7 @@ def visible_programs(limited: bool, *columns: sa.ColumnElement[Any]) -> sa.Selec
     deleted program. Bound with `parameters(tenant, identity.id)`, so that a caller can
     build the statement once and run it for every identity."""
     query = sa.select(*columns).where(
-        _tenant_parameters(listings),
+        owned_by_bound(listings),
         listings.c.kind == "program",
         listings.c.deleted_at.is_(None),
         listings.c.status != "retired",
@@ -209,7 +203,7 @@ def visible_programs(limited: bool, *columns: sa.ColumnElement[Any]) -> sa.Selec
             sa.and_(
                 identity_programs.c.listing_id == listings.c.id,
                 identity_programs.c.identity_id == sa.bindparam("identity_id"),
-                _tenant_parameters(identity_programs),
+                owned_by_bound(identity_programs),
             ),
         )
     return query

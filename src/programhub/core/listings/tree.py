@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, CompoundSelect, Connection, FromClause, RowMapping
@@ -23,7 +23,7 @@ from programhub.core.catalogs.models import catalogs
 from programhub.core.errors import DomainError, Invalid
 from programhub.core.listings.models import listings, requirements
 from programhub.core.listings.service import descendant_edges
-from programhub.core.tenancy import Tenant, owned_by
+from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound
 from programhub.store.sql import fenced_recursion, one_of
 
 # A tree deeper than this (requirement levels below its root) or expanding to more
@@ -135,8 +135,7 @@ def load(
     query = _roots_and_below(fenced_recursion(conn), conn.dialect.name, tuple(columns), source)
     bound = {
         **(params or {}),
-        "tree_org_id": tenant.org_id,
-        "tree_mode": tenant.mode.value,
+        **bound_values(tenant),
         "tree_roots": list(dict.fromkeys(root_ids)),
     }
     edges: dict[int, list[tuple[int, int]]] = {}
@@ -173,20 +172,6 @@ def _by_ids(engine_name: str, columns: tuple[ColumnElement[Any], ...], source: F
     )
 
 
-class _BoundMode:
-    value = sa.bindparam("tree_mode", type_=sa.String())
-
-
-class _BoundTenant:
-    """The tenant of a statement built once: organisation and mode are bound when it runs."""
-
-    org_id = sa.bindparam("tree_org_id", type_=sa.Integer())
-    mode = _BoundMode
-
-
-_TENANT = cast(Tenant, _BoundTenant)
-
-
 @lru_cache(maxsize=32)
 def _roots_and_below(
     lateral: bool, engine_name: str, columns: tuple[ColumnElement[Any], ...], source: FromClause | None
@@ -199,19 +184,17 @@ def _roots_and_below(
     edge = (requirements.c.program_id, requirements.c.position, requirements.c.requirement_id)
     reach = (
         sa.select(*edge)
-        .where(owned_by(requirements, _TENANT), one_of(requirements.c.program_id, "tree_roots", engine_name))
+        .where(owned_by_bound(requirements), one_of(requirements.c.program_id, "tree_roots", engine_name))
         .cte("reach", recursive=True)
     )
     listing = sa.select(*columns).select_from(listings_with_catalogs() if source is None else source)
     top = listing.add_columns(sa.null().label(_PARENT), sa.null().label(_POSITION)).where(
-        owned_by(listings, _TENANT), one_of(listings.c.id, "tree_roots", engine_name), listings.c.deleted_at.is_(None)
+        owned_by_bound(listings), one_of(listings.c.id, "tree_roots", engine_name), listings.c.deleted_at.is_(None)
     )
     if lateral:
         step = sa.select(*edge).where(requirements.c.program_id == reach.c.requirement_id).offset(0).lateral("step")
         reach = reach.union(sa.select(step).select_from(reach.join(step, sa.true())))
-        node = (
-            listing.where(owned_by(listings, _TENANT), listings.c.id == reach.c.requirement_id).limit(1).lateral("node")
-        )
+        node = listing.where(owned_by_bound(listings), listings.c.id == reach.c.requirement_id).limit(1).lateral("node")
         below = sa.select(*node.c, reach.c.program_id.label(_PARENT), reach.c.position.label(_POSITION)).select_from(
             reach.join(node, sa.true())
         )
@@ -220,7 +203,7 @@ def _roots_and_below(
     below = (
         listing.add_columns(reach.c.program_id.label(_PARENT), reach.c.position.label(_POSITION))
         .join(reach, listings.c.id == reach.c.requirement_id)
-        .where(owned_by(listings, _TENANT))
+        .where(owned_by_bound(listings))
     )
     return sa.union_all(top, below)
 

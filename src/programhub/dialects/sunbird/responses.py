@@ -102,7 +102,8 @@ def msgid_of(request: Request) -> str | None:
 
 
 def ok(request: Request, result: Any) -> JSONResponse:
-    return JSONResponse(envelope(api_id(request.url.path), result, msgid=msgid_of(request)))
+    # The scope's path is what `request.url.path` parses out of a whole URL it builds first.
+    return JSONResponse(envelope(api_id(request.scope["path"]), result, msgid=msgid_of(request)))
 
 
 # --- programs ---------------------------------------------------------------------------
