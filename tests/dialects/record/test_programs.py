@@ -85,6 +85,16 @@ def test_an_organisation_without_programmes_gets_an_empty_list(client: TestClien
     assert response.json() == {"success": True, "message": "Programs fetched successfully", "data": []}
 
 
+def test_each_tenant_and_mode_lists_its_own_programmes_alone(client: TestClient, store: Store, tenants: Tenants) -> None:
+    """The list's statement is built once and run for every tenant, bound to each."""
+    for key in tenants.all():
+        make_program(store, key, f"{key.org} {key.tenant.mode.value}")
+    for _round in range(2):
+        for key in tenants.all():
+            listed = client.get(f"{BASE}/programs", headers=key.bearer).json()["data"]
+            assert [program["name"] for program in listed] == [f"{key.org} {key.tenant.mode.value}"]
+
+
 def test_programmes_of_every_dialect_appear_but_not_courses_retired_or_deleted(
     client: TestClient, store: Store, tenants: Tenants
 ) -> None:

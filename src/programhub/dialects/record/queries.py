@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Select, select
 
 from programhub.core.listings.models import listings
-from programhub.core.tenancy import Tenant, owned_by
+from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound
 from programhub.dialects.record.responses import PROGRAM_JSON, PROGRAM_SOURCE
 from programhub.store import sqljson as sj
 
@@ -40,6 +41,20 @@ def program(
 
 def program_list(conn: Connection, tenant: Tenant) -> orjson.Fragment:
     """Every programme but the retired ones, newest first, as one JSON array of the stored
-    texts (nothing is parsed or rebuilt)."""
-    listed = programs(tenant).where(listings.c.status != "retired")
-    return orjson.Fragment(conn.execute(sj.text_array(listed, *_NEWEST_FIRST)).scalar_one())
+    texts (nothing is parsed or rebuilt), by a statement built once."""
+    return orjson.Fragment(conn.execute(_program_list(), bound_values(tenant)).scalar_one())
+
+
+@lru_cache(maxsize=1)
+def _program_list() -> Select[Any]:
+    listed = (
+        select(PROGRAM_JSON.label("program"))
+        .select_from(PROGRAM_SOURCE)
+        .where(
+            owned_by_bound(listings),
+            listings.c.kind == "program",
+            listings.c.deleted_at.is_(None),
+            listings.c.status != "retired",
+        )
+    )
+    return sj.text_array(listed, *_NEWEST_FIRST)
