@@ -75,3 +75,19 @@ def test_python_bound_reads_run_a_few_at_a_time_on_postgresql(store: Store) -> N
     else:
         assert loop_thread not in reads.threads and len(reads.threads) == 8
         assert reads.most == POSTGRES_PYTHON_READ_THREADS
+
+
+def test_counts_run_on_one_thread_at_a_time_on_sqlite(store: Store) -> None:
+    """SQLite's counts wait for the one writer slot anyway: the others wait as coroutines,
+    not as threads blocked on it. PostgreSQL's run on the pool, side by side."""
+    counts = Reads(seconds=0.05)
+
+    async def scenario() -> int:
+        async with anyio.create_task_group() as group:
+            for _ in range(6):
+                group.start_soon(store.run_count, counts)
+        return threading.get_ident()
+
+    loop_thread = anyio.run(scenario)
+    assert len(counts.threads) == 6 and loop_thread not in counts.threads
+    assert counts.most == (1 if store.is_sqlite else 6)

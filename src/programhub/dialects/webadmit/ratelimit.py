@@ -12,9 +12,11 @@ counted too, when their key is valid (`count_if_authenticated`, from errors.py).
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -23,7 +25,7 @@ from programhub.core.ratelimit import service as ratelimit
 from programhub.core.ratelimit.service import Quota
 from programhub.settings import Settings
 from programhub.store import Store
-from programhub.web.auth import ApiKeyScheme, BearerScheme, principal_of
+from programhub.web.auth import ApiKeyScheme, BearerScheme, authenticate, principal_of
 from programhub.web.deps import SettingsDep, StoreDep, store_of
 
 SCOPE = "webadmit"
@@ -47,15 +49,24 @@ def count_against(request: Request, principal: Principal, store: Store, settings
         )
 
 
-def count_call(
+async def count_call(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
     _bearer: BearerScheme = None,
     _api_key: ApiKeyScheme = None,
 ) -> Principal:
-    """Authenticate and count the call, in one thread-pool hop for both (and on
-    PostgreSQL on one connection)."""
+    """Authenticate and count the call. On PostgreSQL in one thread-pool hop for both, on
+    one connection; on SQLite the key is looked up on the loop (`authenticate`) and the
+    call counted on the process's one counting thread (`Store.run_count`)."""
+    if not store.reads_on_loop:
+        return await run_in_threadpool(_authenticate_and_count, request, store, settings)
+    principal = await authenticate(request)
+    await store.run_count(partial(count_against, request, principal, store, settings))
+    return principal
+
+
+def _authenticate_and_count(request: Request, store: Store, settings: Settings) -> Principal:
     with store.sharing_lookups():
         principal = principal_of(request)
         count_against(request, principal, store, settings)
