@@ -16,7 +16,6 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -25,7 +24,7 @@ from programhub.core.ratelimit import service as ratelimit
 from programhub.core.ratelimit.service import Quota
 from programhub.settings import Settings
 from programhub.store import Store
-from programhub.web.auth import ApiKeyScheme, BearerScheme, authenticate, principal_of
+from programhub.web.auth import ApiKeyScheme, BearerScheme, principal_of
 from programhub.web.deps import SettingsDep, StoreDep, store_of
 
 SCOPE = "webadmit"
@@ -56,14 +55,9 @@ async def count_call(
     _bearer: BearerScheme = None,
     _api_key: ApiKeyScheme = None,
 ) -> Principal:
-    """Authenticate and count the call. On PostgreSQL in one thread-pool hop for both, on
-    one connection; on SQLite the key is looked up on the loop (`authenticate`) and the
-    call counted on the process's one counting thread (`Store.run_count`)."""
-    if not store.reads_on_loop:
-        return await run_in_threadpool(_authenticate_and_count, request, store, settings)
-    principal = await authenticate(request)
-    await store.run_count(partial(count_against, request, principal, store, settings))
-    return principal
+    """Authenticate and count the call, in one hop for both (`Store.run_count`: on SQLite
+    the process's one counting thread; on PostgreSQL the pool, on one connection)."""
+    return await store.run_count(partial(_authenticate_and_count, request, store, settings))
 
 
 def _authenticate_and_count(request: Request, store: Store, settings: Settings) -> Principal:
