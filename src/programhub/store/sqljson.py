@@ -342,6 +342,13 @@ def counted_text_items(items: Select[Any], *, in_order: bool = False) -> Select[
     )
 
 
+def reads_positions_in_order(engine_name: str) -> bool:
+    """Whether `counted_text_items(..., in_order=True)` reads its items' positions on this
+    engine: PostgreSQL orders in the aggregate; SQLite takes the rows as they come, so its
+    items need no numbering (`search.page_keys(numbered=False)`)."""
+    return engine_name != "sqlite"
+
+
 def bracketed(items: str | None) -> str:
     """The JSON array of `counted_text_items`' texts."""
     return "[]" if items is None else "".join(("[", items, "]"))

@@ -296,3 +296,21 @@ def test_a_page_s_items_come_in_its_order_whatever_order_they_were_written_in(
             assert response.status_code == 200, response.json()
             items = response.json()["result"]["programs"]
             assert [item["program"]["name"] if filters else item["name"] for item in items] == expected
+    # The reference's own order (the latest change first, an index's order: no sort), page by page.
+    with store.read() as conn:
+        latest_first = list(
+            conn.execute(
+                sa.select(listings.c.name)
+                .join(nominations, nominations.c.program_id == listings.c.id)
+                .where(nominations.c.user_id == "u-1", nominations.c.org_id == me.tenant.org_id,
+                       nominations.c.mode == me.tenant.mode.value)
+                .order_by(*LATEST_CHANGE_FIRST)
+            ).scalars()
+        )
+    assert sorted(latest_first) == sorted(names)
+    pages = []
+    for offset in range(0, 40, 7):
+        response = post(client, "/list", {"filters": nominated, "limit": 7, "offset": offset}, me)
+        assert response.status_code == 200, response.json()
+        pages += [item["program"]["name"] for item in response.json()["result"]["programs"]]
+    assert pages == latest_first

@@ -221,12 +221,17 @@ def page_keys(
     keys: Sequence[ColumnElement[Any]],
     order: Callable[[Select[Any]], tuple[Select[Any], list[ColumnElement[Any]]]],
     page: Page,
+    *,
+    numbered: bool = True,
 ) -> Subquery:
     """One page of the matches' `keys` and their `position` (1, 2, ... from the first match,
     in order), as a subquery: a caller joins it back to read the rows of that page only,
-    instead of computing its columns for every match a sort has to see."""
+    instead of computing its columns for every match a sort has to see. Not `numbered`,
+    every position is 0: for a reader that takes the rows in the order the subquery yields
+    them (SQLite's `sj.counted_text_items(in_order=True)`), where the window numbering them
+    cost a seventh of form C's statement."""
     query, clauses = order(sa.select(*keys).select_from(source).where(*conditions))
-    position = sa.func.row_number().over(order_by=clauses).label("position")
+    position = (sa.func.row_number().over(order_by=clauses) if numbered else sa.literal_column("0")).label("position")
     return query.add_columns(position).order_by(*clauses).limit(page.limit).offset(page.offset).subquery("page")
 
 
@@ -255,9 +260,10 @@ def program_page(
     *,
     now: datetime,
     extra: Sequence[ColumnElement[bool]] = (),
+    numbered: bool = True,
 ) -> tuple[Select[Any], Subquery]:
     """What `search_programs` finds, as queries to run: the count of matches, and one page
-    of their `listing_id`s with their `position`."""
+    of their `listing_id`s with their `position` (see `page_keys` for `numbered`)."""
     conditions = [*program_conditions(tenant, wanted, now), *extra]
     total = sa.select(sa.func.count()).select_from(listings).where(*conditions)
     keys = page_keys(
@@ -266,5 +272,6 @@ def program_page(
         [listings.c.id.label("listing_id")],
         lambda query: order_clauses(query, tenant, ordering),
         page,
+        numbered=numbered,
     )
     return total, keys

@@ -122,12 +122,13 @@ def nomination_page(
     *,
     now: datetime,
     extra: Sequence[ColumnElement[bool]] = (),
+    numbered: bool = True,
 ) -> tuple[Select[Any], Subquery]:
     """Nominations matching `wanted` whose program matches `programs` (and `extra`
     conditions), ordered by their programs (then newest nomination first), or with no
     `ordering` as the reference orders nominations (see `LATEST_CHANGE_FIRST`), as queries
     to run: the count of matches, and one page of their `nomination_id`s (with their
-    `program_id`s) and `position`."""
+    `program_id`s) and `position` (see `page_keys` for `numbered`)."""
     of_nominations = nomination_conditions(tenant, wanted)
     of_programs = [*program_conditions(tenant, programs, now), *extra]
     conditions = [*of_nominations, *of_programs]
@@ -152,6 +153,7 @@ def nomination_page(
         [nominations.c.id.label("nomination_id"), nominations.c.program_id.label("program_id")],
         order,
         page,
+        numbered=numbered,
     )
     return total, keys
 

@@ -91,17 +91,19 @@ def _program_conditions(tenant: Tenant, query: ListQuery) -> list[ColumnElement[
     return conditions
 
 
-def _page_keys(tenant: Tenant, query: ListQuery, now: Any) -> Subquery:
-    """The page's keys, with their positions: `nomination_id` and `program_id` (forms B, C,
-    E), or `listing_id`."""
+def _page_keys(tenant: Tenant, query: ListQuery, now: Any, *, numbered: bool = True) -> Subquery:
+    """The page's keys, with their positions (0 when not `numbered`): `nomination_id` and
+    `program_id` (forms B, C, E), or `listing_id`."""
     extra = _program_conditions(tenant, query)
     if query.nominations is not None:
         ordering = None if query.sorted_by_nomination else query.ordering
         _count, keys = nomination_page(
-            tenant, query.nominations, query.programs, ordering, query.page, now=now, extra=extra
+            tenant, query.nominations, query.programs, ordering, query.page, now=now, extra=extra, numbered=numbered
         )
     else:
-        _count, keys = program_page(tenant, query.programs, query.ordering, query.page, now=now, extra=extra)
+        _count, keys = program_page(
+            tenant, query.programs, query.ordering, query.page, now=now, extra=extra, numbered=numbered
+        )
     return keys
 
 
@@ -117,16 +119,19 @@ def _page_source(tenant: Tenant, query: ListQuery, now: Any) -> tuple[FromClause
     return source, keys
 
 
-def _stored_items(tenant: Tenant, query: ListQuery, now: Any, *, fallback: bool) -> Select[Any, int, int]:
+def _stored_items(
+    engine_name: str, tenant: Tenant, query: ListQuery, now: Any, *, fallback: bool
+) -> Select[Any, int, int]:
     """The page's stored items joined with commas (`sj.counted_text_items`), their number,
     and how many have no stored item: rendered on the spot with `fallback` (which reads the
-    page's rows), else left NULL (read by the keys alone, in their order)."""
+    page's rows), else left NULL (read by the keys alone, in their order, numbered only
+    where the engine reads the numbers)."""
     nominations_too = query.nominations is not None
     if fallback:
         source, keys = _page_source(tenant, query, now)
         stored, item = stored_item(source, nominations_too=nominations_too)
         return sj.counted_text_items(sa.select(item.label("item"), keys.c.position).select_from(stored))
-    keys = _page_keys(tenant, query, now)
+    keys = _page_keys(tenant, query, now, numbered=sj.reads_positions_in_order(engine_name))
     stored, item = stored_page_item(keys, nominations_too=nominations_too)
     return sj.counted_text_items(sa.select(item.label("item"), keys.c.position).select_from(stored), in_order=True)
 
@@ -144,10 +149,14 @@ def list_items_json(conn: Connection, tenant: Tenant, query: ListQuery, now: dat
             statement, values = prepared
             page, count, missing = conn.execute(statement, {**values, _NOW: now}).one()
         else:
-            page, count, missing = conn.execute(_stored_items(tenant, query, now, fallback=False)).one()
+            page, count, missing = conn.execute(
+                _stored_items(conn.dialect.name, tenant, query, now, fallback=False)
+            ).one()
         if missing:
             log.warning("a /list page had %d items without a stored rendering", missing)
-            page, count, missing = conn.execute(_stored_items(tenant, query, now, fallback=True)).one()
+            page, count, missing = conn.execute(
+                _stored_items(conn.dialect.name, tenant, query, now, fallback=True)
+            ).one()
         return count, orjson.Fragment(sj.bracketed(page))
     source, keys = _page_source(tenant, query, now)
     match_count = None
@@ -263,7 +272,7 @@ def _prepared(
         if statement is not None:
             _statements.move_to_end(key)
     if statement is None:
-        statement = _stored_items(tenant, shape, sa.bindparam(_NOW), fallback=False)
+        statement = _stored_items(engine_name, tenant, shape, sa.bindparam(_NOW), fallback=False)
         with _statements_lock:
             _statements[key] = statement
             while len(_statements) > PREPARED_SHAPES:
