@@ -154,7 +154,7 @@ class Store:
         thread waits for the GIL, so two per request left the lookups' pool short and other
         requests queued for it (the WebAdMIT mix's p99 660 -> 1,100 ms). On SQLite counts
         are writes (`write`), so the block changes nothing."""
-        if self.is_sqlite or self._lookups is self.engine or self._held_lookup.conn is not None:
+        if self.is_sqlite or self._held_lookup.conn is not None:
             yield
             return
         with self._connect_lookups() as conn:
@@ -283,9 +283,9 @@ def open_store(
     on_file = False
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        on_file = bool(database and database != ":memory:" and not database.startswith("file:"))
-        if on_file:
-            _create_private(Path(database))  # type: ignore[arg-type]
+        if database and database != ":memory:" and not database.startswith("file:"):
+            on_file = True
+            _create_private(Path(database))
             options["poolclass"] = liveness.DeadlinePool
         options.update(
             pool_size=POOL_SIZE,

@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import ColumnElement, Connection, Select, select
 
 from programhub.core.listings.models import listings
 from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound
@@ -18,10 +18,15 @@ _NEWEST_FIRST = (listings.c.created_at.desc(), listings.c.id.desc())
 
 def programs(tenant: Tenant) -> Select[Any]:
     """This tenant's programmes as stored JSON text; deleted ones never show."""
+    return _programs(owned_by(listings, tenant))
+
+
+def _programs(owned: ColumnElement[bool]) -> Select[Any]:
+    """The programmes of the tenant `owned` selects (`owned_by`, or `owned_by_bound`)."""
     return (
         select(PROGRAM_JSON.label("program"))
         .select_from(PROGRAM_SOURCE)
-        .where(owned_by(listings, tenant), listings.c.kind == "program", listings.c.deleted_at.is_(None))
+        .where(owned, listings.c.kind == "program", listings.c.deleted_at.is_(None))
     )
 
 
@@ -47,14 +52,5 @@ def program_list(conn: Connection, tenant: Tenant) -> orjson.Fragment:
 
 @lru_cache(maxsize=1)
 def _program_list() -> Select[Any]:
-    listed = (
-        select(PROGRAM_JSON.label("program"))
-        .select_from(PROGRAM_SOURCE)
-        .where(
-            owned_by_bound(listings),
-            listings.c.kind == "program",
-            listings.c.deleted_at.is_(None),
-            listings.c.status != "retired",
-        )
-    )
+    listed = _programs(owned_by_bound(listings)).where(listings.c.status != "retired")
     return sj.text_array(listed, *_NEWEST_FIRST)
