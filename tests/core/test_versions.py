@@ -1,5 +1,7 @@
 """The per-tenant data version changes with every change to a tenant's data, and only
-that tenant's; no tenant data table escapes the triggers."""
+that tenant's; no tenant data table escapes the triggers. The shared version changes with
+every change but to nominations, and a user's nomination version with every change to a
+nomination the user made or holds a role in."""
 
 from __future__ import annotations
 
@@ -8,12 +10,16 @@ import sqlalchemy as sa
 from programhub.core import versions
 from programhub.core.listings import service as listings
 from programhub.core.tables import metadata
+from programhub.core.nominations.models import nomination_roles, nominations
 from programhub.core.versions import tenant_versions
 from programhub.store import Store
 from tests.support import Tenants, signing
 
 # Tenant tables that are bookkeeping, not data an answer is made of.
-NOT_DATA = {"api_keys", "export_file_parts", "idempotency_keys", "jobs", "listing_counts", "renderings", "tenant_versions"}
+NOT_DATA = {
+    "api_keys", "export_file_parts", "idempotency_keys", "jobs", "listing_counts", "renderings", "user_nomination_versions",
+    "tenant_versions",
+}
 
 
 def version(store: Store, tenant) -> int:  # type: ignore[no-untyped-def]
@@ -23,6 +29,19 @@ def version(store: Store, tenant) -> int:  # type: ignore[no-untyped-def]
                 tenant_versions.c.org_id == tenant.org_id, tenant_versions.c.mode == tenant.mode.value
             )
         ).scalar_one()
+
+
+def shared_version(store: Store, tenant) -> int:  # type: ignore[no-untyped-def]
+    with store.read() as conn:
+        return conn.execute(
+            sa.select(tenant_versions.c.shared_version).where(
+                tenant_versions.c.org_id == tenant.org_id, tenant_versions.c.mode == tenant.mode.value
+            )
+        ).scalar_one()
+
+
+def user_version(store: Store, tenant, user_id: str) -> int:  # type: ignore[no-untyped-def]
+    return dict(versions.user_nominations_now(store, tenant, (user_id,)))[user_id]
 
 
 def test_every_tenant_data_table_is_tracked() -> None:
@@ -50,10 +69,16 @@ def test_each_tracked_table_bumps_on_insert_update_and_delete(store: Store, tena
             key = [table.c[c.name] == row._mapping[c.name] for c in table.primary_key.columns]
             for statement in (sa.update(table).where(*key).values(mode="test"), sa.delete(table).where(*key)):
                 before, before_other = version(store, mine), version(store, other)
+                before_shared, before_user = shared_version(store, mine), user_version(store, mine, "u1")
                 with store.write() as conn:
                     conn.execute(statement)
                 assert version(store, mine) > before, (table.name, str(statement))
                 assert version(store, other) == before_other, (table.name, "touched another tenant")
+                # a nomination table bumps its user's (u1 made the nomination and holds its role)
+                # instead of the shared version
+                nomination = table.name in versions.NOMINATION_TABLES
+                assert (shared_version(store, mine) > before_shared) is not nomination, (table.name, str(statement))
+                assert (user_version(store, mine, "u1") > before_user) is nomination, (table.name, str(statement))
 
 
 def _seed(store: Store, tenant, program: int, course: int) -> None:  # type: ignore[no-untyped-def]
@@ -150,3 +175,54 @@ def test_a_transaction_bumps_a_tenant_once_on_postgresql(store: Store, tenants: 
         assert bumps >= 20  # row triggers; cheap there (no row-version chains)
     else:
         assert bumps == 1
+
+
+def test_a_users_nomination_version_moves_with_every_nomination_they_made_or_hold_a_role_in(
+    store: Store, tenants: Tenants
+) -> None:
+    mine, other = tenants.a_test.tenant, tenants.a_live.tenant
+    with store.write() as conn:
+        program = listings.create(conn, mine, "program", {"name": "P"})
+    users = ("maker", "holder", "mover", "bystander")
+
+    def bumped(write) -> set[str]:  # type: ignore[no-untyped-def]
+        before = {user: user_version(store, mine, user) for user in users}
+        theirs, shared = user_version(store, other, "holder"), shared_version(store, mine)
+        with store.write() as conn:
+            write(conn)
+        assert user_version(store, other, "holder") == theirs  # another tenant's user of that id
+        assert shared_version(store, mine) == shared
+        return {user for user in users if user_version(store, mine, user) > before[user]}
+
+    from datetime import UTC, datetime
+
+    tenant = {"org_id": mine.org_id, "mode": mine.mode.value}
+    made: list[int] = []
+
+    def nominate(conn, user_id: str | None, organisation_id: str | None) -> None:  # type: ignore[no-untyped-def]
+        made.append(conn.execute(sa.insert(nominations).values(
+            program_id=program, user_id=user_id, organisation_id=organisation_id, status="Pending",
+            createdon=datetime.now(UTC), **tenant).returning(nominations.c.id)).scalar_one())
+
+    def by_id(table: sa.Table, nomination_id: int) -> sa.ColumnElement[bool]:
+        return (table.c.id if table is nominations else table.c.nomination_id) == nomination_id
+
+    assert bumped(lambda conn: nominate(conn, "maker", None)) == {"maker"}
+    first = made[0]
+    assert bumped(lambda conn: conn.execute(sa.insert(nomination_roles).values(
+        nomination_id=first, role="REVIEWER", user_id="holder", **tenant))) == {"maker", "holder"}
+    assert bumped(lambda conn: conn.execute(
+        sa.update(nominations).where(by_id(nominations, first)).values(status="Approved"))) == {"maker", "holder"}
+    assert bumped(lambda conn: conn.execute(
+        sa.update(nominations).where(by_id(nominations, first)).values(user_id="mover"))) == {"maker", "mover", "holder"}
+    assert bumped(lambda conn: conn.execute(
+        sa.update(nomination_roles).where(by_id(nomination_roles, first)).values(user_id="bystander"))) == {
+        "mover", "holder", "bystander"}
+    assert bumped(lambda conn: nominate(conn, None, "organisation")) == set()  # no user: nobody's
+    assert bumped(lambda conn: conn.execute(sa.insert(nomination_roles).values(
+        nomination_id=made[1], role="CONTRIBUTOR", user_id="holder", **tenant))) == {"holder"}
+    assert bumped(lambda conn: conn.execute(
+        sa.update(nominations).where(by_id(nominations, made[1])).values(status="Rejected"))) == {"holder"}
+    assert bumped(lambda conn: conn.execute(sa.delete(nomination_roles).where(by_id(nomination_roles, first)))) == {
+        "mover", "bystander"}
+    assert bumped(lambda conn: conn.execute(sa.delete(nominations).where(by_id(nominations, first)))) == {"mover"}

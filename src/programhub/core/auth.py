@@ -62,6 +62,8 @@ class Principal:
     # The tenant's data version when the request was authenticated (core/versions.py);
     # None only for a tenant without a version row, whose answers are then never cached.
     data_version: int | None = None
+    # The version of the data every nominee's answers share (core/versions.py), read with it.
+    shared_version: int | None = None
 
 
 # Built once: every request runs it, and building and keying a statement costs more than
@@ -78,6 +80,7 @@ _KEY_LOOKUP = (
         organisations.c.name,
         organisations.c.state,
         tenant_versions.c.version,
+        tenant_versions.c.shared_version,
     )
     .join(organisations, organisations.c.id == api_keys.c.org_id)
     .outerjoin(
@@ -97,13 +100,14 @@ def look_up(store: Store, secret: str) -> tuple[Principal, bool]:
         row = conn.execute(_KEY_LOOKUP, {"secret_hash": hash_secret(secret)}).one_or_none()
     if row is None:
         raise AuthFailure(AuthFailureReason.UNKNOWN)
-    key_id, key_public_id, mode, revoked_at, last_used_at, org_id, org_public_id, org_name, state, version = row
+    key_id, key_public_id, mode, revoked_at, last_used_at, org_id, org_public_id, org_name, state, version, shared = row
     if revoked_at is not None:
         raise AuthFailure(AuthFailureReason.REVOKED)
     if state != "active":
         raise AuthFailure(AuthFailureReason.SUSPENDED, org_public_id)
     due = last_used_at is None or utcnow() - last_used_at >= LAST_USED_RESOLUTION
-    return Principal(Tenant(org_id, Mode(mode), org_public_id, org_name), key_id, key_public_id, version), due
+    tenant = Tenant(org_id, Mode(mode), org_public_id, org_name)
+    return Principal(tenant, key_id, key_public_id, version, shared), due
 
 
 def touch(store: Store, principal: Principal) -> None:

@@ -31,7 +31,7 @@ from programhub.core.nominations.models import nomination_roles, nominations
 from programhub.core.orgs.models import organisations
 from programhub.core.ratelimit.models import address_rate_limit_windows, rate_limit_windows
 from programhub.core.renderings.models import renderings
-from programhub.core.versions import tenant_versions
+from programhub.core.versions import tenant_versions, user_nomination_versions
 
 __all__ = [
     "address_rate_limit_windows",
@@ -69,5 +69,6 @@ __all__ = [
     "signing_keys",
     "status_lists",
     "tenant_versions",
+    "user_nomination_versions",
     "waitlist_applicants",
 ]

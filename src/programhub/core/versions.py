@@ -2,7 +2,19 @@
 to a tenant's data, so an answer computed at one version is still right while the version
 stands (the response cache keys on it, across processes, since it lives in the database).
 
-Two mechanisms keep it honest:
+Three numbers, each kept by the same triggers (migration 0019):
+- `version`: any change to the tenant's data;
+- `shared_version`: any change but to nominations and their roles, the data that every
+  user's nominations are shown with;
+- a user's nomination version (`user_nomination_versions`, one row per user id a written
+  nomination ever concerned): any change to a nomination the user made or holds a role in,
+  before or after the change, or to its roles.
+An answer that reads no nominations but a few users' besides the shared data (Sunbird's
+/list of "my nominations", forms C and E) keys on the last two, so one contributor's
+nomination does not throw away every other contributor's answers; every other answer keys
+on `version`.
+
+Two mechanisms keep them honest:
 - triggers on every tenant data table (migration 0003) bump it whatever writes, so no
   write path can forget it;
 - write paths open their transaction with `writing()`, which bumps it first. On
@@ -16,7 +28,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import BigInteger, Column, Connection, PrimaryKeyConstraint, Table, insert, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 
 from programhub.core.db import metadata, tenant_columns
 from programhub.core.tenancy import Mode, Tenant, owned_by
@@ -27,10 +50,23 @@ tenant_versions = Table(
     metadata,
     *tenant_columns(),
     Column("version", BigInteger, nullable=False, server_default="0"),
+    Column("shared_version", BigInteger, nullable=False, server_default="0"),
     PrimaryKeyConstraint("org_id", "mode"),
 )
 
+# A user id with no row has version 0: no nomination concerning it was ever written.
+user_nomination_versions = Table(
+    "user_nomination_versions",
+    metadata,
+    *tenant_columns(),
+    Column("user_id", Text, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    PrimaryKeyConstraint("org_id", "mode", "user_id"),
+)
+
 # The tables whose rows make up what the APIs answer; each has version triggers.
+# NOMINATION_TABLES bump `version` and their users'; the others `version` and
+# `shared_version`.
 TRACKED = (
     "admissions_enrollments",
     "catalogs",
@@ -60,6 +96,7 @@ TRACKED = (
     "exports",
     "local_statuses",
 )
+NOMINATION_TABLES = ("nominations", "nomination_roles")
 
 
 def create_for_org(conn: Connection, org_id: int) -> None:
@@ -79,3 +116,22 @@ def writing(store: Store, tenant: Tenant) -> Iterator[Connection]:
     with store.write() as conn:
         bump(conn, tenant)
         yield conn
+
+
+# Built once: it runs on every request for one user's nominations, cache hits included.
+_USER_NOMINATION_VERSIONS = select(user_nomination_versions.c.user_id, user_nomination_versions.c.version).where(
+    user_nomination_versions.c.org_id == bindparam("org_id"),
+    user_nomination_versions.c.mode == bindparam("mode"),
+    user_nomination_versions.c.user_id.in_(bindparam("user_ids", expanding=True)),
+)
+
+
+def user_nominations_now(store: Store, tenant: Tenant, user_ids: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """The nomination versions of these users, in the order given (0 for a user no written
+    nomination ever concerned), read in one statement outside any transaction."""
+    parameters = {"org_id": tenant.org_id, "mode": tenant.mode.value, "user_ids": list(user_ids)}
+    with store.lookup() as conn:
+        found: dict[str, int] = {
+            row.user_id: row.version for row in conn.execute(_USER_NOMINATION_VERSIONS, parameters)
+        }
+    return tuple((user_id, found.get(user_id, 0)) for user_id in user_ids)

@@ -7,6 +7,11 @@ extra query) stands. Every write changes that version in its own transaction
 Answers that depend on the clock (an "open" filter, "enrollable now") also carry the
 moment they stop being true and are not served after it.
 
+An answer that reads no nominations but those of a few users (Sunbird's "my nominations"
+lists) is kept instead under the tenant's shared version and those users' nomination
+versions, read in one more indexed statement: another contributor's nomination does not
+change it, and keeps it.
+
 In-process, least recently used entries leave first once the size bound is reached;
 `PROGRAMHUB_RESPONSE_CACHE_MB=0` turns the cache off.
 """
@@ -18,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Generic, TypeVar, cast
 
 from fastapi import Depends, Request
@@ -26,6 +32,7 @@ from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from programhub.core import versions
 from programhub.core.auth import Principal
 from programhub.core.clock import utcnow
 from programhub.store import Store
@@ -64,6 +71,8 @@ class ResponseCache:
         request_key: Hashable,
         compute: Callable[[], Fresh[T]],
         run: Callable[[Callable[[], Fresh[T]]], Awaitable[Fresh[T]]] = run_in_threadpool,
+        *,
+        version: Hashable | None = None,
     ) -> T:
         """The cached value for this tenant, version and request, or `compute()`'s.
 
@@ -71,8 +80,10 @@ class ResponseCache:
         more than the rest of the request); only a miss computes, with `run` (on the thread
         pool unless the store knows better: `Store.run_read`). Concurrent misses of one key
         wait for a single computation and share its value (or its error) instead of each
-        computing the same answer: a cold cache under load is not a stampede."""
-        key = self._key(principal, request_key)
+        computing the same answer: a cold cache under load is not a stampede. `version`
+        stands for the tenant's data version when the answer depends on less than all of
+        the tenant's data."""
+        key = self._key(principal, request_key, version)
         if key is None:
             return (await run(compute)).value
         found = self._hit(key)
@@ -97,16 +108,19 @@ class ResponseCache:
         build: Callable[[Connection], bytes | Fresh[bytes]],
         *,
         python_bound: bool = False,
+        nominations_of: tuple[str, ...] | None = None,
     ) -> Response:
         """The JSON answer `build` makes from one read transaction, through the cache: what
         a cached list route does. `build` returns the body, or a `Fresh` when the answer
-        also depends on the clock."""
+        also depends on the clock; `nominations_of` when it reads no nominations but theirs."""
 
         def fresh(conn: Connection) -> Fresh[bytes]:
             built = build(conn)
             return built if isinstance(built, Fresh) else Fresh(built, len(built))
 
-        body = await self.value(principal, request_key, store, fresh, python_bound=python_bound)
+        body = await self.value(
+            principal, request_key, store, fresh, python_bound=python_bound, nominations_of=nominations_of
+        )
         return Response(body, media_type="application/json")
 
     async def value(
@@ -117,11 +131,14 @@ class ResponseCache:
         build: Callable[[Connection], Fresh[T]],
         *,
         python_bound: bool = False,
+        nominations_of: tuple[str, ...] | None = None,
     ) -> T:
         """What `build` makes from one read transaction, through the cache: for an answer
         that is more than its body (a page and the total its Link header counts). A miss
         runs where `store.run_read` says, told whether `build` is `python_bound` (assembles
-        the answer in Python from many rows) or reads one text the database built."""
+        the answer in Python from many rows) or reads one text the database built. An
+        answer that reads no nominations but those of the users `nominations_of` keys on
+        their versions and the shared one (the module docstring)."""
 
         def compute() -> Fresh[T]:
             with store.read() as conn:
@@ -130,17 +147,31 @@ class ResponseCache:
         async def run(read: Callable[[], Fresh[T]]) -> Fresh[T]:
             return await store.run_read(read, python_bound=python_bound)
 
-        return await self.answer(principal, request_key, compute, run)
+        version: Hashable | None = None
+        if (
+            nominations_of is not None
+            and principal.shared_version is not None
+            and self._key(principal, None) is not None
+        ):
+            # Read before the answer's own transaction begins, so the answer is never older
+            # than the versions it is kept under.
+            read_versions = partial(versions.user_nominations_now, store, principal.tenant, nominations_of)
+            version = (
+                "nominations of",
+                principal.shared_version,
+                await store.run_read(read_versions, python_bound=True),
+            )
+        return await self.answer(principal, request_key, compute, run, version=version)
 
     def _count(self, result: str) -> None:
         if self._lookups is not None:
             self._lookups.labels(result).inc()
 
-    def _key(self, principal: Principal, request_key: Hashable) -> Hashable | None:
+    def _key(self, principal: Principal, request_key: Hashable, version: Hashable | None = None) -> Hashable | None:
         if principal.data_version is None or self.max_bytes <= 0:
             return None
         tenant = principal.tenant
-        return (tenant.org_id, tenant.mode.value, principal.data_version, request_key)
+        return (tenant.org_id, tenant.mode.value, principal.data_version if version is None else version, request_key)
 
     def _hit(self, key: Hashable) -> object:
         with self._lock:

@@ -168,6 +168,10 @@ class Filters:
     status: StatusFilter | None = None  # with a status filter, what it says of closed programs
 
 
+# A request naming more users keys its answer on the tenant's whole data version.
+MAX_SCOPED_USERS = 8
+
+
 @dataclass(frozen=True, slots=True)
 class ListQuery:
     """What a /list request asks for. Exactly one of three shapes:
@@ -184,6 +188,19 @@ class ListQuery:
     status: StatusFilter | None = None  # see Filters.status
     categories: tuple[str, ...] = ()  # config categories shown flattened besides the usual ones
     sorted_by_nomination: bool = False  # forms B, C, E without a sort: newest change first
+
+    @property
+    def nominations_of(self) -> tuple[str, ...] | None:
+        """The users whose nominations are the only ones the answer reads (forms B, C, E
+        asking for nominations a few users made or hold a role in), or None when anyone's
+        nomination can change it."""
+        if self.nominations is None or self.not_nominated_by:
+            return None
+        wanted = self.nominations
+        users = (*(wanted.user_ids or ()), *(() if wanted.role_holder is None else (wanted.role_holder,)))
+        if (wanted.user_ids is None and wanted.role_holder is None) or len(users) > MAX_SCOPED_USERS:
+            return None
+        return users
 
 
 def list_query(

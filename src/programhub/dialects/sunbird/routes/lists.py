@@ -40,5 +40,7 @@ async def list_programs(
         result = orjson.dumps({"count": total, "programs": items})
         return Fresh(result, len(result), next_date_change(conn, tenant, query.programs, now))
 
-    result = await cache.read(principal, ("sunbird.list", repr(query)), store, build)
+    result = await cache.read(
+        principal, ("sunbird.list", repr(query)), store, build, nominations_of=query.nominations_of
+    )
     return ok(request, orjson.Fragment(result.body))

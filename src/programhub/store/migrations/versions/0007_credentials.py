@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from programhub.store.migrations.tracking import track, untrack
+from programhub.store.migrations.tracking import track_version_only, untrack
 
 revision: str = "0007_credentials"
 down_revision: str | Sequence[str] | None = "0004_jobs"
@@ -110,7 +110,7 @@ def upgrade() -> None:
             "status_list_id", "status_index", name=op.f("uq_signed_credentials_status_list_id_status_index")
         ),
     )
-    track(*NEW_TRACKED)
+    track_version_only(*NEW_TRACKED)
 
 
 def downgrade() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from programhub.store.migrations.tracking import track, untrack
+from programhub.store.migrations.tracking import track_version_only, untrack
 from sqlalchemy.dialects import postgresql as pg
 
 revision: str = "0010_learners"
@@ -133,7 +133,7 @@ def upgrade() -> None:
         "ix_waitlist_applicants_tenant_listing", "waitlist_applicants", ["org_id", "mode", "listing_id", "status", "id"]
     )
     op.create_index("ix_waitlist_applicants_tenant_id", "waitlist_applicants", ["org_id", "mode", "id"])
-    track(*NEW_TRACKED)
+    track_version_only(*NEW_TRACKED)
 
 
 def downgrade() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from programhub.store.migrations.tracking import track, untrack
+from programhub.store.migrations.tracking import track_version_only, untrack
 from sqlalchemy.dialects import postgresql as pg
 
 revision: str = "0011_admissions"
@@ -150,7 +150,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("job_id", "seq", name=op.f("pk_export_file_parts")),
         _same_tenant("job_id", "jobs", "fk_export_file_parts_job_same_tenant"),
     )
-    track(*NEW_TRACKED)
+    track_version_only(*NEW_TRACKED)
 
 
 def downgrade() -> None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from programhub.store.migrations.tracking import track, untrack
+from programhub.store.migrations.tracking import track_version_only, untrack
 
 revision: str = "0013_certificates"
 down_revision: str | Sequence[str] | None = "0010_learners"
@@ -92,7 +92,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_certificate_awards_user", "certificate_awards", ["org_id", "mode", "user_id"])
     op.create_index("ix_certificate_awards_listing", "certificate_awards", ["org_id", "mode", "listing_id", "user_id"])
-    track(*TRACKED)
+    track_version_only(*TRACKED)
 
 
 def downgrade() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from programhub.store.migrations.tracking import track, untrack
+from programhub.store.migrations.tracking import track_version_only, untrack
 
 revision: str = "0014_admissions_enrollments"
 down_revision: str | Sequence[str] | None = "0011_admissions"
@@ -48,7 +48,7 @@ def upgrade() -> None:
         _same_tenant("applicant_id", "waitlist_applicants", "fk_admissions_enrollments_applicant_same_tenant"),
         sa.PrimaryKeyConstraint("designation_id", name=op.f("pk_admissions_enrollments")),
     )
-    track(*TRACKED)
+    track_version_only(*TRACKED)
 
 
 def downgrade() -> None:
