@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import and_, bindparam, select, update
 
+from programhub.core import versions
 from programhub.core.clock import utcnow
 from programhub.core.keys.models import api_keys
 from programhub.core.keys.service import KEY_PATTERN, hash_secret
@@ -62,8 +63,11 @@ class Principal:
     # The tenant's data version when the request was authenticated (core/versions.py);
     # None only for a tenant without a version row, whose answers are then never cached.
     data_version: int | None = None
-    # The version of the data every nominee's answers share (core/versions.py), read with it.
+    # The version of the data every user's nominations are shown with (core/versions.py),
+    # read with it; and, when the request named them (`look_up`), some users' nomination
+    # versions, read right after it.
     shared_version: int | None = None
+    nomination_versions: tuple[tuple[str, int], ...] | None = None
 
 
 # Built once: every request runs it, and building and keying a statement costs more than
@@ -91,23 +95,38 @@ _KEY_LOOKUP = (
 )
 
 
-def look_up(store: Store, secret: str) -> tuple[Principal, bool]:
+def look_up(store: Store, secret: str, nomination_users: tuple[str, ...] | None = None) -> tuple[Principal, bool]:
     """Resolve a key in one indexed read; raise AuthFailure when it cannot act. Also says
-    whether its last use is due to be written (`touch`)."""
+    whether its last use is due to be written (`touch`). With `nomination_users` (what a
+    request for those users' nominations will key its cached answer on), their versions
+    are read on the same connection, in the same trip to a thread where there is one."""
     if not KEY_PATTERN.match(secret):
         raise AuthFailure(AuthFailureReason.MALFORMED)
     with store.lookup() as conn:
         row = conn.execute(_KEY_LOOKUP, {"secret_hash": hash_secret(secret)}).one_or_none()
-    if row is None:
-        raise AuthFailure(AuthFailureReason.UNKNOWN)
-    key_id, key_public_id, mode, revoked_at, last_used_at, org_id, org_public_id, org_name, state, version, shared = row
-    if revoked_at is not None:
-        raise AuthFailure(AuthFailureReason.REVOKED)
-    if state != "active":
-        raise AuthFailure(AuthFailureReason.SUSPENDED, org_public_id)
+        if row is None:
+            raise AuthFailure(AuthFailureReason.UNKNOWN)
+        (
+            key_id,
+            key_public_id,
+            mode,
+            revoked_at,
+            last_used_at,
+            org_id,
+            org_public_id,
+            org_name,
+            state,
+            version,
+            shared,
+        ) = row
+        if revoked_at is not None:
+            raise AuthFailure(AuthFailureReason.REVOKED)
+        if state != "active":
+            raise AuthFailure(AuthFailureReason.SUSPENDED, org_public_id)
+        tenant = Tenant(org_id, Mode(mode), org_public_id, org_name)
+        users = None if nomination_users is None else versions.user_nominations(conn, tenant, nomination_users)
     due = last_used_at is None or utcnow() - last_used_at >= LAST_USED_RESOLUTION
-    tenant = Tenant(org_id, Mode(mode), org_public_id, org_name)
-    return Principal(tenant, key_id, key_public_id, version, shared), due
+    return Principal(tenant, key_id, key_public_id, version, shared, users), due
 
 
 def touch(store: Store, principal: Principal) -> None:

@@ -133,13 +133,18 @@ def _user_nomination_versions(count: int) -> Select[tuple[str, int]]:
     )
 
 
-def user_nominations_now(store: Store, tenant: Tenant, user_ids: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+def user_nominations(conn: Connection, tenant: Tenant, user_ids: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
     """The nomination versions of these users, in the order given (0 for a user no written
-    nomination ever concerned), read in one statement outside any transaction."""
+    nomination ever concerned), in one statement on `conn`."""
     if not user_ids:
         return ()
     parameters: dict[str, object] = {"org_id": tenant.org_id, "mode": tenant.mode.value}
     parameters.update((f"user_{index}", user_id) for index, user_id in enumerate(user_ids))
-    with store.lookup() as conn:
-        found = {row.user_id: row.version for row in conn.execute(_user_nomination_versions(len(user_ids)), parameters)}
+    found = {row.user_id: row.version for row in conn.execute(_user_nomination_versions(len(user_ids)), parameters)}
     return tuple((user_id, found.get(user_id, 0)) for user_id in user_ids)
+
+
+def user_nominations_now(store: Store, tenant: Tenant, user_ids: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """`user_nominations`, read outside any transaction."""
+    with store.lookup() as conn:
+        return user_nominations(conn, tenant, user_ids)

@@ -59,11 +59,19 @@ def key_from_headers(headers: Headers) -> str:
     return api_key
 
 
+def read_nomination_versions(request: Request, users: tuple[str, ...] | None) -> None:
+    """Have the request's authentication also read these users' nomination versions
+    (`Principal.nomination_versions`), for a route whose cached answer keys on them: called
+    by a dependency solved before `Authenticated`."""
+    request.state.nomination_users = users
+
+
 def _look_up(request: Request, key: str | None = None) -> tuple[Principal, bool]:
     """`look_up` of `key` (by default the request's key header), noting the organisation
     for the access log."""
+    users = getattr(request.state, "nomination_users", None)
     try:
-        found = look_up(store_of(request), key_from_headers(request.headers) if key is None else key)
+        found = look_up(store_of(request), key_from_headers(request.headers) if key is None else key, users)
     except AuthFailure as failure:
         request.state.org = failure.org_public_id
         raise

@@ -65,6 +65,11 @@ class ResponseCache:
     def size(self) -> int:
         return self._bytes
 
+    @property
+    def keeps_answers(self) -> bool:
+        """False when the cache is off: nothing needs the versions an answer is kept under."""
+        return self.max_bytes > 0
+
     async def answer(
         self,
         principal: Principal,
@@ -153,14 +158,14 @@ class ResponseCache:
             and principal.shared_version is not None
             and self._key(principal, None) is not None
         ):
-            # Read before the answer's own transaction begins, so the answer is never older
-            # than the versions it is kept under.
-            read_versions = partial(versions.user_nominations_now, store, principal.tenant, nominations_of)
-            version = (
-                "nominations of",
-                principal.shared_version,
-                await store.run_read(read_versions, python_bound=True),
-            )
+            # Read before the answer's own transaction begins (with the key, when the route
+            # asked: `web.auth.read_nomination_versions`), so the answer is never older than
+            # the versions it is kept under.
+            users = principal.nomination_versions
+            if users is None or tuple(user_id for user_id, _ in users) != nominations_of:
+                read_versions = partial(versions.user_nominations_now, store, principal.tenant, nominations_of)
+                users = await store.run_read(read_versions, python_bound=True)
+            version = ("nominations of", principal.shared_version, users)
         return await self.answer(principal, request_key, compute, run, version=version)
 
     def _count(self, result: str) -> None:

@@ -6,7 +6,11 @@ the data path gives with the cache off."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import sqlalchemy as sa
 
 import httpx2
 from fastapi import FastAPI
@@ -33,6 +37,23 @@ def _update(client: TestClient, me: TenantKey, program_id: str, organisation: st
     assert post(client, "/nomination/update", request, me).status_code == 200
 
 
+@contextmanager
+def _checkouts(store: Any) -> Iterator[list[object]]:
+    """The connections requests take from the store's pools inside the block."""
+    taken: list[object] = []
+
+    def note(_dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        taken.append(_record)
+
+    for engine in store.engines:
+        sa.event.listen(engine, "checkout", note)
+    try:
+        yield taken
+    finally:
+        for engine in store.engines:
+            sa.event.remove(engine, "checkout", note)
+
+
 def _fresh(client: TestClient, me: TenantKey, filters: dict[str, Any]) -> dict[str, Any]:
     """The answer through the cache, asserted equal to the data path's."""
     cached = list_programs(client, me, filters)
@@ -54,9 +75,10 @@ def test_another_contributors_nomination_keeps_an_answer_and_every_change_it_sho
     _update(client, me, theirs, "O2", status="Pending")  # u-2's nomination
     for filters in (FORM_E, FORM_C):
         before = list_programs(client, me, filters)
-        with count_queries(store) as statements:
+        with count_queries(store) as statements, _checkouts(store) as checkouts:
             assert list_programs(client, me, filters) == before
         assert len(statements) == 2, statements  # the key, u-1's nomination version: no page read
+        assert len(checkouts) == 1  # both on one connection (and on PostgreSQL one trip to a thread)
     assert [item["status"] for item in _fresh(client, me, THEIRS)["programs"]] == ["Pending"]
 
     _update(client, me, mine, "O1", status="Rejected")  # u-1's own
