@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import Select, and_, bindparam, select, update
 
 from programhub.core import versions
 from programhub.core.clock import utcnow
@@ -95,38 +97,47 @@ _KEY_LOOKUP = (
 )
 
 
+@cache
+def _key_lookup(users: int) -> Select[Any]:
+    """The key lookup, also reading the nomination versions of `users` users (parameters
+    user_0 ...): one statement, where a second one cost a PostgreSQL round trip (~0.25 ms
+    of CPU here) on every cached list of a user's nominations."""
+    if not users:
+        return _KEY_LOOKUP
+    key_tenant = (api_keys.c.org_id, api_keys.c.mode)
+    return _KEY_LOOKUP.add_columns(
+        *(
+            versions.user_nomination_version(*key_tenant, f"user_{index}").label(f"user_{index}")
+            for index in range(users)
+        )
+    )
+
+
 def look_up(store: Store, secret: str, nomination_users: tuple[str, ...] | None = None) -> tuple[Principal, bool]:
     """Resolve a key in one indexed read; raise AuthFailure when it cannot act. Also says
     whether its last use is due to be written (`touch`). With `nomination_users` (what a
-    request for those users' nominations will key its cached answer on), their versions
-    are read on the same connection, in the same trip to a thread where there is one."""
+    request for those users' nominations will key its cached answer on), the same
+    statement reads their versions."""
     if not KEY_PATTERN.match(secret):
         raise AuthFailure(AuthFailureReason.MALFORMED)
+    users = nomination_users or ()
+    parameters = {"secret_hash": hash_secret(secret), **{f"user_{index}": user for index, user in enumerate(users)}}
     with store.lookup() as conn:
-        row = conn.execute(_KEY_LOOKUP, {"secret_hash": hash_secret(secret)}).one_or_none()
-        if row is None:
-            raise AuthFailure(AuthFailureReason.UNKNOWN)
-        (
-            key_id,
-            key_public_id,
-            mode,
-            revoked_at,
-            last_used_at,
-            org_id,
-            org_public_id,
-            org_name,
-            state,
-            version,
-            shared,
-        ) = row
-        if revoked_at is not None:
-            raise AuthFailure(AuthFailureReason.REVOKED)
-        if state != "active":
-            raise AuthFailure(AuthFailureReason.SUSPENDED, org_public_id)
-        tenant = Tenant(org_id, Mode(mode), org_public_id, org_name)
-        users = None if nomination_users is None else versions.user_nominations(conn, tenant, nomination_users)
+        row = conn.execute(_key_lookup(len(users)), parameters).one_or_none()
+    if row is None:
+        raise AuthFailure(AuthFailureReason.UNKNOWN)
+    key = row[: len(row) - len(users)]
+    key_id, key_public_id, mode, revoked_at, last_used_at, org_id, org_public_id, org_name, state, version, shared = key
+    if revoked_at is not None:
+        raise AuthFailure(AuthFailureReason.REVOKED)
+    if state != "active":
+        raise AuthFailure(AuthFailureReason.SUSPENDED, org_public_id)
     due = last_used_at is None or utcnow() - last_used_at >= LAST_USED_RESOLUTION
-    return Principal(tenant, key_id, key_public_id, version, shared, users), due
+    found = None
+    if nomination_users is not None:
+        found = tuple(zip(users, (number or 0 for number in row[len(key) :]), strict=True))
+    tenant = Tenant(org_id, Mode(mode), org_public_id, org_name)
+    return Principal(tenant, key_id, key_public_id, version, shared, found), due
 
 
 def touch(store: Store, principal: Principal) -> None:

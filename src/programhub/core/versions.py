@@ -28,12 +28,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     Connection,
     PrimaryKeyConstraint,
+    ScalarSelect,
     Select,
     Table,
     Text,
@@ -130,6 +133,21 @@ def _user_nomination_versions(count: int) -> Select[tuple[str, int]]:
         user_nomination_versions.c.org_id == bindparam("org_id"),
         user_nomination_versions.c.mode == bindparam("mode"),
         user_nomination_versions.c.user_id.in_([bindparam(f"user_{index}") for index in range(count)]),
+    )
+
+
+def user_nomination_version(org_id: ColumnElement[int], mode: ColumnElement[str], parameter: str) -> ScalarSelect[Any]:
+    """The nomination version of the user named by the bound `parameter`, in the
+    organisation and mode given (NULL for a user no written nomination ever concerned): a
+    column for another statement (the key lookup's, `core.auth`)."""
+    return (
+        select(user_nomination_versions.c.version)
+        .where(
+            user_nomination_versions.c.org_id == org_id,
+            user_nomination_versions.c.mode == mode,
+            user_nomination_versions.c.user_id == bindparam(parameter),
+        )
+        .scalar_subquery()
     )
 
 

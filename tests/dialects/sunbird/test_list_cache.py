@@ -77,8 +77,9 @@ def test_another_contributors_nomination_keeps_an_answer_and_every_change_it_sho
         before = list_programs(client, me, filters)
         with count_queries(store) as statements, _checkouts(store) as checkouts:
             assert list_programs(client, me, filters) == before
-        assert len(statements) == 2, statements  # the key, u-1's nomination version: no page read
-        assert len(checkouts) == 1  # both on one connection (and on PostgreSQL one trip to a thread)
+        # the key lookup, which also reads u-1's nomination version: no page read, one
+        # connection (and on PostgreSQL one round trip, on one trip to a thread)
+        assert len(statements) == 1 and len(checkouts) == 1, statements
     assert [item["status"] for item in _fresh(client, me, THEIRS)["programs"]] == ["Pending"]
 
     _update(client, me, mine, "O1", status="Rejected")  # u-1's own
