@@ -22,22 +22,17 @@ NOT_DATA = {
 }
 
 
-def version(store: Store, tenant) -> int:  # type: ignore[no-untyped-def]
+def version(store: Store, tenant, column: str = "version") -> int:  # type: ignore[no-untyped-def]
     with store.read() as conn:
         return conn.execute(
-            sa.select(tenant_versions.c.version).where(
+            sa.select(tenant_versions.c[column]).where(
                 tenant_versions.c.org_id == tenant.org_id, tenant_versions.c.mode == tenant.mode.value
             )
         ).scalar_one()
 
 
 def shared_version(store: Store, tenant) -> int:  # type: ignore[no-untyped-def]
-    with store.read() as conn:
-        return conn.execute(
-            sa.select(tenant_versions.c.shared_version).where(
-                tenant_versions.c.org_id == tenant.org_id, tenant_versions.c.mode == tenant.mode.value
-            )
-        ).scalar_one()
+    return version(store, tenant, "shared_version")
 
 
 def user_version(store: Store, tenant, user_id: str) -> int:  # type: ignore[no-untyped-def]
