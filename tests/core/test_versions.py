@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from programhub.core import versions
 from programhub.core.listings import service as listings
-from programhub.core.tables import metadata
 from programhub.core.nominations.models import nomination_roles, nominations
+from programhub.core.tables import metadata
 from programhub.core.versions import tenant_versions
 from programhub.store import Store
 from tests.support import Tenants, signing

@@ -67,7 +67,7 @@ class Principal:
     data_version: int | None = None
     # The version of the data every user's nominations are shown with (core/versions.py),
     # read with it; and, when the request named them (`look_up`), some users' nomination
-    # versions, read right after it.
+    # versions, read by the same statement.
     shared_version: int | None = None
     nomination_versions: tuple[tuple[str, int], ...] | None = None
 

@@ -10,13 +10,13 @@ Three numbers, each kept by the same triggers (migration 0019):
   nomination ever concerned): any change to a nomination the user made or holds a role in,
   before or after the change, or to its roles.
 An answer that reads no nominations but a few users' besides the shared data (Sunbird's
-/list of "my nominations", forms C and E) keys on the last two, so one contributor's
+/list of "my nominations": forms B, C and E naming users) keys on the last two, so one contributor's
 nomination does not throw away every other contributor's answers; every other answer keys
 on `version`.
 
 Two mechanisms keep them honest:
-- triggers on every tenant data table (migration 0003) bump it whatever writes, so no
-  write path can forget it;
+- triggers on every tenant data table (migrations 0003 and 0019) bump them whatever
+  writes, so no write path can forget it;
 - write paths open their transaction with `writing()`, which bumps it first. On
   PostgreSQL that row lock serialises a tenant's writes in one lock order (no deadlock
   between a trigger's late lock and other row locks) and doubles as the lock that keeps

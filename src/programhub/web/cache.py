@@ -9,8 +9,8 @@ moment they stop being true and are not served after it.
 
 An answer that reads no nominations but those of a few users (Sunbird's "my nominations"
 lists) is kept instead under the tenant's shared version and those users' nomination
-versions, read in one more indexed statement: another contributor's nomination does not
-change it, and keeps it.
+versions (read by the key lookup when the route asked for them, else by one more indexed
+statement): another contributor's nomination does not change it, and keeps it.
 
 In-process, least recently used entries leave first once the size bound is reached;
 `PROGRAMHUB_RESPONSE_CACHE_MB=0` turns the cache off.

@@ -4,7 +4,10 @@ statement on PostgreSQL (the functions 0003_tenant_versions and 0019_user_nomina
 created), once per row on SQLite.
 
 A migration that adds a table to `versions.TRACKED` calls `track` after creating it, and
-`untrack` before dropping it. Migrations written before 0019 call `track_version_only`:
+`untrack` before dropping it. `track` is for every table but `nominations` and
+`nomination_roles`: their triggers also bump the users' nomination versions (0019 made
+them); a migration that rebuilds either on SQLite must recreate those, or cached lists of
+a user's nominations go stale (`tests/core/test_versions.py` fails). Migrations written before 0019 call `track_version_only`:
 before 0019 there was no `shared_version` to bump on SQLite (PostgreSQL's function is the
 same name in both, and 0019 replaced its body)."""
 
