@@ -36,7 +36,11 @@ def shared_version(store: Store, tenant) -> int:  # type: ignore[no-untyped-def]
 
 
 def user_version(store: Store, tenant, user_id: str) -> int:  # type: ignore[no-untyped-def]
-    return dict(versions.user_nominations_now(store, tenant, (user_id,)))[user_id]
+    known = versions.user_nomination_versions.c
+    with store.read() as conn:
+        found = conn.execute(sa.select(known.version).where(
+            known.org_id == tenant.org_id, known.mode == tenant.mode.value, known.user_id == user_id)).scalar_one_or_none()
+    return found or 0
 
 
 def test_every_tenant_data_table_is_tracked() -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -37,7 +36,6 @@ from sqlalchemy import (
     Connection,
     PrimaryKeyConstraint,
     ScalarSelect,
-    Select,
     Table,
     Text,
     bindparam,
@@ -123,19 +121,6 @@ def writing(store: Store, tenant: Tenant) -> Iterator[Connection]:
         yield conn
 
 
-@cache
-def _user_nomination_versions(count: int) -> Select[tuple[str, int]]:
-    """The versions of `count` users (parameters user_0 ...), built once per count: it
-    runs on every request for one user's nominations, cache hits included, and a list
-    parameter (`expanding`) is rendered into the statement on every execution (it tripled
-    the statement's cost)."""
-    return select(user_nomination_versions.c.user_id, user_nomination_versions.c.version).where(
-        user_nomination_versions.c.org_id == bindparam("org_id"),
-        user_nomination_versions.c.mode == bindparam("mode"),
-        user_nomination_versions.c.user_id.in_([bindparam(f"user_{index}") for index in range(count)]),
-    )
-
-
 def user_nomination_version(org_id: ColumnElement[int], mode: ColumnElement[str], parameter: str) -> ScalarSelect[Any]:
     """The nomination version of the user named by the bound `parameter`, in the
     organisation and mode given (NULL for a user no written nomination ever concerned): a
@@ -149,20 +134,3 @@ def user_nomination_version(org_id: ColumnElement[int], mode: ColumnElement[str]
         )
         .scalar_subquery()
     )
-
-
-def user_nominations(conn: Connection, tenant: Tenant, user_ids: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
-    """The nomination versions of these users, in the order given (0 for a user no written
-    nomination ever concerned), in one statement on `conn`."""
-    if not user_ids:
-        return ()
-    parameters: dict[str, object] = {"org_id": tenant.org_id, "mode": tenant.mode.value}
-    parameters.update((f"user_{index}", user_id) for index, user_id in enumerate(user_ids))
-    found = {row.user_id: row.version for row in conn.execute(_user_nomination_versions(len(user_ids)), parameters)}
-    return tuple((user_id, found.get(user_id, 0)) for user_id in user_ids)
-
-
-def user_nominations_now(store: Store, tenant: Tenant, user_ids: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
-    """`user_nominations`, read outside any transaction."""
-    with store.lookup() as conn:
-        return user_nominations(conn, tenant, user_ids)

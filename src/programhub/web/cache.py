@@ -9,8 +9,8 @@ moment they stop being true and are not served after it.
 
 An answer that reads no nominations but those of a few users (Sunbird's "my nominations"
 lists) is kept instead under the tenant's shared version and those users' nomination
-versions (read by the key lookup when the route asked for them, else by one more indexed
-statement): another contributor's nomination does not change it, and keeps it.
+versions (read by the key lookup, which the route asks for them): another contributor's
+nomination does not change it, and keeps it.
 
 In-process, least recently used entries leave first once the size bound is reached;
 `PROGRAMHUB_RESPONSE_CACHE_MB=0` turns the cache off.
@@ -23,7 +23,6 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Annotated, Any, Generic, TypeVar, cast
 
 from fastapi import Depends, Request
@@ -32,7 +31,6 @@ from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from programhub.core import versions
 from programhub.core.auth import Principal
 from programhub.core.clock import utcnow
 from programhub.store import Store
@@ -153,18 +151,16 @@ class ResponseCache:
             return await store.run_read(read, python_bound=python_bound)
 
         version: Hashable | None = None
+        # The users' versions came with the key (`web.auth.read_nomination_versions`), before
+        # the answer's own transaction begins, so the answer is never older than its key. A
+        # route that did not ask keys on the tenant's whole version.
+        users = principal.nomination_versions
         if (
             nominations_of is not None
+            and users is not None
             and principal.shared_version is not None
-            and self._key(principal, None) is not None
+            and tuple(user_id for user_id, _ in users) == nominations_of
         ):
-            # Read before the answer's own transaction begins (with the key, when the route
-            # asked: `web.auth.read_nomination_versions`), so the answer is never older than
-            # the versions it is kept under.
-            users = principal.nomination_versions
-            if users is None or tuple(user_id for user_id, _ in users) != nominations_of:
-                read_versions = partial(versions.user_nominations_now, store, principal.tenant, nominations_of)
-                users = await store.run_read(read_versions, python_bound=True)
             version = ("nominations of", principal.shared_version, users)
         return await self.answer(principal, request_key, compute, run, version=version)
 
