@@ -147,6 +147,7 @@ def test_a_chunk_costs_the_same_statements_whatever_its_size(store: Store, tenan
     assert counts[0] == counts[1], counts
 
 
+@pytest.mark.slow
 def test_ten_thousand_rows(store: Store, tenants: Tenants) -> None:
     tenant = tenants.a_test.tenant
     course = _listing(store, tenant, "course", enrollment_cap=9_000, waitlist=True)

@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 import sqlalchemy as sa
 
 from programhub.core.tables import metadata
@@ -971,6 +972,7 @@ def server(database_url: str, log_path: Path) -> Iterator[ServerProcess]:
         yield process
 
 
+@pytest.mark.slow
 def test_hostile_input_corpus_is_refused_in_each_dialects_envelope(
     database_url: str, store: Store, tmp_path: Path
 ) -> None:

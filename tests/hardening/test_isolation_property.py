@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
@@ -730,6 +731,7 @@ def run_isolation(client: TestClient, store: Store, *, examples: int = EXAMPLES,
     return tally
 
 
+@pytest.mark.slow
 def test_no_response_shows_another_tenants_data(client: TestClient, store: Store, backend: str) -> None:
     started = time.perf_counter()
     tally = run_isolation(client, store)

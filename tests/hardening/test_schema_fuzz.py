@@ -548,6 +548,11 @@ def _judge(case: Any, mode: GenerationMode, dialect: str, response: Any, headers
         findings.fail(label, f"valid input refused ({status})", f"{response.content[:500]!r}\n{curl}")
 
 
+# Long: scheduled first. One worker runs both databases, so the second replays the
+# first's generated cases (`_Fuzz`) instead of generating them again.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("schema-fuzz")]
+
+
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """The conftest's, with the credential page's per-address limit out of the way: the fuzz

@@ -158,6 +158,7 @@ def own_database(postgres_server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.mark.slow
 def test_a_process_holds_at_most_its_connection_budget(own_database: str) -> None:
     settings = Settings(database_url=own_database, public_url=PUBLIC_URL, database_connections=6)
     store = open_settings_store(settings)
