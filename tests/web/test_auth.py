@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from fastapi.dependencies.models import Dependant
+from fastapi.security.base import SecurityBase
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from programhub import dialects
 from programhub.core.keys import service as keys
 from programhub.core.keys.models import api_keys
 from programhub.core.orgs import service as orgs
+from programhub.site import site
 from programhub.store import Store
 from tests.support import Tenants
 
@@ -112,3 +118,34 @@ def test_the_openapi_document_declares_every_accepted_form(client: TestClient) -
         "description": 'Canvas Catalog\'s form: `Authorization: Token token="<key>"` (or `Token <key>`).',
     }
     assert schemes["HTTPBearer"]["scheme"] == "bearer" and schemes["APIKeyHeader"]["name"] == "X-Api-Key"
+
+
+def _dependencies(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
+    for dependency in dependant.dependencies:
+        yield from _dependencies(dependency)
+
+
+def test_every_operation_documents_the_key_forms_it_accepts_and_none_is_solved_per_request(client: TestClient) -> None:
+    """The forms come from the authenticating dependency (`web.auth.secured_by`), not from
+    FastAPI `Security` parameters, which FastAPI would solve on every request."""
+    document = client.get("/openapi.json").json()
+    forms = {
+        (method, path): [name for requirement in operation.get("security", []) for name in requirement]
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+    }
+    public = ("/credentials/", "/orgs/")  # Record's credential pages, DID documents, status lists
+    webadmit = ("/api/v1/user_identities", "/api/v2/user_identities", "/api/v1/exports")
+    for (method, path), names in forms.items():
+        if path.startswith(public):
+            assert names == [], path
+        elif path.startswith(webadmit):
+            assert names == ["HTTPBearer", "APIKeyHeader"], path
+        else:
+            assert names == ["HTTPBearer", "APIKeyHeader", "CatalogToken"], (method, path)
+    assert len(forms) > 90
+    for owner in (*dialects.ALL, site):
+        for route in owner.routes():
+            solved = [dependency.call for dependency in _dependencies(route.dependant)]
+            assert not [call for call in solved if isinstance(call, SecurityBase)], route.path

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
 from programhub import dialects
 from programhub.core.auth import AuthFailure, AuthFailureReason
+from programhub.dialects.sunbird.responses import GATEWAY_PREFIXES
+from programhub.web.dialect import Dialect, joined
 
 
 def _request(path: str) -> Request:
@@ -105,13 +109,40 @@ def test_head_is_answered_as_get_without_the_body(client: TestClient) -> None:
     assert client.head("/api/v1/programs").status_code == 401  # as GET without a key
 
 
+def _owners() -> tuple[Dialect, ...]:
+    from programhub.site import site
+
+    return (*dialects.ALL, site)
+
+
+def _paths(router: APIRouter) -> list[str]:
+    """The path of every route a request can reach through `router`."""
+    paths: list[str] = []
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            paths.append(route.path_format)
+        else:
+            paths.extend(context.path_format for context in route.effective_route_contexts())  # type: ignore[attr-defined]
+    return paths
+
+
 def test_every_route_lives_under_its_owners_prefixes() -> None:
     """The app looks into a dialect's routes only for paths under its prefixes
     (OwnedPathsRouter): a route outside them would never be reached."""
-    from programhub import dialects
-    from programhub.site import site
-
-    for owner in (*dialects.ALL, site):
-        included = owner.owned_router().routes[0]
-        paths = [context.path_format for context in included.effective_route_contexts()]  # type: ignore[attr-defined]
+    for owner in _owners():
+        paths = _paths(owner.owned_router())
         assert paths and [path for path in paths if not path.startswith(owner.paths())] == [], owner.name
+
+
+def test_each_owners_routes_sit_in_one_router() -> None:
+    """FastAPI matches a request through every level of included routers, twice, and
+    walks them all for changes (`web.dialect.joined`): each owner's routes sit in its one
+    router, but for Sunbird's gateway copies, included after the service's own routes."""
+    for owner in _owners():
+        routes = owner.owned_router().routes
+        included = [index for index, route in enumerate(routes) if not isinstance(route, APIRoute)]
+        gateways = len(GATEWAY_PREFIXES) if owner.name == "sunbird" else 0
+        assert included == list(range(len(routes) - gateways, len(routes))), owner.name
+    sunbird = next(owner for owner in _owners() if owner.name == "sunbird")
+    with pytest.raises(TypeError):  # joining would drop the gateways' prefix
+        joined(sunbird.owned_router())

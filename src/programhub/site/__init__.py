@@ -4,16 +4,10 @@ and writes through the core services the APIs use, renders with the shared templ
 (`web/templates`, `web/pages.py`) and, like a dialect, imports the core and `web`, never
 a dialect (docs/pages.md)."""
 
-from fastapi import APIRouter
-
 from programhub.site import assets, catalog, console, enroll, session
 from programhub.site.errors import SITE_ERRORS
-from programhub.web.dialect import Dialect
+from programhub.web.dialect import Dialect, joined
 
-router = APIRouter()
-router.include_router(catalog.router)
-router.include_router(enroll.router)
-router.include_router(assets.router)
-router.include_router(console.router)
+router = joined(catalog.router, enroll.router, assets.router, console.router)
 
 site = Dialect(name="site", prefixes=(catalog.PREFIX, assets.PREFIX, session.PREFIX), router=router, errors=SITE_ERRORS)

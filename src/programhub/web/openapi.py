@@ -8,10 +8,16 @@ only the answers the routes really give."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.encoders import jsonable_encoder
+from fastapi.routing import APIRoute
+from fastapi.security.base import SecurityBase
 
+from programhub.web.auth import SECURED
 from programhub.web.requests import definitions
 
 _DEFAULT_ERROR = "#/components/schemas/HTTPValidationError"
@@ -44,14 +50,49 @@ def with_request_definitions(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def install_openapi(app: FastAPI) -> None:
-    """Serve the document without FastAPI's defaults and with the request models'
-    definitions (built once, on first request)."""
+def _schemes(dependant: Dependant) -> Iterator[SecurityBase]:
+    """The security schemes of the authenticating dependencies (`web.auth.secured_by`) in
+    `dependant`'s tree, depth first, as FastAPI lists `Security` dependencies."""
+    if dependant.call is not None and dependant.call in SECURED:
+        yield from SECURED[dependant.call]
+    for dependency in dependant.dependencies:
+        yield from _schemes(dependency)
+
+
+def with_security(document: dict[str, Any], routes: Iterable[APIRoute]) -> dict[str, Any]:
+    """`document` with the key's header forms of every operation whose route authenticates,
+    and their definitions, as FastAPI writes those of `Security` dependencies."""
+    operations = {
+        operation["operationId"]: operation
+        for path_operations in document.get("paths", {}).values()
+        for operation in path_operations.values()
+        if "operationId" in operation
+    }
+    definitions = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    for route in routes:
+        operation = operations.get(route.unique_id)
+        schemes = {scheme.scheme_name: scheme for scheme in _schemes(route.dependant)}
+        if operation is None or not schemes:
+            continue
+        operation["security"] = [{name: []} for name in schemes]
+        for name, scheme in schemes.items():
+            definitions[name] = jsonable_encoder(scheme.model, by_alias=True, exclude_none=True)
+    if not definitions:
+        del document["components"]["securitySchemes"]
+    return document
+
+
+def install_openapi(app: FastAPI, routes: Iterable[APIRoute]) -> None:
+    """Serve the document without FastAPI's defaults, with the request models' definitions
+    and the header forms of the key `routes` authenticate with (built once, on first
+    request)."""
     build = app.openapi
+    documented = tuple(routes)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = with_request_definitions(without_fastapi_defaults(build()))
+            document = without_fastapi_defaults(build())
+            app.openapi_schema = with_request_definitions(with_security(document, documented))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

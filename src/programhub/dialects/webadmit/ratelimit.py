@@ -24,7 +24,7 @@ from programhub.core.ratelimit import service as ratelimit
 from programhub.core.ratelimit.service import Quota
 from programhub.settings import Settings
 from programhub.store import Store
-from programhub.web.auth import ApiKeyScheme, BearerScheme, principal_of
+from programhub.web.auth import API_KEY_SCHEME, BEARER_SCHEME, principal_of, secured_by
 from programhub.web.deps import SettingsDep, StoreDep, store_of
 
 SCOPE = "webadmit"
@@ -48,13 +48,8 @@ def count_against(request: Request, principal: Principal, store: Store, settings
         )
 
 
-async def count_call(
-    request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    _bearer: BearerScheme = None,
-    _api_key: ApiKeyScheme = None,
-) -> Principal:
+@secured_by(BEARER_SCHEME, API_KEY_SCHEME)
+async def count_call(request: Request, store: StoreDep, settings: SettingsDep) -> Principal:
     """Authenticate and count the call, in one hop for both (`Store.run_count`: on SQLite
     the process's one counting thread; on PostgreSQL the pool, on one connection)."""
     return await store.run_count(partial(_authenticate_and_count, request, store, settings))

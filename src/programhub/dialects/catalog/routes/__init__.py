@@ -1,7 +1,5 @@
 """Canvas Catalog's routes under PREFIX: programs and courses, catalogs, and certificates."""
 
-from fastapi import APIRouter
-
 from programhub.dialects.catalog.routes import (
     applicants,
     bulk_enrollments,
@@ -11,12 +9,14 @@ from programhub.dialects.catalog.routes import (
     listings,
     users,
 )
+from programhub.web.dialect import joined
 
-router = APIRouter()
-router.include_router(listings.router)
-router.include_router(catalogs.router)
-router.include_router(certificates.router)
-router.include_router(users.router)
-router.include_router(enrollments.router)
-router.include_router(applicants.router)
-router.include_router(bulk_enrollments.router)
+router = joined(
+    listings.router,
+    catalogs.router,
+    certificates.router,
+    users.router,
+    enrollments.router,
+    applicants.router,
+    bulk_enrollments.router,
+)

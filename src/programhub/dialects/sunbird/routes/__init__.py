@@ -6,12 +6,12 @@ from fastapi import APIRouter
 
 from programhub.dialects.sunbird.responses import GATEWAY_PREFIXES, PREFIX
 from programhub.dialects.sunbird.routes import catalogues, lists, nominations, preferences, programs, reports
+from programhub.web.dialect import joined
 
 MODULES = (programs, lists, nominations, preferences, reports, catalogues)
 
-router = APIRouter()
-for module in MODULES:
-    router.include_router(module.router)
+# Flat (`joined`), with the gateways' copies after the service's own routes.
+_service = joined(*(module.router for module in MODULES))
+router = APIRouter(routes=list(_service.routes))
 for gateway in GATEWAY_PREFIXES:
-    for module in MODULES:
-        router.include_router(module.router, prefix=gateway.removesuffix(PREFIX), include_in_schema=False)
+    router.include_router(_service, prefix=gateway.removesuffix(PREFIX), include_in_schema=False)
