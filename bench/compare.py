@@ -1,7 +1,7 @@
 """Two checkouts measured side by side, interleaved, on a machine that may be shared.
 
     python -m bench.compare --before ../old-checkout --after . [--databases sqlite,postgresql]
-        [--programs 5000] [--rounds 2] [--duration 15] [--warmup 2] [--only TEXT]
+        [--programs 5000] [--rounds 2] [--duration 15] [--warmup 2] [--only TEXT[|TEXT...]]
 
 Each checkout needs its own `.venv` (with programhub installed) and its own `bench/` copy
 holding the same scenarios (an old checkout gets today's `bench/`, minus what its code
@@ -130,7 +130,7 @@ def measure(args: argparse.Namespace) -> None:
     before, after = Path(args.before).resolve(), Path(args.after).resolve()
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     scenarios = [s for s in SCENARIOS + WRITES_ALONE if s.read or s in WRITES_ALONE]
-    scenarios = [s for s in scenarios if args.only in s.name]
+    scenarios = [s for s in scenarios if any(part in s.name for part in args.only.split("|"))]
     OUT.mkdir(parents=True, exist_ok=True)
     log = OUT / "compare-server.log"
     data: dict[str, dict[str, tuple[str, Dataset]]] = {}
@@ -242,7 +242,7 @@ def main() -> None:
     parser.add_argument("--first-round", type=int, default=1, help="number of the first round (to add rounds later)")
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--only", default="")
+    parser.add_argument("--only", default="", help="scenarios whose name holds this text (or any of TEXT|TEXT)")
     parser.add_argument("--report", action="store_true", help="print the tables of bench/out/compare.jsonl")
     args = parser.parse_args()
     if args.report:
