@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.security.base import SecurityBase
 from fastapi.testclient import TestClient
@@ -149,3 +151,32 @@ def test_every_operation_documents_the_key_forms_it_accepts_and_none_is_solved_p
         for route in owner.routes():
             solved = [dependency.call for dependency in _dependencies(route.dependant)]
             assert not [call for call in solved if isinstance(call, SecurityBase)], route.path
+
+
+def test_on_a_sqlite_file_the_loop_looks_keys_up_on_one_connection_that_sees_every_commit(
+    app: FastAPI, store: Store, tenants: Tenants
+) -> None:
+    """`Store.lookups_on_this_loop`: the app's lifespan holds one connection of the lookups'
+    pool for its event loop (no checkout per request), in autocommit, so a key revoked
+    by another connection is refused at once; the connection is back in the pool after."""
+    if not store.reads_on_loop:
+        pytest.skip("PostgreSQL's lookups run on the thread pool, a checkout each")
+    lookups = store.engines[-1]
+    taken: list[object] = []
+
+    def note(*_checkout: object) -> None:
+        taken.append(_checkout)
+
+    sa.event.listen(lookups, "checkout", note)
+    try:
+        with TestClient(app) as client:
+            for _ in range(3):
+                assert client.get(PROTECTED, headers=tenants.a_test.bearer).status_code == 200
+            with store.write() as conn:
+                keys.revoke(conn, tenants.a_test.key_id)
+            assert client.get(PROTECTED, headers=tenants.a_test.bearer).status_code == 401
+            assert client.get(PROTECTED, headers=tenants.b_test.bearer).status_code == 200
+            assert len(taken) == 1 and lookups.pool.checkedout() == 1  # type: ignore[attr-defined]
+        assert lookups.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        sa.event.remove(lookups, "checkout", note)
