@@ -121,7 +121,11 @@ def secured_by(*schemes: SecurityBase) -> Callable[[Dependency], Dependency]:
     return declare
 
 
-@secured_by(BEARER_SCHEME, API_KEY_SCHEME, TOKEN_SCHEME)
+# Every form a key may come in.
+KEY_SCHEMES = (BEARER_SCHEME, API_KEY_SCHEME, TOKEN_SCHEME)
+
+
+@secured_by(*KEY_SCHEMES)
 async def require_principal(request: Request) -> Principal:
     """The request's key, authenticated (`authenticate`)."""
     return await authenticate(request)

@@ -200,8 +200,12 @@ class ResponseCache:
         self._bytes -= self._entries.pop(key).size
 
 
-async def get_cache(request: Request) -> ResponseCache:
+def cache_of(request: Request) -> ResponseCache:
     return request.app.state.cache
+
+
+async def get_cache(request: Request) -> ResponseCache:
+    return cache_of(request)
 
 
 CacheDep = Annotated[ResponseCache, Depends(get_cache)]

@@ -10,27 +10,29 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import Connection
 
+from programhub.core.auth import Principal
 from programhub.core.clock import utcnow
 from programhub.core.errors import Invalid
 from programhub.core.listings.search import next_date_change
 from programhub.dialects.sunbird import docs, queries
 from programhub.dialects.sunbird.listquery import ListQuery
-from programhub.dialects.sunbird.requests import Body, ListRequest, SunbirdBody, parse_list, request_body
+from programhub.dialects.sunbird.requests import ListRequest, SunbirdBody, parse_list, read_sunbird_body, request_body
 from programhub.dialects.sunbird.responses import ok
 from programhub.dialects.sunbird.routes.api import ROUTER_OPTIONS
-from programhub.web.auth import Authenticated, read_nomination_versions
+from programhub.web.auth import KEY_SCHEMES, authenticate, read_nomination_versions, secured_by
 from programhub.web.body import BodyFault
-from programhub.web.cache import CacheDep, Fresh
-from programhub.web.deps import StoreDep
+from programhub.web.cache import Fresh, cache_of
+from programhub.web.deps import store_of
 from programhub.web.responses import JSONResponse
 
 router = APIRouter(**ROUTER_OPTIONS)
 
 
 @dataclass(frozen=True, slots=True)
-class ListBody:
-    """The body, and the query it asks for when it is a valid one."""
+class AuthenticatedList:
+    """The request's key, its body, and the query it asks for when it is a valid one."""
 
+    principal: Principal
     body: SunbirdBody
     query: ListQuery | None
 
@@ -39,18 +41,22 @@ class ListBody:
         return self.query if self.query is not None else parse_list(self.body.request())
 
 
-async def read_list_body(request: Request, body: Body, cache: CacheDep) -> ListBody:
-    """The body read and parsed before the key is looked up, so that the lookup also reads
-    the versions a list of some users' nominations is cached under (one trip to the
-    database, and on PostgreSQL to a thread, instead of two). A body that is not valid is
-    refused only after the key is checked, as every route does."""
+@secured_by(*KEY_SCHEMES)
+async def authenticated_list(request: Request) -> AuthenticatedList:
+    """The body read and parsed, then the key looked up, also reading the versions a list of
+    some users' nominations is cached under (one trip to the database, and on PostgreSQL to
+    a thread, instead of two). A body that is not valid is refused only after the key is
+    checked, as every route does. One dependency where FastAPI would solve five (the body,
+    the cache, the key, the store, the cache again), each at a cost: the route serves most
+    requests of the Sunbird API from the cache, and solving them was a third of a hit."""
+    body = await read_sunbird_body(request)
     try:
-        query = parse_list(body.request())
+        query: ListQuery | None = parse_list(body.request())
     except (BodyFault, Invalid):
-        return ListBody(body, None)
-    if cache.keeps_answers:
+        query = None
+    if query is not None and cache_of(request).keeps_answers:
         read_nomination_versions(request, query.nominations_of)
-    return ListBody(body, query)
+    return AuthenticatedList(await authenticate(request), body, query)
 
 
 @router.post(
@@ -59,15 +65,12 @@ async def read_list_body(request: Request, body: Body, cache: CacheDep) -> ListB
     openapi_extra=request_body(ListRequest),
 )
 async def list_programs(
-    request: Request,
-    body: Annotated[ListBody, Depends(read_list_body)],
-    principal: Authenticated,
-    store: StoreDep,
-    cache: CacheDep,
+    request: Request, listed: Annotated[AuthenticatedList, Depends(authenticated_list)]
 ) -> JSONResponse:
     """Programs, programs not nominated by someone (forms A, D), or nominations with their
     programs (forms B, C, E); `count` is the number of items on the page, as the reference."""
-    query = body.list_query()
+    query = listed.list_query()
+    principal = listed.principal
     tenant = principal.tenant
 
     def build(conn: Connection) -> Fresh[bytes]:
@@ -76,7 +79,7 @@ async def list_programs(
         result = orjson.dumps({"count": total, "programs": items})
         return Fresh(result, len(result), next_date_change(conn, tenant, query.programs, now))
 
-    result = await cache.read(
-        principal, ("sunbird.list", repr(query)), store, build, nominations_of=query.nominations_of
+    result = await cache_of(request).read(
+        principal, ("sunbird.list", repr(query)), store_of(request), build, nominations_of=query.nominations_of
     )
     return ok(request, orjson.Fragment(result.body))
