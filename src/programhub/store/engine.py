@@ -154,10 +154,7 @@ class Store:
         thread waits for the GIL, so two per request left the lookups' pool short and other
         requests queued for it (the WebAdMIT mix's p99 660 -> 1,100 ms). On SQLite counts
         are writes (`write`), so the block changes nothing."""
-        if self.is_sqlite:
-            yield
-            return
-        with self._holding_a_lookup_connection():
+        with self._holding_a_lookup_connection(not self.is_sqlite):
             yield
 
     @contextmanager
@@ -167,16 +164,13 @@ class Store:
         they run on the loop (`reads_on_loop`): every request looks its key up, and checking
         a connection out and in was a tenth of a cached answer's CPU. The connection is in
         autocommit, so each lookup still reads the latest commit. Elsewhere nothing."""
-        if not self.reads_on_loop or self._lookups is self.engine:
-            yield
-            return
-        with self._holding_a_lookup_connection():
+        with self._holding_a_lookup_connection(self.reads_on_loop and self._lookups is not self.engine):
             yield
 
     @contextmanager
-    def _holding_a_lookup_connection(self) -> Iterator[None]:
-        """This thread's lookups use one connection inside the block (`lookup`)."""
-        if self._held_lookup.conn is not None:
+    def _holding_a_lookup_connection(self, wanted: bool) -> Iterator[None]:
+        """When `wanted`, this thread's lookups use one connection inside the block (`lookup`)."""
+        if not wanted or self._held_lookup.conn is not None:
             yield
             return
         with self._connect_lookups() as conn:

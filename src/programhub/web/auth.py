@@ -61,19 +61,11 @@ def key_from_headers(headers: Headers) -> str:
     return api_key
 
 
-def read_nomination_versions(request: Request, users: tuple[str, ...] | None) -> None:
-    """Have the request's authentication also read these users' nomination versions
-    (`Principal.nomination_versions`), for a route whose cached answer keys on them: called
-    by a dependency solved before `Authenticated`."""
-    request.state.nomination_users = users
-
-
-def _look_up(request: Request, key: str | None = None) -> tuple[Principal, bool]:
+def _look_up(request: Request, key: str | None, nomination_users: tuple[str, ...] | None) -> tuple[Principal, bool]:
     """`look_up` of `key` (by default the request's key header), noting the organisation
     for the access log."""
-    users = getattr(request.state, "nomination_users", None)
     try:
-        found = look_up(store_of(request), key_from_headers(request.headers) if key is None else key, users)
+        found = look_up(store_of(request), key_from_headers(request.headers) if key is None else key, nomination_users)
     except AuthFailure as failure:
         request.state.org = failure.org_public_id
         raise
@@ -81,22 +73,28 @@ def _look_up(request: Request, key: str | None = None) -> tuple[Principal, bool]
     return found
 
 
-def principal_of(request: Request, key: str | None = None) -> Principal:
-    """Authenticate the request's key (or `key`), blocking (for code already on the thread pool)."""
-    principal, due = _look_up(request, key)
+def principal_of(
+    request: Request, key: str | None = None, nomination_users: tuple[str, ...] | None = None
+) -> Principal:
+    """Authenticate the request's key (or `key`), blocking (for code already on the thread
+    pool). With `nomination_users`, the lookup also reads those users' nomination versions
+    (`Principal.nomination_versions`), for an answer cached under them."""
+    principal, due = _look_up(request, key, nomination_users)
     if due:
         touch(store_of(request), principal)
     return principal
 
 
-async def authenticate(request: Request, key: str | None = None) -> Principal:
+async def authenticate(
+    request: Request, key: str | None = None, nomination_users: tuple[str, ...] | None = None
+) -> Principal:
     """`principal_of` for the event loop: the key lookup runs on the loop where the store
     allows it (`reads_on_loop`), otherwise on the thread pool; the occasional last-use
     write always on the pool. What the APIs and the console's session both use."""
     store = store_of(request)
     if not store.reads_on_loop:
-        return await run_in_threadpool(principal_of, request, key)
-    principal, due = _look_up(request, key)
+        return await run_in_threadpool(principal_of, request, key, nomination_users)
+    principal, due = _look_up(request, key, nomination_users)
     if due:
         await run_in_threadpool(touch, store, principal)
     return principal

@@ -151,7 +151,7 @@ class ResponseCache:
             return await store.run_read(read, python_bound=python_bound)
 
         version: Hashable | None = None
-        # The users' versions came with the key (`web.auth.read_nomination_versions`), before
+        # The users' versions came with the key (`web.auth.authenticate`'s `nomination_users`), before
         # the answer's own transaction begins, so the answer is never older than its key. A
         # route that did not ask keys on the tenant's whole version.
         users = principal.nomination_versions

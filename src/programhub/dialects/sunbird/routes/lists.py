@@ -19,7 +19,7 @@ from programhub.dialects.sunbird.listquery import ListQuery
 from programhub.dialects.sunbird.requests import ListRequest, SunbirdBody, parse_list, read_sunbird_body, request_body
 from programhub.dialects.sunbird.responses import ok
 from programhub.dialects.sunbird.routes.api import ROUTER_OPTIONS
-from programhub.web.auth import KEY_SCHEMES, authenticate, read_nomination_versions, secured_by
+from programhub.web.auth import KEY_SCHEMES, authenticate, secured_by
 from programhub.web.body import BodyFault
 from programhub.web.cache import Fresh, cache_of
 from programhub.web.deps import store_of
@@ -54,9 +54,9 @@ async def authenticated_list(request: Request) -> AuthenticatedList:
         query: ListQuery | None = parse_list(body.request())
     except (BodyFault, Invalid):
         query = None
-    if query is not None and cache_of(request).keeps_answers:
-        read_nomination_versions(request, query.nominations_of)
-    return AuthenticatedList(await authenticate(request), body, query)
+    # The versions are read only where an answer is kept under them.
+    users = query.nominations_of if query is not None and cache_of(request).keeps_answers else None
+    return AuthenticatedList(await authenticate(request, nomination_users=users), body, query)
 
 
 @router.post(
