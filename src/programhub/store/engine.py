@@ -357,8 +357,9 @@ def open_store(
 
 def _execute_planned_for_values(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
     """Run a statement marked `store.sql.planned_for_values` without preparing it (psycopg
-    would from its fifth execution); any other is left to the dialect."""
-    if context.execution_options.get(PLANNED_FOR_VALUES):
+    would from its fifth execution); any other is left to the dialect (as is one run without
+    an execution context: store/prepared.py)."""
+    if context is not None and context.execution_options.get(PLANNED_FOR_VALUES):
         cursor.execute(statement, parameters, prepare=False)
         return True
     return None

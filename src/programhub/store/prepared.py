@@ -1,0 +1,97 @@
+"""A SELECT compiled once per database and run on the driver's cursor.
+
+For the one statement every request runs (the key lookup): through `Connection.execute`,
+SQLAlchemy builds an execution context, a cached-statement key and a cursor result on each
+run, ~100 us of CPU where SQLite answered in ~15 (bench/RESULTS.md, run 15). Here the
+statement is compiled once per dialect with its parameters' and columns' converters, and
+each run passes the driver its SQL and values directly. It still goes through
+`Connection._cursor_execute`, the path SQLAlchemy itself takes for statements without an
+execution context: the engine's events fire (the statement watch of `liveness`, the tests'
+statement counts) and a driver error becomes SQLAlchemy's, the connection invalidated when
+it was lost, as for any other statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Select
+from sqlalchemy.engine import Dialect
+
+Converter = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    # Parameter names in the order the SQL takes them (a positional paramstyle: SQLite's
+    # qmark), or None when it takes them by name (psycopg's pyformat).
+    order: tuple[str, ...] | None
+    defaults: dict[str, Any]  # values bound in the statement itself
+    to_database: dict[str, Converter]
+    from_database: tuple[Converter, ...]
+
+    def parameters(self, given: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        values = {**self.defaults, **given}
+        converted = {
+            name: (value if (convert := self.to_database.get(name)) is None else convert(value))
+            for name, value in values.items()
+        }
+        if self.order is None:
+            return converted
+        return [converted[name] for name in self.order]
+
+    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(
+            value if convert is None else convert(value) for convert, value in zip(self.from_database, raw, strict=True)
+        )
+
+
+class PreparedSelect:
+    """`statement`, to be run with `first` for at most one row. Its parameters and columns
+    convert as SQLAlchemy would convert them (each type's bind and result processors)."""
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[type[Dialect], str], _Compiled] = {}
+
+    def first(self, conn: Connection, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row the statement selects with `parameters`, or None."""
+        compiled = self._for(conn.dialect)
+        values = compiled.parameters(parameters)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            conn._cursor_execute(cursor, compiled.sql, values)  # the module docstring
+            try:
+                raw = cursor.fetchone()
+            except Exception as error:  # raised again as SQLAlchemy's, as `_cursor_execute` does
+                conn._handle_dbapi_exception(error, compiled.sql, values, cursor, None)
+                raise
+        finally:
+            cursor.close()
+        return None if raw is None else compiled.row(raw)
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        key = (type(dialect), dialect.paramstyle)
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = _compile(self.statement, dialect)
+        return found
+
+
+def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        raise ValueError("a prepared statement's parameters must be plain values (no IN lists, no literal ones)")
+    binds = compiled.binds
+    defaults = {name: bind.value for name, bind in binds.items() if not bind.required}
+    to_database: dict[str, Converter] = {
+        name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in binds.items()
+    }
+    from_database: tuple[Converter, ...] = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
+    )
+    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup is not None else None
+    return _Compiled(compiled.string, order, defaults, to_database, from_database)

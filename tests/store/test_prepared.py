@@ -1,0 +1,89 @@
+"""A SELECT run on the driver's cursor (`store.prepared.PreparedSelect`) answers what
+`Connection.execute` answers, converted the same way, and is seen and failed like any
+other statement; the key lookup every request makes runs that way."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from programhub.core import auth
+from programhub.core.keys.models import api_keys
+from programhub.core.keys.service import hash_secret
+from programhub.store import Store
+from programhub.store.prepared import PreparedSelect
+from tests.support import Tenants, count_queries
+
+
+def _both(store: Store, statement: sa.Select[Any], parameters: dict[str, Any]) -> tuple[Any, Any]:
+    prepared = PreparedSelect(statement)
+    with store.lookup() as conn:
+        executed = conn.execute(statement, parameters).first()
+        return (None if executed is None else tuple(executed)), prepared.first(conn, parameters)
+
+
+def test_the_key_lookup_answers_as_execute_does_with_its_types_converted(store: Store, tenants: Tenants) -> None:
+    with store.write() as conn:
+        conn.execute(sa.update(api_keys).values(last_used_at=datetime(2026, 12, 7, 1, 2, 3, 456000, tzinfo=UTC)))
+    for users in (0, 2):
+        statement = auth._key_lookup(users).statement
+        parameters = {"secret_hash": hash_secret(tenants.a_test.key), "user_0": "u-1", "user_1": "u-2"}
+        executed, prepared = _both(store, statement, {name: parameters[name] for name in list(parameters)[: 1 + users]})
+        assert executed is not None and prepared == executed
+        last_used = prepared[4]
+        assert last_used == datetime(2026, 12, 7, 1, 2, 3, 456000, tzinfo=UTC) and last_used.tzinfo is not None
+    assert _both(store, auth._key_lookup(0).statement, {"secret_hash": "none"}) == (None, None)
+
+
+def test_values_bound_in_the_statement_and_converted_parameters(store: Store, tenants: Tenants) -> None:
+    """A literal of the statement is sent along; a parameter is converted by its type's bind
+    processor (a datetime stored as text on SQLite)."""
+    statement = sa.select(api_keys.c.public_id, sa.literal(7).label("seven")).where(
+        api_keys.c.created_at < sa.bindparam("before", type_=api_keys.c.created_at.type),
+        api_keys.c.public_id == tenants.a_test.key_id,
+    )
+    executed, prepared = _both(store, statement, {"before": datetime(2100, 1, 1, tzinfo=UTC)})
+    assert prepared == executed == (tenants.a_test.key_id, 7)
+
+
+def test_a_list_of_values_is_refused() -> None:
+    with pytest.raises(ValueError, match="plain values"):
+        PreparedSelect(sa.select(api_keys.c.id).where(api_keys.c.id.in_([1, 2])))._for(
+            sa.create_engine("sqlite://").dialect
+        )
+
+
+def test_the_engines_events_see_the_statement_and_its_failure_is_sqlalchemys(store: Store) -> None:
+    """The statement watch (liveness) and the tests' counts listen to the engine's events; a
+    driver error reaches the error handlers as SQLAlchemy's (a 503 or a logged 500)."""
+    with count_queries(store) as statements:
+        with store.lookup() as conn:
+            assert PreparedSelect(sa.select(api_keys.c.id).where(api_keys.c.id == -1)).first(conn, {}) is None
+    assert len(statements) == 1 and statements[0].startswith("SELECT api_keys.id")
+    missing = sa.table("no_such_table", sa.column("id"))
+    with store.lookup() as conn, pytest.raises(sa.exc.DBAPIError):
+        PreparedSelect(sa.select(missing.c.id)).first(conn, {})
+
+
+def test_a_request_looks_its_key_up_without_an_execution_context(
+    store: Store, tenants: Tenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the lookup saves: SQLAlchemy's execution context and result, built for every
+    statement `Connection.execute` runs (most of a lookup's CPU)."""
+    contexts: list[str] = []
+    original = Connection._execute_context
+
+    def counted(self: Connection, dialect: Any, constructor: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        contexts.append(str(statement))
+        return original(self, dialect, constructor, statement, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "_execute_context", counted)
+    with store.sharing_lookups():
+        principal, _ = auth.look_up(store, tenants.a_test.key, ("u-1",))
+    assert principal.tenant.org_id == tenants.a_test.tenant.org_id
+    assert principal.nomination_versions == (("u-1", 0),)
+    assert contexts == []
