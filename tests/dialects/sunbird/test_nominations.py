@@ -270,3 +270,35 @@ def test_the_longest_identifiers_fit_their_indexes(client: TestClient, tenants: 
     add(client, me, program_id, user_id=longest, organisation_id=longest, rolemapping={longest: [longest]})
     request = {"filters": {"nomination": {"user_id": longest, "organisation_id": longest, "roles": {"or": [longest]}}}}
     assert post(client, "/list", request, me).json()["result"]["count"] == 1
+
+
+def test_write_statements_are_built_once_per_shape_and_bind_each_tenant(client: TestClient, tenants: Tenants) -> None:
+    """A nomination write's statements (the version bump, the program by its uuid, the
+    nominations by nominee, the change) are built once per shape and run for every tenant
+    with its values: each tenant changes its own nominations alone, another's program is
+    not found, and new values build nothing new."""
+    from programhub.core.listings.service import _program_id_by
+    from programhub.core.nominations.service import _matching_statement, _update_statement
+
+    keys = tenants.all()
+    programs = {key: create(client, key) for key in keys}
+    ids = {key: add(client, key, programs[key], user_id="u-1", organisation_id="org-1") for key in keys}
+    built = (_program_id_by.cache_info().currsize, _matching_statement.cache_info().currsize)
+    changes_built = _update_statement.cache_info().currsize
+    for round_, status in enumerate(("Approved", "Rejected")):
+        for changed, key in enumerate(keys):
+            response = post(client, "/nomination/update", {"program_id": programs[key], "organisation_id": "org-1",
+                                                          "status": status, "feedback": f"{round_}-{changed}"}, key)
+            answer(response, "api.nomination.update", {"program_id": programs[key], "organisation_id": "org-1"})
+            for other in keys:
+                [shown] = nominations_of(client, other)
+                index = keys.index(other)
+                expected = (status, f"{round_}-{index}") if index <= changed else (
+                    ("Pending", None) if round_ == 0 else ("Approved", f"0-{index}"))
+                assert shown["id"] == ids[other] and (shown["status"], shown["feedback"]) == expected
+        stranger = keys[(round_ + 1) % len(keys)]
+        failure(post(client, "/nomination/update", {"program_id": programs[keys[0]], "organisation_id": "org-1",
+                                                    "status": "Pending"}, stranger), 404, "api.nomination.update",
+                "ERR_PROGRAM_NOT_FOUND", f"Program {programs[keys[0]]} not found.", code="RESOURCE_NOT_FOUND")
+    assert (_program_id_by.cache_info().currsize, _matching_statement.cache_info().currsize) == built
+    assert _update_statement.cache_info().currsize <= changes_built + 1  # one shape of change: status, feedback

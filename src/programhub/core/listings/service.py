@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,7 +34,7 @@ from programhub.core.listings.models import (
     requirements,
 )
 from programhub.core.renderings import service as renderings
-from programhub.core.tenancy import Tenant, owned_by
+from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound
 from programhub.core.text import fold, search_text
 
 Checker = Callable[[str, Any], Any]
@@ -312,17 +313,22 @@ def get(conn: Connection, tenant: Tenant, listing_id: int, *, kind: str | None =
     return row
 
 
+@cache
+def _program_id_by(column: str) -> sa.Select[Any]:
+    """The program's id by its `column` (bound as `known_as`), built once per column: every
+    Sunbird and Record write to a program runs it first."""
+    return sa.select(listings.c.id).where(
+        owned_by_bound(listings),
+        listings.c[column] == sa.bindparam("known_as", type_=listings.c[column].type),
+        listings.c.kind == "program",
+        listings.c.deleted_at.is_(None),
+    )
+
+
 def id_for(conn: Connection, tenant: Tenant, *, uuid: str | None = None, public_id: str | None = None) -> int:
     """The integer id of a live program known by its Sunbird uuid or Record public id."""
-    column, value = (listings.c.uuid, uuid) if uuid is not None else (listings.c.public_id, public_id)
-    found = conn.execute(
-        sa.select(listings.c.id).where(
-            owned_by(listings, tenant),
-            column == value,
-            listings.c.kind == "program",
-            listings.c.deleted_at.is_(None),
-        )
-    ).scalar_one_or_none()
+    column, value = ("uuid", uuid) if uuid is not None else ("public_id", public_id)
+    found = conn.execute(_program_id_by(column), {**bound_values(tenant), "known_as": value}).scalar_one_or_none()
     if found is None:
         raise NotFound("program", value)
     return found

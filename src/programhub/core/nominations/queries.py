@@ -43,17 +43,29 @@ class Nominee:
     nomination_id: int | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
-        c = nominations.c
-        found: list[ColumnElement[bool]] = []
-        if self.organisation_id is not None:
-            found.append(c.organisation_id == self.organisation_id)
-        if self.user_id is not None:
-            found.append(c.user_id == self.user_id)
-        if not found:
+        return [nominations.c[name] == value for name, value in self._named()]
+
+    @staticmethod
+    def bound_conditions(shape: tuple[str, ...]) -> list[ColumnElement[bool]]:
+        """`conditions` of any nominee of this `shape`, for a statement built once: the
+        values are bound when it runs (`bound_values`)."""
+        columns = [nominations.c[name] for name in shape]
+        return [column == sa.bindparam(f"nominee_{column.name}", type_=column.type) for column in columns]
+
+    def bound_values(self) -> dict[str, Any]:
+        """The values of `bound_conditions`' parameters."""
+        return {f"nominee_{name}": value for name, value in self._named()}
+
+    @property
+    def shape(self) -> tuple[str, ...]:
+        """Which of organisation, user and nomination id this nominee names."""
+        return tuple(name for name, _ in self._named())
+
+    def _named(self) -> list[tuple[str, Any]]:
+        if self.user_id is None and self.organisation_id is None:
             raise ValueError("a nominee needs a user id or an organisation id")
-        if self.nomination_id is not None:
-            found.append(c.id == self.nomination_id)
-        return found
+        named = (("organisation_id", self.organisation_id), ("user_id", self.user_id), ("id", self.nomination_id))
+        return [(name, value) for name, value in named if value is not None]
 
     def describe(self) -> str:
         parts = []

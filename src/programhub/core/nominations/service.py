@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from programhub.core.listings.models import listings
 from programhub.core.nominations.models import NOMINATION_STATUSES, nomination_roles, nominations
 from programhub.core.nominations.queries import Nominee
 from programhub.core.renderings import service as renderings
-from programhub.core.tenancy import Tenant, owned_by
+from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound
 
 Checker = Callable[[str, Any], Any]
 
@@ -117,7 +118,10 @@ def update(
         raise Invalid("status", f"status must be one of: {', '.join(NOMINATION_STATUSES)}")
     ids = _existing(conn, tenant, program_id, nominee)
     values["updatedon"] = utcnow()
-    conn.execute(sa.update(nominations).where(owned_by(nominations, tenant), nominations.c.id.in_(ids)).values(values))
+    conn.execute(
+        _update_statement(tuple(sorted(values))),
+        {**bound_values(tenant), "ids": ids, **{f"new_{k}": v for k, v in values.items()}},
+    )
     if "rolemapping" in values:
         _delete_roles(conn, tenant, ids)
         _write_roles(conn, tenant, ids, values["rolemapping"])
@@ -139,12 +143,34 @@ def matching_ids(
 ) -> list[int]:
     """Ids of the nominations of `program_id` by `nominee` (only those without an
     organisation when `individual`)."""
+    parameters = {**bound_values(tenant), "program_id": program_id, **nominee.bound_values()}
+    return list(conn.execute(_matching_statement(nominee.shape, individual), parameters).scalars())
+
+
+# The statements of every nomination write, built once per shape (of nominee, of change):
+# building one and its cache key cost SQLAlchemy more than running it (bench/RESULTS.md, run 15).
+
+
+@cache
+def _matching_statement(shape: tuple[str, ...], individual: bool) -> sa.Select[Any]:
     query = sa.select(nominations.c.id).where(
-        owned_by(nominations, tenant), nominations.c.program_id == program_id, *nominee.conditions()
+        owned_by_bound(nominations),
+        nominations.c.program_id == sa.bindparam("program_id"),
+        *Nominee.bound_conditions(shape),
     )
     if individual:
         query = query.where(nominations.c.organisation_id.is_(None))
-    return list(conn.execute(query.order_by(nominations.c.id)).scalars())
+    return query.order_by(nominations.c.id)
+
+
+@cache
+def _update_statement(changed: tuple[str, ...]) -> sa.Update:
+    """The change of columns `changed` (bound as new_<column>) to the nominations `ids`."""
+    return (
+        sa.update(nominations)
+        .where(owned_by_bound(nominations), nominations.c.id.in_(sa.bindparam("ids", expanding=True)))
+        .values({nominations.c[name]: sa.bindparam(f"new_{name}", type_=nominations.c[name].type) for name in changed})
+    )
 
 
 def _existing(conn: Connection, tenant: Tenant, program_id: int, nominee: Nominee) -> list[int]:
