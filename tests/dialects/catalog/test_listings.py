@@ -104,6 +104,31 @@ def test_put_changes_only_the_fields_named_and_answers_204(client: TestClient, t
     assert get(client, key, "program", created["id"]) == after
 
 
+def test_edits_run_statements_built_once_that_bind_each_tenant(client: TestClient, tenants: Tenants) -> None:
+    """A listing edit reads and changes its listing by statements built once per kind and
+    shape of change (`core.tenancy.update_owned`): each tenant edits its own listing alone,
+    another's id is not found, and new values build nothing new."""
+    from programhub.core.listings.service import _live_listing
+    from programhub.core.tenancy import _bound_update
+
+    keys = tenants.all()
+    created = {key: create(client, key, "program", title="Start", description="d") for key in keys}
+    for round_ in range(2):
+        for index, key in enumerate(keys):
+            response = client.put(f"{API}/programs/{created[key]['id']}",
+                                  json={"program": {"description": f"{round_}-{index}"}}, headers=key.token)
+            assert response.status_code == 204, response.text
+            if round_ == 0 and index == 0:
+                built = (_live_listing.cache_info().currsize, _bound_update.cache_info().currsize)
+            stranger = keys[(index + 1) % len(keys)]
+            refused = client.put(f"{API}/programs/{created[key]['id']}", json={"program": {"description": "theirs"}},
+                                 headers=stranger.token)
+            assert refused.status_code == 404, refused.text
+        assert [get(client, key, "program", created[key]["id"])["description"] for key in keys] == [
+            f"{round_}-{index}" for index in range(len(keys))]
+    assert (_live_listing.cache_info().currsize, _bound_update.cache_info().currsize) == built
+
+
 def test_put_replaces_the_requirements_in_the_order_given(client: TestClient, tenants: Tenants) -> None:
     key = tenants.a_test
     a, b = (create(client, key, "course", title=name)["id"] for name in ("A", "B"))

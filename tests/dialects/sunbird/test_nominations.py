@@ -278,13 +278,14 @@ def test_write_statements_are_built_once_per_shape_and_bind_each_tenant(client: 
     with its values: each tenant changes its own nominations alone, another's program is
     not found, and new values build nothing new."""
     from programhub.core.listings.service import _program_id_by
-    from programhub.core.nominations.service import _matching_statement, _update_statement
+    from programhub.core.nominations.service import _matching_statement
+    from programhub.core.tenancy import _bound_update
 
     keys = tenants.all()
     programs = {key: create(client, key) for key in keys}
     ids = {key: add(client, key, programs[key], user_id="u-1", organisation_id="org-1") for key in keys}
     built = (_program_id_by.cache_info().currsize, _matching_statement.cache_info().currsize)
-    changes_built = _update_statement.cache_info().currsize
+    changes_built = _bound_update.cache_info().currsize
     for round_, status in enumerate(("Approved", "Rejected")):
         for changed, key in enumerate(keys):
             response = post(client, "/nomination/update", {"program_id": programs[key], "organisation_id": "org-1",
@@ -301,4 +302,4 @@ def test_write_statements_are_built_once_per_shape_and_bind_each_tenant(client: 
                                                     "status": "Pending"}, stranger), 404, "api.nomination.update",
                 "ERR_PROGRAM_NOT_FOUND", f"Program {programs[keys[0]]} not found.", code="RESOURCE_NOT_FOUND")
     assert (_program_id_by.cache_info().currsize, _matching_statement.cache_info().currsize) == built
-    assert _update_statement.cache_info().currsize <= changes_built + 1  # one shape of change: status, feedback
+    assert _bound_update.cache_info().currsize <= changes_built + 1  # one shape of change: status, feedback

@@ -34,7 +34,7 @@ from programhub.core.listings.models import (
     requirements,
 )
 from programhub.core.renderings import service as renderings
-from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound
+from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound, update_owned
 from programhub.core.text import fold, search_text
 
 Checker = Callable[[str, Any], Any]
@@ -247,7 +247,7 @@ def update(
         _ensure_path_free(conn, merged["catalog_id"], current.kind, merged["listing_path"], listing_id)
     values["updated_at"] = utcnow()
     with _path_clash_as_conflict(merged["listing_path"]):
-        conn.execute(sa.update(listings).where(owned_by(listings, tenant), listings.c.id == listing_id).values(values))
+        update_owned(conn, listings, tenant, listing_id, values)
     if any(name in values for name in _FACETED):
         _write_facets(conn, tenant, listing_id, merged, replace=True)
     renderings.refresh(conn, listings, [listing_id])
@@ -270,9 +270,7 @@ SEAT_FIELDS = (
 
 
 def touch(conn: Connection, tenant: Tenant, listing_id: int) -> None:
-    conn.execute(
-        sa.update(listings).where(owned_by(listings, tenant), listings.c.id == listing_id).values(updated_at=utcnow())
-    )
+    update_owned(conn, listings, tenant, listing_id, {"updated_at": utcnow()})
     renderings.refresh(conn, listings, [listing_id])
 
 
@@ -302,15 +300,22 @@ def set_status(conn: Connection, tenant: Tenant, kind: str, ids: Iterable[int], 
 
 def get(conn: Connection, tenant: Tenant, listing_id: int, *, kind: str | None = None) -> AnyRow:
     """The full row of a live (not deleted) listing of this tenant, or NotFound."""
-    query = sa.select(listings).where(
-        owned_by(listings, tenant), listings.c.id == listing_id, listings.c.deleted_at.is_(None)
-    )
-    if kind is not None:
-        query = query.where(listings.c.kind == kind)
-    row = conn.execute(query).one_or_none()
+    row = conn.execute(_live_listing(kind), {**bound_values(tenant), "listing_id": listing_id}).one_or_none()
     if row is None:
         raise NotFound(kind or "listing", listing_id)
     return row
+
+
+# Built once per kind with the tenant bound: every listing edit reads its listing first, and
+# building a select of every column and its cache key cost SQLAlchemy more than running it.
+
+
+@cache
+def _live_listing(kind: str | None) -> sa.Select[Any]:
+    query = sa.select(listings).where(
+        owned_by_bound(listings), listings.c.id == sa.bindparam("listing_id"), listings.c.deleted_at.is_(None)
+    )
+    return query if kind is None else query.where(listings.c.kind == kind)
 
 
 @cache

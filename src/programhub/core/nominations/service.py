@@ -21,7 +21,7 @@ from programhub.core.listings.models import listings
 from programhub.core.nominations.models import NOMINATION_STATUSES, nomination_roles, nominations
 from programhub.core.nominations.queries import Nominee
 from programhub.core.renderings import service as renderings
-from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound
+from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound, update_owned
 
 Checker = Callable[[str, Any], Any]
 
@@ -118,10 +118,7 @@ def update(
         raise Invalid("status", f"status must be one of: {', '.join(NOMINATION_STATUSES)}")
     ids = _existing(conn, tenant, program_id, nominee)
     values["updatedon"] = utcnow()
-    conn.execute(
-        _update_statement(tuple(sorted(values))),
-        {**bound_values(tenant), "ids": ids, **{f"new_{k}": v for k, v in values.items()}},
-    )
+    update_owned(conn, nominations, tenant, ids, values)
     if "rolemapping" in values:
         _delete_roles(conn, tenant, ids)
         _write_roles(conn, tenant, ids, values["rolemapping"])
@@ -147,8 +144,8 @@ def matching_ids(
     return list(conn.execute(_matching_statement(nominee.shape, individual), parameters).scalars())
 
 
-# The statements of every nomination write, built once per shape (of nominee, of change):
-# building one and its cache key cost SQLAlchemy more than running it (bench/RESULTS.md, run 15).
+# Built once per shape of nominee with the tenant bound: every nomination write runs it, and
+# building it and its cache key cost SQLAlchemy more than running it (bench/RESULTS.md, run 15).
 
 
 @cache
@@ -161,16 +158,6 @@ def _matching_statement(shape: tuple[str, ...], individual: bool) -> sa.Select[A
     if individual:
         query = query.where(nominations.c.organisation_id.is_(None))
     return query.order_by(nominations.c.id)
-
-
-@cache
-def _update_statement(changed: tuple[str, ...]) -> sa.Update:
-    """The change of columns `changed` (bound as new_<column>) to the nominations `ids`."""
-    return (
-        sa.update(nominations)
-        .where(owned_by_bound(nominations), nominations.c.id.in_(sa.bindparam("ids", expanding=True)))
-        .values({nominations.c[name]: sa.bindparam(f"new_{name}", type_=nominations.c[name].type) for name in changed})
-    )
 
 
 def _existing(conn: Connection, tenant: Tenant, program_id: int, nominee: Nominee) -> list[int]:
