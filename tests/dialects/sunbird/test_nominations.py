@@ -274,9 +274,9 @@ def test_the_longest_identifiers_fit_their_indexes(client: TestClient, tenants: 
 
 def test_write_statements_are_built_once_per_shape_and_bind_each_tenant(client: TestClient, tenants: Tenants) -> None:
     """A nomination write's statements (the version bump, the program by its uuid, the
-    nominations by nominee, the change) are built once per shape and run for every tenant
-    with its values: each tenant changes its own nominations alone, another's program is
-    not found, and new values build nothing new."""
+    nominations by nominee, the change, an added nomination's program) are built once per
+    shape and run for every tenant with its values: each tenant changes its own nominations
+    alone, another's program is not found, and new values build nothing new."""
     from programhub.core.listings.service import _program_id_by
     from programhub.core.nominations.service import _matching_statement
     from programhub.core.tenancy import _bound_update
@@ -301,5 +301,8 @@ def test_write_statements_are_built_once_per_shape_and_bind_each_tenant(client: 
         failure(post(client, "/nomination/update", {"program_id": programs[keys[0]], "organisation_id": "org-1",
                                                     "status": "Pending"}, stranger), 404, "api.nomination.update",
                 "ERR_PROGRAM_NOT_FOUND", f"Program {programs[keys[0]]} not found.", code="RESOURCE_NOT_FOUND")
+        refused = post(client, "/nomination/add", {"program_id": programs[keys[0]], "user_id": "u-9", "status": "Pending"},
+                       stranger)
+        assert refused.status_code == 404, refused.text
     assert (_program_id_by.cache_info().currsize, _matching_statement.cache_info().currsize) == built
     assert _bound_update.cache_info().currsize <= changes_built + 1  # one shape of change: status, feedback

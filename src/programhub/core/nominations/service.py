@@ -101,7 +101,7 @@ def add(conn: Connection, tenant: Tenant, program_id: int, fields: Mapping[str, 
         "updatedon": None,
     }
     with _duplicate_as_conflict(nominee):
-        nomination_id: int = conn.execute(sa.insert(nominations).values(row).returning(nominations.c.id)).scalar_one()
+        nomination_id: int = conn.execute(_INSERT, row).scalar_one()
     _write_roles(conn, tenant, [nomination_id], values.get("rolemapping"))
     renderings.refresh(conn, nominations, [nomination_id])
     return nomination_id
@@ -167,15 +167,18 @@ def _existing(conn: Connection, tenant: Tenant, program_id: int, nominee: Nomine
     return ids
 
 
+_PROGRAM_STATUS = sa.select(listings.c.status).where(
+    owned_by_bound(listings),
+    listings.c.id == sa.bindparam("program_id"),
+    listings.c.kind == "program",
+    listings.c.deleted_at.is_(None),
+)
+# The row's values come as the statement's parameters (its columns those the row names).
+_INSERT = sa.insert(nominations).returning(nominations.c.id)
+
+
 def _ensure_open_program(conn: Connection, tenant: Tenant, program_id: int) -> None:
-    status = conn.execute(
-        sa.select(listings.c.status).where(
-            owned_by(listings, tenant),
-            listings.c.id == program_id,
-            listings.c.kind == "program",
-            listings.c.deleted_at.is_(None),
-        )
-    ).scalar_one_or_none()
+    status = conn.execute(_PROGRAM_STATUS, {**bound_values(tenant), "program_id": program_id}).scalar_one_or_none()
     if status is None:
         raise NotFound("program", program_id)
     if status == "retired":
