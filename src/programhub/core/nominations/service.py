@@ -167,6 +167,8 @@ def _existing(conn: Connection, tenant: Tenant, program_id: int, nominee: Nomine
     return ids
 
 
+# The program's status alone: `listings.service.get` reads the whole row, and converting its
+# columns cost a nomination add ~0.7-1 ms more (measured).
 _PROGRAM_STATUS = sa.select(listings.c.status).where(
     owned_by_bound(listings),
     listings.c.id == sa.bindparam("program_id"),
