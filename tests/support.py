@@ -108,11 +108,16 @@ def count_queries(store: Store) -> Iterator[list[str]]:
         if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
             statements.append(statement)
 
+    def record_on_loop(statement: str) -> None:  # the loop's key lookups (store/on_loop.py)
+        statements.append(statement)
+
     for engine in store.engines:
         event.listen(engine, "before_cursor_execute", record)
+    store.statement_observers.append(record_on_loop)
     try:
         yield statements
     finally:
+        store.statement_observers.remove(record_on_loop)
         for engine in store.engines:
             event.remove(engine, "before_cursor_execute", record)
 

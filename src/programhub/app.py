@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             gc.freeze()
         if settings.run_jobs:
             jobs.start()
-        with active_store.lookups_on_this_loop():
+        async with active_store.lookups_on_this_loop():
             yield
         jobs.stop()
         if owns_store:

@@ -153,21 +153,24 @@ def test_every_operation_documents_the_key_forms_it_accepts_and_none_is_solved_p
             assert not [call for call in solved if isinstance(call, SecurityBase)], route.path
 
 
-def test_on_a_sqlite_file_the_loop_looks_keys_up_on_one_connection_that_sees_every_commit(
+def test_the_loop_looks_keys_up_on_one_connection_that_sees_every_commit(
     app: FastAPI, store: Store, tenants: Tenants
 ) -> None:
-    """`Store.lookups_on_this_loop`: the app's lifespan holds one connection of the lookups'
-    pool for its event loop (no checkout per request), in autocommit, so a key revoked
-    by another connection is refused at once; the connection is back in the pool after."""
-    if not store.reads_on_loop:
-        pytest.skip("PostgreSQL's lookups run on the thread pool, a checkout each")
+    """`Store.lookups_on_this_loop`: the app's lifespan gives its event loop one connection
+    for the key lookups, in autocommit, so a key revoked by another connection is refused
+    at once. On a SQLite file one of the lookups' pool, held (no checkout per request) and
+    back in the pool after; on PostgreSQL a connection of the loop's own
+    (store/on_loop.py): the lookups' pool is not touched, and the connection is closed
+    with the lifespan."""
     lookups = store.engines[-1]
     taken: list[object] = []
+    seen: list[str] = []
 
     def note(*_checkout: object) -> None:
         taken.append(_checkout)
 
     sa.event.listen(lookups, "checkout", note)
+    store.statement_observers.append(seen.append)
     try:
         with TestClient(app) as client:
             for _ in range(3):
@@ -176,7 +179,17 @@ def test_on_a_sqlite_file_the_loop_looks_keys_up_on_one_connection_that_sees_eve
                 keys.revoke(conn, tenants.a_test.key_id)
             assert client.get(PROTECTED, headers=tenants.a_test.bearer).status_code == 401
             assert client.get(PROTECTED, headers=tenants.b_test.bearer).status_code == 200
-            assert len(taken) == 1 and lookups.pool.checkedout() == 1  # type: ignore[attr-defined]
+            if store.reads_on_loop:
+                assert len(taken) == 1 and lookups.pool.checkedout() == 1  # type: ignore[attr-defined]
+                assert seen == []
+            else:
+                assert taken == [] and lookups.pool.checkedout() == 0  # type: ignore[attr-defined]
+                assert len(seen) == 5 and all("api_keys.secret_hash" in statement for statement in seen)
+                loop_connection = store._loop_lookups._connection  # type: ignore[union-attr]
+                assert loop_connection is not None and not loop_connection.closed
         assert lookups.pool.checkedout() == 0  # type: ignore[attr-defined]
+        if not store.reads_on_loop:
+            assert store._loop_lookups is None and loop_connection.closed
     finally:
+        store.statement_observers.remove(seen.append)
         sa.event.remove(lookups, "checkout", note)

@@ -13,11 +13,12 @@ is known to be down.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +28,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from programhub.store import liveness, sqljson
+from programhub.store.on_loop import LoopConnection, StatementObserver
+from programhub.store.prepared import PreparedSelect
 from programhub.store.sql import PLANNED_FOR_VALUES
 
 T = TypeVar("T")
@@ -53,6 +56,7 @@ class Store:
         lookups: Engine | None = None,
         circuit: liveness.Circuit | None = None,
         watched: dict[Engine, liveness.EngineLiveness] | None = None,
+        loop_connect: Mapping[str, Any] | None = None,
     ) -> None:
         self.engine = engine
         # Where `lookup()` runs: an autocommit engine of its own (on SQLite, for a file).
@@ -76,6 +80,12 @@ class Store:
         self._read_threads: anyio.CapacityLimiter | None = None  # made on first use, on a loop
         self._count_thread: anyio.CapacityLimiter | None = None  # likewise
         self._held_lookup = _HeldConnection()
+        # PostgreSQL: how to open the lookups' connection on an event loop (store/on_loop.py),
+        # the one loop that has it, and what sees its statements (the engines' events do not).
+        self._loop_connect = loop_connect
+        self._loop_lookups: LoopConnection | None = None
+        self._lookup_loop: asyncio.AbstractEventLoop | None = None
+        self.statement_observers: list[StatementObserver] = []
 
     async def run_read(self, read: Callable[[], T], *, python_bound: bool = False) -> T:
         """Run the blocking `read` where it costs least, from the event loop.
@@ -157,15 +167,44 @@ class Store:
         with self._holding_a_lookup_connection(not self.is_sqlite):
             yield
 
-    @contextmanager
-    def lookups_on_this_loop(self) -> Iterator[None]:
-        """Inside the block (an app's lifespan, on its event loop's thread) the lookups made
-        on this thread use one connection of the lookups' pool, held, on a SQLite file where
-        they run on the loop (`reads_on_loop`): every request looks its key up, and checking
-        a connection out and in was a tenth of a cached answer's CPU. The connection is in
-        autocommit, so each lookup still reads the latest commit. Elsewhere nothing."""
+    @asynccontextmanager
+    async def lookups_on_this_loop(self) -> AsyncIterator[None]:
+        """Inside the block (an app's lifespan, on its event loop) the lookups this loop makes
+        (`first_on_loop`) wait for the database on the loop itself, without a hop to a
+        thread. On PostgreSQL they run on a connection of the loop's own (store/on_loop.py;
+        one loop per store has it, within the connection budget; another loop's lookups go
+        to the thread pool as before). On a SQLite file they run on the loop
+        (`reads_on_loop`) on one connection of the lookups' pool, held: checking one out
+        and in per request was a tenth of a cached answer's CPU. Either connection is in
+        autocommit, so each lookup still reads the latest commit."""
+        if self._loop_connect is not None and self._loop_lookups is None:
+            self._loop_lookups = LoopConnection(
+                self._loop_connect, self._lookups.dialect, self.circuit, self.statement_observers
+            )
+            self._lookup_loop = asyncio.get_running_loop()
+            try:
+                yield
+            finally:
+                on_loop, self._loop_lookups, self._lookup_loop = self._loop_lookups, None, None
+                await on_loop.close()
+            return
         with self._holding_a_lookup_connection(self.reads_on_loop and self._lookups is not self.engine):
             yield
+
+    async def first_on_loop(self, query: PreparedSelect, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """`query.first(conn, parameters)` on a lookup connection (`lookup`), from the event
+        loop, where it costs least: this loop's PostgreSQL connection, SQLite on the loop
+        itself, or else a thread of the pool."""
+        on_loop = self._loop_lookups
+        if on_loop is not None and asyncio.get_running_loop() is self._lookup_loop:
+            return await on_loop.first(query, parameters)
+        if self.reads_on_loop:
+            return self._first(query, parameters)
+        return await anyio.to_thread.run_sync(self._first, query, parameters)
+
+    def _first(self, query: PreparedSelect, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        with self.lookup() as conn:
+            return query.first(conn, parameters)
 
     @contextmanager
     def _holding_a_lookup_connection(self, wanted: bool) -> Iterator[None]:
@@ -352,7 +391,10 @@ def open_store(
     circuit = liveness.Circuit()
     # Bounded waits on a server that stops answering; no stale connections; fail fast when down.
     watched = {each: liveness.guard(each, circuit) for each in (engine, lookups)}
-    return Store(engine, lookups, circuit, watched)
+    # The loop's connection (store/on_loop.py): what psycopg is given for the lookups' pool.
+    _args, loop_connect = lookups.dialect.create_connect_args(lookups.url)
+    loop_connect.update(lookup_pool.get("connect_args", options.get("connect_args", {})))
+    return Store(engine, lookups, circuit, watched, loop_connect)
 
 
 def _execute_planned_for_values(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
@@ -366,15 +408,19 @@ def _execute_planned_for_values(cursor: Any, statement: str, parameters: Any, co
 
 
 def lookup_connections(connections: int) -> int:
-    """Of a process's PostgreSQL connections, those for key lookups (one short statement
-    each, so a fifth serves every thread)."""
+    """Of a process's PostgreSQL connections, those of the pool for key lookups and counts
+    on threads (one short statement each, so a fifth serves every thread)."""
     if connections < 3:
         raise ValueError(f"a PostgreSQL store needs at least 3 connections, not {connections}")
     return max(1, connections // 5)
 
 
+# PostgreSQL: the connection the event loop's key lookups run on (`Store.lookups_on_this_loop`).
+LOOP_CONNECTIONS = 1
+
+
 def transaction_connections(connections: int) -> int:
-    return connections - lookup_connections(connections)
+    return connections - lookup_connections(connections) - LOOP_CONNECTIONS
 
 
 def _create_private(database: Path) -> None:

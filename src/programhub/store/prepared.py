@@ -59,19 +59,28 @@ class PreparedSelect:
 
     def first(self, conn: Connection, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row the statement selects with `parameters`, or None."""
-        compiled = self._for(conn.dialect)
-        values = compiled.parameters(parameters)
+        sql, values = self.bound(conn.dialect, parameters)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            conn._cursor_execute(cursor, compiled.sql, values)  # the module docstring
+            conn._cursor_execute(cursor, sql, values)  # the module docstring
             try:
                 raw = cursor.fetchone()
             except Exception as error:  # raised again as SQLAlchemy's, as `_cursor_execute` does
-                conn._handle_dbapi_exception(error, compiled.sql, values, cursor, None)
+                conn._handle_dbapi_exception(error, sql, values, cursor, None)
                 raise
         finally:
             cursor.close()
-        return None if raw is None else compiled.row(raw)
+        return self.row(conn.dialect, raw)
+
+    def bound(self, dialect: Dialect, parameters: Mapping[str, Any]) -> tuple[str, Sequence[Any] | dict[str, Any]]:
+        """The SQL for `dialect` and the driver's values for `parameters` (to run it on a
+        connection SQLAlchemy does not hold: store/on_loop.py)."""
+        compiled = self._for(dialect)
+        return compiled.sql, compiled.parameters(parameters)
+
+    def row(self, dialect: Dialect, raw: Sequence[Any] | None) -> tuple[Any, ...] | None:
+        """The driver's row `raw` (None: none found) with its columns converted."""
+        return None if raw is None else self._for(dialect).row(raw)
 
     def _for(self, dialect: Dialect) -> _Compiled:
         key = (type(dialect), dialect.paramstyle)

@@ -9,7 +9,8 @@ names are case-insensitive in HTTP).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -18,7 +19,7 @@ from fastapi.security.base import SecurityBase
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
-from programhub.core.auth import AuthFailure, AuthFailureReason, Principal, look_up, touch
+from programhub.core.auth import AuthFailure, AuthFailureReason, Principal, look_up, look_up_on_loop, touch
 from programhub.web.deps import store_of
 
 # `token="k"`, `token=k` or `token='k'`, optionally followed by `, name="value"` options
@@ -64,13 +65,20 @@ def key_from_headers(headers: Headers) -> str:
 def _look_up(request: Request, key: str | None, nomination_users: tuple[str, ...] | None) -> tuple[Principal, bool]:
     """`look_up` of `key` (by default the request's key header), noting the organisation
     for the access log."""
-    try:
+    with _noting_org(request):
         found = look_up(store_of(request), key_from_headers(request.headers) if key is None else key, nomination_users)
+    request.state.org = found[0].tenant.org_public_id
+    return found
+
+
+@contextmanager
+def _noting_org(request: Request) -> Iterator[None]:
+    """A key refused for its organisation's state names the organisation in the access log."""
+    try:
+        yield
     except AuthFailure as failure:
         request.state.org = failure.org_public_id
         raise
-    request.state.org = found[0].tenant.org_public_id
-    return found
 
 
 def principal_of(
@@ -88,13 +96,15 @@ def principal_of(
 async def authenticate(
     request: Request, key: str | None = None, nomination_users: tuple[str, ...] | None = None
 ) -> Principal:
-    """`principal_of` for the event loop: the key lookup runs on the loop where the store
-    allows it (`reads_on_loop`), otherwise on the thread pool; the occasional last-use
-    write always on the pool. What the APIs and the console's session both use."""
+    """`principal_of` for the event loop: the key lookup waits on the loop where the store
+    allows it (`Store.first_on_loop`: PostgreSQL's loop connection, SQLite's file), the
+    occasional last-use write on the thread pool. What the APIs and the console's session
+    both use."""
     store = store_of(request)
-    if not store.reads_on_loop:
-        return await run_in_threadpool(principal_of, request, key, nomination_users)
-    principal, due = _look_up(request, key, nomination_users)
+    with _noting_org(request):
+        secret = key_from_headers(request.headers) if key is None else key
+        principal, due = await look_up_on_loop(store, secret, nomination_users)
+    request.state.org = principal.tenant.org_public_id
     if due:
         await run_in_threadpool(touch, store, principal)
     return principal

@@ -76,10 +76,10 @@ def test_another_contributors_nomination_keeps_an_answer_and_every_change_it_sho
         before = list_programs(client, me, filters)
         with count_queries(store) as statements, _checkouts(store) as checkouts:
             assert list_programs(client, me, filters) == before
-        # the key lookup, which also reads u-1's nomination version: no page read; on
-        # PostgreSQL one connection, one round trip, on one trip to a thread; on a SQLite
-        # file the connection the event loop holds (`Store.lookups_on_this_loop`)
-        assert len(statements) == 1 and len(checkouts) == (0 if store.reads_on_loop else 1), statements
+        # the key lookup, which also reads u-1's nomination version: no page read, no
+        # connection checked out (`Store.lookups_on_this_loop`: on PostgreSQL the loop's own
+        # connection, on a SQLite file one the event loop holds)
+        assert len(statements) == 1 and len(checkouts) == 0, statements
     assert [item["status"] for item in _fresh(client, me, THEIRS)["programs"]] == ["Pending"]
 
     _update(client, me, mine, "O1", status="Rejected")  # u-1's own

@@ -1,0 +1,170 @@
+"""The key lookups' connection on the event loop (`store/on_loop.py`, PostgreSQL): lookups
+made at once each get their own row; a call past the request's deadline or unanswered
+for the stall timeout is given up without waiting; a connection cut while idle is not
+trusted with the next lookup; a lookup cancelled mid-statement leaves nothing behind; and
+the store's circuit is obeyed and probed as by the pooled connections."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+import sqlalchemy as sa
+
+from programhub.core import auth
+from programhub.store import Store, liveness, open_store
+from programhub.store.prepared import PreparedSelect
+from tests.support import make_tenants
+
+pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
+
+T = TypeVar("T")
+SLEEP = PreparedSelect(sa.select(sa.func.pg_sleep(sa.bindparam("seconds", type_=sa.Float)), sa.literal(1)))
+BACKEND_PID = PreparedSelect(sa.select(sa.func.pg_backend_pid()))
+
+
+@pytest.fixture
+def own_store(database_url: str) -> Iterator[Store]:
+    """A store of its own: these tests open its circuit."""
+    opened = open_store(database_url)
+    yield opened
+    opened.dispose()
+
+
+def _on_loop(store: Store, body: Callable[[], Awaitable[T]]) -> T:
+    async def run() -> T:
+        async with store.lookups_on_this_loop():
+            return await body()
+
+    return asyncio.run(run())
+
+
+def test_lookups_made_at_once_each_get_their_own_row_on_one_connection(own_store: Store) -> None:
+    tenants = make_tenants(own_store)
+    secrets = [tenants.a_test.key, tenants.b_test.key, tenants.a_live.key, tenants.b_live.key]
+    expected = [auth.look_up(own_store, secret)[0].tenant for secret in secrets]
+
+    async def many() -> tuple[list[Any], set[Any]]:
+        found = await asyncio.gather(*(auth.look_up_on_loop(own_store, secrets[n % 4]) for n in range(200)))
+        pids = await asyncio.gather(*(own_store.first_on_loop(BACKEND_PID, {}) for _ in range(20)))
+        return [principal.tenant for principal, _due in found], set(pids)
+
+    tenants_found, pids = _on_loop(own_store, many)
+    assert tenants_found == [expected[n % 4] for n in range(200)]
+    assert len(pids) == 1  # one connection served them all
+
+
+def test_past_the_deadline_a_lookup_is_given_up_and_the_database_is_not_taken_for_down(own_store: Store) -> None:
+    async def body() -> tuple[float, Any]:
+        started = time.monotonic()
+        with liveness.deadline(0.3), pytest.raises(liveness.DeadlinePassed):
+            await own_store.first_on_loop(SLEEP, {"seconds": 5})
+        took = time.monotonic() - started
+        return took, await own_store.first_on_loop(SLEEP, {"seconds": 0})
+
+    took, after = _on_loop(own_store, body)
+    assert took < 1.5 and not own_store.circuit.is_open()
+    assert after == ("", 1)  # the next lookup, on a new connection
+
+
+def test_an_unanswered_call_trips_the_circuit_and_a_probe_closes_it(
+    own_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(liveness, "STALL_TIMEOUT", 0.3)
+
+    async def body() -> Any:
+        with pytest.raises(liveness.DatabaseUnavailable):
+            await own_store.first_on_loop(SLEEP, {"seconds": 5})
+        assert own_store.circuit.known_down()
+        started = time.monotonic()
+        with pytest.raises(liveness.DatabaseUnavailable):  # known down: refused at once
+            await own_store.first_on_loop(SLEEP, {"seconds": 0})
+        assert time.monotonic() - started < 0.1
+        await asyncio.sleep(liveness.COOL_DOWN + 0.1)
+        return await own_store.first_on_loop(SLEEP, {"seconds": 0})  # the probe
+
+    assert _on_loop(own_store, body) == ("", 1)
+    assert not own_store.circuit.is_open()
+
+
+def test_a_connection_cut_while_idle_is_replaced_for_the_next_lookup(own_store: Store) -> None:
+    async def body() -> tuple[Any, Any]:
+        (first,) = await own_store.first_on_loop(BACKEND_PID, {})  # type: ignore[misc]
+        with own_store.engine.connect() as conn:  # as an outage would: the server ends it
+            conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        await asyncio.sleep(0.2)
+        (second,) = await own_store.first_on_loop(BACKEND_PID, {})  # type: ignore[misc]
+        return first, second
+
+    first, second = _on_loop(own_store, body)
+    assert first != second and not own_store.circuit.is_open()
+
+
+def test_a_lookup_cancelled_mid_statement_leaves_nothing_for_the_next(own_store: Store) -> None:
+    async def body() -> Any:
+        slow = asyncio.ensure_future(own_store.first_on_loop(SLEEP, {"seconds": 2}))
+        await asyncio.sleep(0.2)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        started = time.monotonic()
+        answer = await own_store.first_on_loop(BACKEND_PID, {})
+        return answer, time.monotonic() - started
+
+    answer, took = _on_loop(own_store, body)
+    assert isinstance(answer[0], int) and took < 1.0  # not the cancelled statement's row, nor after it
+
+
+def test_a_failing_statement_is_sqlalchemys_error_and_the_connection_stays(own_store: Store) -> None:
+    missing = sa.table("no_such_table", sa.column("id"))
+
+    async def body() -> tuple[Any, Any]:
+        (before,) = await own_store.first_on_loop(BACKEND_PID, {})  # type: ignore[misc]
+        with pytest.raises(sa.exc.ProgrammingError):
+            await own_store.first_on_loop(PreparedSelect(sa.select(missing.c.id)), {})
+        (after,) = await own_store.first_on_loop(BACKEND_PID, {})  # type: ignore[misc]
+        return before, after
+
+    before, after = _on_loop(own_store, body)
+    assert before == after and not own_store.circuit.is_open()
+
+
+def test_one_loop_has_the_connection_and_it_counts_in_the_budget(own_store: Store) -> None:
+    """A second loop on the same store (another app) looks up on the thread pool: the budget
+    holds one loop connection per store."""
+    outer_pid: list[int] = []
+
+    async def outer() -> Any:
+        (pid,) = await own_store.first_on_loop(BACKEND_PID, {})  # type: ignore[misc]
+        outer_pid.append(pid)
+
+        def inner() -> Any:
+            async def second_loop() -> Any:
+                async with own_store.lookups_on_this_loop():
+                    return await own_store.first_on_loop(BACKEND_PID, {})
+
+            return asyncio.run(second_loop())
+
+        return await asyncio.to_thread(inner)
+
+    (inner_pid,) = _on_loop(own_store, outer)  # type: ignore[misc]
+    assert inner_pid != outer_pid[0]
+    pools = dict(own_store.pools())
+    assert pools["transactions"].size() + pools["lookups"].size() + 1 == 20  # type: ignore[attr-defined]
+
+
+def test_the_loop_connection_has_the_lookups_pools_settings(own_store: Store) -> None:
+    """The server's statement timeout bounds what it runs; JIT is off; counts would not wait
+    for the WAL flush (engine.py): as on the lookups' pool."""
+    names = ("statement_timeout", "jit", "synchronous_commit")
+    settings = PreparedSelect(sa.select(*(sa.func.current_setting(name) for name in names)))
+    with own_store.lookup() as conn:
+        pooled = settings.first(conn, {})
+
+    async def body() -> Any:
+        return await own_store.first_on_loop(settings, {})
+
+    assert _on_loop(own_store, body) == pooled == ("30s", "off", "off")
