@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from programhub.core.listings.models import listings as listings_table
+from programhub.core.renderings import service as renderings
+from programhub.store import Store
 from tests.dialects.catalog.support import (
     API,
     create,
@@ -18,7 +21,7 @@ from tests.dialects.catalog.support import (
     new_catalog,
     unstamped,
 )
-from tests.support import Tenants, assert_json_equal
+from tests.support import Tenants, assert_json_equal, count_queries
 
 EVERY_FIELD: dict[str, Any] = {
     "title": "Potions", "description": "Brewing", "path": "potions", "teaser": "Brew", "enrollment_open": False,
@@ -127,6 +130,28 @@ def test_edits_run_statements_built_once_that_bind_each_tenant(client: TestClien
         assert [get(client, key, "program", created[key]["id"])["description"] for key in keys] == [
             f"{round_}-{index}" for index in range(len(keys))]
     assert (_live_listing.cache_info().currsize, _bound_update.cache_info().currsize) == built
+
+
+def test_an_edit_reads_its_listing_once_and_renders_every_face_in_one_statement(
+    client: TestClient, store: Store, tenants: Tenants
+) -> None:
+    """Inside its tenant's lock a Catalog edit makes as few round trips as it can: the
+    listing read once (the route's read is handed to the change) and its three faces
+    (Catalog, Record, WebAdMIT) stored by one statement; each face shows the edit."""
+    key = tenants.a_test
+    program = create(client, key, "program", title="Start", description="d")
+    with count_queries(store) as statements:
+        response = client.put(f"{API}/programs/{program['id']}", json={"program": {"title": "Renamed"}},
+                              headers=key.token)
+    assert response.status_code == 204, response.text
+    written = [statement for statement in statements if not statement.startswith("SELECT api_keys")]
+    reads_of_the_listing = [s for s in written if s.startswith("SELECT listings.id, listings.org_id")]
+    renders = [s for s in written if s.startswith("INSERT INTO renderings")]
+    assert len(reads_of_the_listing) == 1 and len(renders) == 1, written
+    assert renders[0].count("UNION ALL") == len(renderings.faces(listings_table)) - 1 == 2
+    assert get(client, key, "program", program["id"])["title"] == "Renamed"
+    with store.read() as conn:
+        assert renderings.stale(conn) == []
 
 
 def test_put_replaces_the_requirements_in_the_order_given(client: TestClient, tenants: Tenants) -> None:

@@ -232,10 +232,19 @@ def _first_free_path(conn: Connection, catalog_id: int, kind: str, base: str) ->
 
 
 def update(
-    conn: Connection, tenant: Tenant, listing_id: int, changes: Mapping[str, Any], *, kind: str | None = None
+    conn: Connection,
+    tenant: Tenant,
+    listing_id: int,
+    changes: Mapping[str, Any],
+    *,
+    kind: str | None = None,
+    current: AnyRow | None = None,
 ) -> None:
-    """Change only the fields named in `changes`."""
-    current = get(conn, tenant, listing_id, kind=kind)
+    """Change only the fields named in `changes`. `current` is the listing as `get` read it
+    in this transaction, when the caller has it (reading it again cost a Catalog edit a
+    round trip inside its tenant's lock and converting the whole row, ~0.5 ms)."""
+    if current is None:
+        current = get(conn, tenant, listing_id, kind=kind)
     values = checked(changes)
     if "catalog_id" in values:
         catalogs_service.ensure_owned(conn, tenant, values["catalog_id"])

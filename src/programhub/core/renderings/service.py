@@ -125,11 +125,18 @@ def version(face: Face, engine: str) -> str:
 
 
 @cache
-def _upsert_statement(face: Face, engine: str) -> Any:
-    """The statement that renders and stores `face` for the rows whose ids are bound as
-    `ids`, built once per engine: building it (the face's whole JSON expression tree, 2-5 KB
-    of SQL) and its cache key cost far more than SQLite's running it, and on every write."""
-    query = face.select(version(face, engine)).where(face.source.c.id.in_(sa.bindparam("ids", expanding=True)))
+def _upsert_statement(shown_by: tuple[Face, ...], engine: str) -> Any:
+    """The statement that renders and stores the faces `shown_by` for the rows whose ids
+    are bound as `ids` (the faces' selects as one UNION ALL): a write re-renders its row in
+    one round trip however many faces show it (a listing has three), which on PostgreSQL
+    it makes while it holds its tenant's version lock. Built once per engine: building it (the
+    faces' whole JSON expression trees, 2-5 KB of SQL each) and its cache key cost far more
+    than SQLite's running it, and on every write."""
+    selects = [
+        face.select(version(face, engine)).where(face.source.c.id.in_(sa.bindparam("ids", expanding=True)))
+        for face in shown_by
+    ]
+    query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
     statement = upsert_for(engine, renderings).from_select(
         ["key", "source", "face", "source_id", "org_id", "mode", "version", *PIECES], query
     )
@@ -140,18 +147,19 @@ def _upsert_statement(face: Face, engine: str) -> Any:
     )
 
 
-def _upsert(conn: Connection, face: Face, ids: list[int]) -> None:
-    conn.execute(_upsert_statement(face, conn.dialect.name), {"ids": ids})
-
-
 def refresh(conn: Connection, source: Table, ids: Iterable[int]) -> None:
     """Render the rows `ids` of `source` for every face that shows them, in the caller's
-    transaction (one statement per face and chunk of ids)."""
+    transaction (one statement per chunk of ids)."""
+    shown_by = tuple(faces(source))
+    if not shown_by:
+        return
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        for face in faces(source):
-            _upsert(conn, face, chunk)
+        _upsert(conn, shown_by, wanted[start : start + CHUNK])
+
+
+def _upsert(conn: Connection, shown_by: tuple[Face, ...], ids: list[int]) -> None:
+    conn.execute(_upsert_statement(shown_by, conn.dialect.name), {"ids": ids})
 
 
 def forget(conn: Connection, source: Table, ids: Iterable[int]) -> None:
@@ -203,7 +211,7 @@ def backfill(store: Store, progress: Callable[[int], None] | None = None) -> int
                 )
                 missing = [row_id for row_id in ids if row_id not in stored]
                 if missing:
-                    _upsert(conn, face, missing)
+                    _upsert(conn, (face,), missing)
                 if rendered < statistics_at <= rendered + len(missing):
                     refresh_statistics(conn, renderings)
                     statistics_at *= 2

@@ -186,7 +186,7 @@ def add_routes(kind: str) -> None:
             changes = wanted.core_fields()
             if changes:
                 with wire_names(WIRE_NAMES):
-                    listings.update(conn, tenant, listing_id, changes, kind=kind)
+                    listings.update(conn, tenant, listing_id, changes, kind=kind, current=current)
             _write_requirements(conn, tenant, listing_id, wanted.requirement_ids)
         return no_content()
 
