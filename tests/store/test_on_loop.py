@@ -168,3 +168,22 @@ def test_the_loop_connection_has_the_lookups_pools_settings(own_store: Store) ->
         return await own_store.first_on_loop(settings, {})
 
     assert _on_loop(own_store, body) == pooled == ("30s", "off", "off")
+
+
+def test_a_count_is_not_sent_again_when_its_connection_was_cut(own_store: Store) -> None:
+    """A write on the loop's connection (`Store.count_on_loop`) may have been done before
+    the connection broke: it fails (a 503) rather than count twice; the next lookup opens
+    a new connection."""
+
+    async def body() -> tuple[Any, Any]:
+        (first,) = await own_store.first_on_loop(BACKEND_PID, {})  # type: ignore[misc]
+        with own_store.engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        await asyncio.sleep(0.2)
+        with pytest.raises(sa.exc.OperationalError):
+            await own_store.count_on_loop(BACKEND_PID, {})
+        (second,) = await own_store.first_on_loop(BACKEND_PID, {})  # type: ignore[misc]
+        return first, second
+
+    first, second = _on_loop(own_store, body)
+    assert first != second

@@ -82,8 +82,7 @@ def test_a_request_looks_its_key_up_without_an_execution_context(
         return original(self, dialect, constructor, statement, *args, **kwargs)
 
     monkeypatch.setattr(Connection, "_execute_context", counted)
-    with store.sharing_lookups():
-        principal, _ = auth.look_up(store, tenants.a_test.key, ("u-1",))
+    principal, _ = auth.look_up(store, tenants.a_test.key, ("u-1",))
     assert principal.tenant.org_id == tenants.a_test.tenant.org_id
     assert principal.nomination_versions == (("u-1", 0),)
     assert contexts == []

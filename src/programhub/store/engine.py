@@ -19,6 +19,7 @@ import os
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -156,17 +157,6 @@ class Store:
             with self._connect_lookups() as conn:
                 yield conn
 
-    @contextmanager
-    def sharing_lookups(self) -> Iterator[None]:
-        """Inside the block this thread's lookups and counts (`lookup`, `write_counter`)
-        share one connection on PostgreSQL: a request that makes both (a WebAdMIT call)
-        checks one out once. Under load a checkout holds its connection for as long as its
-        thread waits for the GIL, so two per request left the lookups' pool short and other
-        requests queued for it (the WebAdMIT mix's p99 660 -> 1,100 ms). On SQLite counts
-        are writes (`write`), so the block changes nothing."""
-        with self._holding_a_lookup_connection(not self.is_sqlite):
-            yield
-
     @asynccontextmanager
     async def lookups_on_this_loop(self) -> AsyncIterator[None]:
         """Inside the block (an app's lifespan, on its event loop) the lookups this loop makes
@@ -195,15 +185,34 @@ class Store:
         """`query.first(conn, parameters)` on a lookup connection (`lookup`), from the event
         loop, where it costs least: this loop's PostgreSQL connection, SQLite on the loop
         itself, or else a thread of the pool."""
-        on_loop = self._loop_lookups
-        if on_loop is not None and asyncio.get_running_loop() is self._lookup_loop:
+        on_loop = self._on_this_loop()
+        if on_loop is not None:
             return await on_loop.first(query, parameters)
         if self.reads_on_loop:
             return self._first(query, parameters)
         return await anyio.to_thread.run_sync(self._first, query, parameters)
 
+    async def count_on_loop(self, query: PreparedSelect, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """`query.first(conn, parameters)` for a count (an upsert returning its row) on a
+        `write_counter` connection, from the event loop: on PostgreSQL this loop's
+        connection, in autocommit with `synchronous_commit=off` like the counters' (not
+        sent again if the connection breaks under it: it may have counted); elsewhere
+        `run_count`'s thread."""
+        on_loop = self._on_this_loop()
+        if on_loop is not None:
+            return await on_loop.first(query, parameters, repeatable=False)
+        return await self.run_count(partial(self._count, query, parameters))
+
+    def _on_this_loop(self) -> LoopConnection | None:
+        on_loop = self._loop_lookups
+        return on_loop if on_loop is not None and asyncio.get_running_loop() is self._lookup_loop else None
+
     def _first(self, query: PreparedSelect, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
         with self.lookup() as conn:
+            return query.first(conn, parameters)
+
+    def _count(self, query: PreparedSelect, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        with self.write_counter() as conn:
             return query.first(conn, parameters)
 
     @contextmanager
@@ -282,8 +291,7 @@ class Store:
 
 
 class _HeldConnection(threading.local):
-    """The lookups' connection this thread holds (`Store.sharing_lookups`,
-    `Store.lookups_on_this_loop`)."""
+    """The lookups' connection this thread holds (`Store.lookups_on_this_loop`)."""
 
     conn: Connection | None = None
 

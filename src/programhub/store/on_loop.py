@@ -55,12 +55,16 @@ class LoopConnection:
         self._connection: psycopg.AsyncConnection[Any] | None = None
         self._connecting = asyncio.Lock()
 
-    async def first(self, query: PreparedSelect, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """The first row `query` selects with `parameters`, or None."""
+    async def first(
+        self, query: PreparedSelect, parameters: Mapping[str, Any], *, repeatable: bool = True
+    ) -> tuple[Any, ...] | None:
+        """The first row `query` selects with `parameters`, or None. A `repeatable` query
+        (a read) is sent again on a new connection when it finds its own cut; a write is
+        not: it may have been done before the connection broke."""
         sql, values = query.bound(self._dialect, parameters)
         probe = self._circuit.admit()
         try:
-            raw = await self._fetch_one(sql, values, probe)
+            raw = await self._fetch_one(sql, values, probe, repeatable)
         except BaseException:
             if probe:
                 self._circuit.probe_ended(reached=False)
@@ -74,7 +78,7 @@ class LoopConnection:
         if connection is not None:
             await connection.close()
 
-    async def _fetch_one(self, sql: str, values: Any, probe: bool) -> Any:
+    async def _fetch_one(self, sql: str, values: Any, probe: bool, repeatable: bool) -> Any:
         for attempt in range(2):
             connection, fresh = await self._connected(probe)
             for observe in self._observers:
@@ -93,7 +97,7 @@ class LoopConnection:
                 broken = connection.broken or connection.closed
                 if broken:
                     await self._discard(connection)
-                if broken and not fresh and attempt == 0:
+                if broken and repeatable and not fresh and attempt == 0:
                     continue  # cut while idle (an outage nobody noticed): once more, on a new one
                 raise _as_sqlalchemy(error, sql, values, invalidated=broken) from error
             except BaseException:  # cancelled mid-statement: its answer would meet the next one

@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.selectable import ReturnsRows
 
 Converter = Callable[[Any], Any] | None
 
@@ -50,10 +51,11 @@ class _Compiled:
 
 
 class PreparedSelect:
-    """`statement`, to be run with `first` for at most one row. Its parameters and columns
+    """`statement` (a SELECT, or a write with RETURNING: a count's upsert), to be run with
+    `first` for at most one row. Its parameters and columns
     convert as SQLAlchemy would convert them (each type's bind and result processors)."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: ReturnsRows) -> None:
         self.statement = statement
         self._compiled: dict[tuple[type[Dialect], str], _Compiled] = {}
 
@@ -90,7 +92,7 @@ class PreparedSelect:
         return found
 
 
-def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
+def _compile(statement: ReturnsRows, dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
     if compiled.literal_execute_params or compiled.post_compile_params:
         raise ValueError("a prepared statement's parameters must be plain values (no IN lists, no literal ones)")
@@ -100,7 +102,7 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
         name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in binds.items()
     }
     from_database: tuple[Converter, ...] = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.exported_columns
     )
     order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup is not None else None
     return _Compiled(compiled.string, order, defaults, to_database, from_database)

@@ -154,23 +154,30 @@ def test_a_count_is_its_own_statement_on_postgresql(store: Store, tenants: Tenan
         assert backend == "sqlite" or conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
 
 
-def test_a_call_looks_up_and_counts_on_one_connection(
+def test_a_call_looks_up_and_counts_without_a_pooled_connection(
     client: TestClient, store: Store, tenants: Tenants, backend: str
 ) -> None:
-    """On PostgreSQL the key lookup and the count share one checkout of the lookups' pool
-    (`Store.sharing_lookups`): two per call left the pool short under load."""
+    """A call takes no connection of the lookups' pool: on PostgreSQL the key lookup and the
+    count both run on the event loop's connection (`Store.count_on_loop`, store/on_loop.py),
+    no hop to a thread; on SQLite the lookup on the connection the loop holds, the count
+    in a write transaction on the counting thread."""
     client.get(BASE, headers=tenants.a_test.x_api_key)  # last_used_at and the hour's first count are written now
     lookups = store.engines[-1]
     checkouts: list[object] = []
+    on_loop: list[str] = []
     listener = lambda *_args: checkouts.append(_args)  # noqa: E731
     sa.event.listen(lookups, "checkout", listener)
+    store.statement_observers.append(on_loop.append)
     try:
         response = client.get(BASE, headers=tenants.a_test.x_api_key)
     finally:
+        store.statement_observers.remove(on_loop.append)
         sa.event.remove(lookups, "checkout", listener)
     assert response.status_code == 200 and response.headers["X-RateLimit-Remaining"] == "998"
+    assert checkouts == []
     if backend == "postgresql":
-        assert len(checkouts) == 1
+        assert [statement.split(None, 3)[:3] for statement in on_loop] == [
+            ["SELECT", "api_keys.id,", "api_keys.public_id,"], ["INSERT", "INTO", "rate_limit_windows"]]
 
 
 def _key_id(store: Store, public_id: str) -> int:

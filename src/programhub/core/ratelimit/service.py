@@ -23,6 +23,8 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -30,6 +32,7 @@ from sqlalchemy.sql.dml import Insert
 
 from programhub.core.ratelimit.models import address_rate_limit_windows, rate_limit_windows
 from programhub.store import Store
+from programhub.store.prepared import PreparedSelect
 from programhub.store.sql import upsert_for
 
 HOUR = 3600
@@ -97,6 +100,16 @@ _FORGET_ADDRESS_WINDOWS = sa.delete(address_rate_limit_windows).where(
 )
 
 
+def _window(
+    who: int | str, scope: str, limit: int, *, now: float, window: int, amount: int = 1
+) -> tuple[int, dict[str, Any]]:
+    """The window `now` falls in, and the parameters that name its row."""
+    if limit < 1 or window < 1 or amount < 1:
+        raise ValueError("limit, window and amount must be positive")
+    start = window_start(now, window)
+    return start, {"who": who, "scope": scope, "window_start": start}
+
+
 def _hit(
     conn: Connection,
     table: sa.Table,
@@ -108,10 +121,7 @@ def _hit(
     window: int,
     amount: int = 1,
 ) -> Quota:
-    if limit < 1 or window < 1 or amount < 1:
-        raise ValueError("limit, window and amount must be positive")
-    start = window_start(now, window)
-    where = {"who": who, "scope": scope, "window_start": start}
+    start, where = _window(who, scope, limit, now=now, window=window, amount=amount)
     used: int = conn.execute(
         _upsert(conn.dialect.name, table), {**where, "limit": limit, "amount": amount}
     ).scalar_one()
@@ -130,6 +140,33 @@ def count(store: Store, api_key_id: int, scope: str, limit: int, *, now: float, 
     """Count one call in a transaction of its own, committed before the call is served."""
     with store.write_counter() as conn:
         return hit(conn, api_key_id, scope, limit, now=now, window=window)
+
+
+async def count_on_loop(
+    store: Store, api_key_id: int, scope: str, limit: int, *, now: float, window: int = HOUR
+) -> Quota:
+    """`count` from the event loop (`Store.count_on_loop`): on PostgreSQL the loop's
+    connection counts without a hop to a thread. The window's first count forgets the
+    key's older windows on a thread (once an hour per key)."""
+    start, where = _window(api_key_id, scope, limit, now=now, window=window)
+    upsert = _prepared_upsert(store.engine.dialect.name, rate_limit_windows)
+    row = await store.count_on_loop(upsert, {**where, "limit": limit, "amount": 1})
+    assert row is not None  # an upsert returns its row
+    used: int = row[0]
+    if used == 1:
+        await store.run_count(partial(_forget_key_windows, store, where))
+    return Quota(limit, used, start + window, now)
+
+
+@functools.cache
+def _prepared_upsert(engine: str, table: sa.Table) -> PreparedSelect:
+    """`_upsert` run on the driver's cursor (store/prepared.py)."""
+    return PreparedSelect(_upsert(engine, table))
+
+
+def _forget_key_windows(store: Store, where: dict[str, Any]) -> None:
+    with store.write_counter() as conn:
+        conn.execute(_FORGET_KEY_WINDOWS, where)
 
 
 def count_address(

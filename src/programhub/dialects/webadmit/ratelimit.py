@@ -12,7 +12,6 @@ counted too, when their key is valid (`count_if_authenticated`, from errors.py).
 from __future__ import annotations
 
 import time
-from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -24,7 +23,7 @@ from programhub.core.ratelimit import service as ratelimit
 from programhub.core.ratelimit.service import Quota
 from programhub.settings import Settings
 from programhub.store import Store
-from programhub.web.auth import API_KEY_SCHEME, BEARER_SCHEME, principal_of, secured_by
+from programhub.web.auth import API_KEY_SCHEME, BEARER_SCHEME, authenticate, principal_of, secured_by
 from programhub.web.deps import SettingsDep, StoreDep, store_of
 
 SCOPE = "webadmit"
@@ -37,8 +36,12 @@ def clock() -> float:
 
 
 def count_against(request: Request, principal: Principal, store: Store, settings: Settings) -> None:
-    """Count this call against its key; refuse it with 429 past the limit."""
+    """Count this call against its key; refuse it with 429 past the limit (blocking)."""
     quota = ratelimit.count(store, principal.key_id, SCOPE, settings.webadmit_rate_limit, now=clock())
+    _judge(request, quota)
+
+
+def _judge(request: Request, quota: Quota) -> None:
     setattr(request.state, _STATE, quota)
     if not quota.allowed:
         raise HTTPException(
@@ -50,15 +53,12 @@ def count_against(request: Request, principal: Principal, store: Store, settings
 
 @secured_by(BEARER_SCHEME, API_KEY_SCHEME)
 async def count_call(request: Request, store: StoreDep, settings: SettingsDep) -> Principal:
-    """Authenticate and count the call, in one hop for both (`Store.run_count`: on SQLite
-    the process's one counting thread; on PostgreSQL the pool, on one connection)."""
-    return await store.run_count(partial(_authenticate_and_count, request, store, settings))
-
-
-def _authenticate_and_count(request: Request, store: Store, settings: Settings) -> Principal:
-    with store.sharing_lookups():
-        principal = principal_of(request)
-        count_against(request, principal, store, settings)
+    """Authenticate and count the call from the event loop: on PostgreSQL both on the loop's
+    connection, without a hop to a thread (`Store.count_on_loop`); on SQLite the lookup on
+    the loop and the count on the process's one counting thread."""
+    principal = await authenticate(request)
+    quota = await ratelimit.count_on_loop(store, principal.key_id, SCOPE, settings.webadmit_rate_limit, now=clock())
+    _judge(request, quota)
     return principal
 
 
