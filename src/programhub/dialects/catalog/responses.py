@@ -41,10 +41,12 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 
 
 def timestamp(moment: datetime | None) -> str | None:
-    """`2025/03/28 13:11:23 +0000`."""
+    """`2025/03/28 13:11:23 +0000`, the year in four digits (strftime's `%Y` writes the
+    year 690 as `690` on glibc, which Catalog's format does not allow)."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).strftime("%Y/%m/%d %H:%M:%S +0000")
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}/{utc.month:02d}/{utc.day:02d} {utc.hour:02d}:{utc.minute:02d}:{utc.second:02d} +0000"
 
 
 def number(value: float | None) -> float | int | None:

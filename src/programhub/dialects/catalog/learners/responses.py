@@ -6,20 +6,12 @@ resource's in its own `2025/03/28 13:11:23 +0000`; each is shown as documented."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from programhub.core.db import AnyRow
 from programhub.core.jobs.service import Job
 from programhub.dialects.catalog.responses import TYPES, number, timestamp
-
-
-def iso_ms(moment: datetime | None) -> str | None:
-    """`2024-04-11T15:33:45.503Z`."""
-    if moment is None:
-        return None
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+from programhub.web.formats import iso_millis
 
 
 def user_json(row: AnyRow, root_account_id: int) -> dict[str, Any]:
@@ -36,8 +28,8 @@ def user_json(row: AnyRow, root_account_id: int) -> dict[str, Any]:
         "last_name": row.last_name,
         "email_address": row.email,
         "custom_fields": row.custom_fields,
-        "created_at": iso_ms(row.created_at),
-        "updated_at": iso_ms(row.updated_at),
+        "created_at": iso_millis(row.created_at),
+        "updated_at": iso_millis(row.updated_at),
         "merged_into_user_id": row.merged_into_user_id,
         "time_zone": row.time_zone,
     }
