@@ -28,13 +28,16 @@ def _by(kind: str) -> Any:
 
 def _navigated(browser: Any, act: Any) -> None:
     """Do `act` (a click or a key that leaves the page) and wait (up to 20 s) until the page
-    it left is gone, so that what is read next is the new page's."""
+    it left is gone, so that what is read next is the new page's. Asked about the old page
+    while the new one replaces it, chromedriver may answer an inspector error ("Node with
+    given id does not belong to the document") instead of a stale element: asked again."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = browser.find_element(_by("TAG_NAME"), "html")
     act()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,)).until(expected_conditions.staleness_of(old))
 
 
 def _at(browser: Any, url: str) -> bool:
