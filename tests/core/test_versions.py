@@ -17,7 +17,7 @@ from tests.support import Tenants, signing
 
 # Tenant tables that are bookkeeping, not data an answer is made of.
 NOT_DATA = {
-    "api_keys", "export_file_parts", "idempotency_keys", "jobs", "listing_counts", "renderings", "user_nomination_versions",
+    "api_keys", "export_file_parts", "idempotency_keys", "jobs", "listing_counts", "listing_versions", "renderings", "user_nomination_versions",
     "tenant_versions",
 }
 

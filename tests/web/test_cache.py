@@ -143,3 +143,67 @@ def test_concurrent_misses_share_an_error_and_the_next_request_tries_again() -> 
     results = anyio.run(_together, cache, failing, 5)
     assert len(failing.threads) == 1 and all(isinstance(r, RuntimeError) for r in results)
     assert _answers(cache, [(_principal(7), "r")], Computations()) == [b"answer 1"]
+
+
+class Shown:
+    """A `Fresh.depends_on` that answers as told, noting each version it was asked about."""
+
+    def __init__(self, unchanged: bool) -> None:
+        self.unchanged = unchanged
+        self.asked: list[int] = []
+
+    async def unchanged_since(self, store: Any, version: int) -> bool:
+        self.asked.append(version)
+        await anyio.sleep(0.01)
+        return self.unchanged
+
+
+class Depending(Computations):
+    def __init__(self, shown: Shown) -> None:
+        super().__init__()
+        self.shown = shown
+
+    def __call__(self) -> Fresh[bytes]:
+        made = super().__call__()
+        return Fresh(made.value, made.size, depends_on=self.shown)
+
+
+@pytest.mark.parametrize("unchanged", [True, False], ids=["unchanged", "changed"])
+def test_an_older_answer_that_tells_what_it_shows_is_checked_instead_of_made_again(unchanged: bool) -> None:
+    cache, shown = ResponseCache(1024 * 1024), Shown(unchanged)
+    compute = Depending(shown)
+
+    async def scenario() -> list[bytes]:
+        first = await cache.answer(_principal(7), "r", compute, store=object())
+        # concurrent requests at the new version share one check
+        later: list[bytes] = []
+        async with anyio.create_task_group() as group:
+            for _ in range(5):
+                group.start_soon(lambda: _append(later, cache.answer(_principal(9), "r", compute, store=object())))
+        again = await cache.answer(_principal(9), "r", compute, store=object())  # kept at 9 now: a hit
+        return [first, *later, again]
+
+    answers = anyio.run(scenario)
+    assert shown.asked == [7]
+    assert answers == [b"answer 1"] * 7 if unchanged else [b"answer 1"] + [b"answer 2"] * 6
+    assert len(compute.threads) == (1 if unchanged else 2)
+
+
+async def _append(into: list[bytes], answer: Any) -> None:
+    into.append(await answer)
+
+
+def test_an_answer_is_checked_only_with_a_store_and_only_from_an_older_version() -> None:
+    cache, shown = ResponseCache(1024 * 1024), Shown(True)
+    compute = Depending(shown)
+
+    async def scenario() -> list[bytes]:
+        return [
+            await cache.answer(_principal(7), "r", compute),
+            await cache.answer(_principal(8), "r", compute),  # no store to check with: made again
+            await cache.answer(_principal(6), "r", compute, store=object()),  # older than the kept one: made
+            await cache.answer(_principal(8), "r", compute, store=object()),  # ... and not kept over it
+        ]
+
+    assert anyio.run(scenario) == [b"answer 1", b"answer 2", b"answer 3", b"answer 2"]
+    assert shown.asked == []

@@ -26,7 +26,7 @@ from programhub.core.identities.models import identities, identity_programs
 from programhub.core.jobs.models import jobs
 from programhub.core.keys.models import api_keys
 from programhub.core.learners.models import enrollments, learners, waitlist_applicants
-from programhub.core.listings.models import listings, program_facets, requirements
+from programhub.core.listings.models import listing_versions, listings, program_facets, requirements
 from programhub.core.nominations.models import nomination_roles, nominations
 from programhub.core.orgs.models import organisations
 from programhub.core.ratelimit.models import address_rate_limit_windows, rate_limit_windows
@@ -55,6 +55,7 @@ __all__ = [
     "identity_programs",
     "jobs",
     "learners",
+    "listing_versions",
     "listings",
     "local_statuses",
     "metadata",

@@ -1,8 +1,8 @@
 """A response cache keyed by tenant and data version.
 
-An answer is stored under (organisation, mode, data version, request) and served again
-while the tenant's data version (read by the authentication query, so a hit costs no
-extra query) stands. Every write changes that version in its own transaction
+An answer is stored under (organisation, mode, request) with the data version it was made
+at, and served again while the tenant's data version (read by the authentication query, so
+a hit costs no extra query) stands. Every write changes that version in its own transaction
 (core/versions.py), in every process, so no write is ever followed by an old answer.
 Answers that depend on the clock (an "open" filter, "enrollable now") also carry the
 moment they stop being true and are not served after it.
@@ -11,6 +11,10 @@ An answer that reads no nominations but those of a few users (Sunbird's "my nomi
 lists) is kept instead under the tenant's shared version and those users' nomination
 versions (read by the key lookup, which the route asks for them): another contributor's
 nomination does not change it, and keeps it.
+
+An answer that can tell what it depends on (`Fresh.depends_on`: Catalog's listings,
+core/listings/shown.py) is, once the version moved on, checked by one query instead of made
+again: if nothing it shows changed since its version, it is kept under the new one.
 
 In-process, least recently used entries leave first once the size bound is reached;
 `PROGRAMHUB_RESPONSE_CACHE_MB=0` turns the cache off.
@@ -23,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, Protocol, TypeVar, cast
 
 from fastapi import Depends, Request
 from prometheus_client import Counter
@@ -40,21 +44,35 @@ T = TypeVar("T")
 _MISS = object()
 
 
+class Dependencies(Protocol):
+    """What an answer shows, able to say whether any of it changed after a data version."""
+
+    async def unchanged_since(self, store: Store, version: int) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Fresh(Generic[T]):
-    """What a route computed: the value to keep, its size in bytes, and when it stops
-    being true (None: only a write can change it)."""
+    """What a route computed: the value to keep, its size in bytes, when it stops being
+    true (None: only a write can change it), and what it shows when that can be checked
+    against a later data version (None: any write throws it away)."""
 
     value: T
     size: int
     valid_until: datetime | None = None
+    depends_on: Dependencies | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    version: Hashable  # the data version (or versions) the answer was made at
+    fresh: Fresh[Any]
 
 
 class ResponseCache:
     def __init__(self, max_bytes: int, lookups: Counter | None = None) -> None:
         self.max_bytes = max_bytes
-        self._lookups = lookups  # counted by result: hit, miss, shared
-        self._entries: OrderedDict[Hashable, Fresh[Any]] = OrderedDict()
+        self._lookups = lookups  # counted by result: hit, miss, shared, checked
+        self._entries: OrderedDict[Hashable, _Kept] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self._flights = Flights()
@@ -76,6 +94,7 @@ class ResponseCache:
         run: Callable[[Callable[[], Fresh[T]]], Awaitable[Fresh[T]]] = run_in_threadpool,
         *,
         version: Hashable | None = None,
+        store: Store | None = None,
     ) -> T:
         """The cached value for this tenant, version and request, or `compute()`'s.
 
@@ -85,20 +104,25 @@ class ResponseCache:
         wait for a single computation and share its value (or its error) instead of each
         computing the same answer: a cold cache under load is not a stampede. `version`
         stands for the tenant's data version when the answer depends on less than all of
-        the tenant's data."""
-        key = self._key(principal, request_key, version)
+        the tenant's data. With `store`, an answer kept at an older version that can tell
+        what it depends on is checked there (`Fresh.depends_on`) before it is made again."""
+        key = self._key(principal, request_key)
+        wanted = principal.data_version if version is None else version
         if key is None:
             return (await run(compute)).value
-        found = self._hit(key)
+        found, older = self._hit(key, wanted)
         if found is not _MISS:
             self._count("hit")
             return cast(T, found)
 
         async def compute_and_keep() -> T:
+            if older is not None and store is not None and await self._still_true(older, wanted, store):
+                self._count("checked")
+                return self._keep(key, wanted, older.fresh)
             self._count("miss")
-            return self._keep(key, await run(compute))
+            return self._keep(key, wanted, await run(compute))
 
-        value, shared = await self._flights.share(key, compute_and_keep)
+        value, shared = await self._flights.share((key, wanted), compute_and_keep)
         if shared:
             self._count("shared")
         return value
@@ -162,42 +186,62 @@ class ResponseCache:
             and tuple(user_id for user_id, _ in users) == nominations_of
         ):
             version = ("nominations of", principal.shared_version, users)
-        return await self.answer(principal, request_key, compute, run, version=version)
+        return await self.answer(principal, request_key, compute, run, version=version, store=store)
 
     def _count(self, result: str) -> None:
         if self._lookups is not None:
             self._lookups.labels(result).inc()
 
-    def _key(self, principal: Principal, request_key: Hashable, version: Hashable | None = None) -> Hashable | None:
+    def _key(self, principal: Principal, request_key: Hashable) -> Hashable | None:
         if principal.data_version is None or self.max_bytes <= 0:
             return None
         tenant = principal.tenant
-        return (tenant.org_id, tenant.mode.value, principal.data_version if version is None else version, request_key)
+        return (tenant.org_id, tenant.mode.value, request_key)
 
-    def _hit(self, key: Hashable) -> object:
+    def _hit(self, key: Hashable, version: Hashable) -> tuple[object, _Kept | None]:
+        """The value kept at `version`, or _MISS and the answer kept at an older data
+        version when it can be checked (`Fresh.depends_on`)."""
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return _MISS
-            if entry.valid_until is None or utcnow() < entry.valid_until:
-                self._entries.move_to_end(key)
-                return entry.value
-            self._drop(key)
-            return _MISS
+            kept = self._entries.get(key)
+            if kept is None:
+                return _MISS, None
+            fresh = kept.fresh
+            if fresh.valid_until is not None and utcnow() >= fresh.valid_until:
+                self._drop(key)
+                return _MISS, None
+            self._entries.move_to_end(key)
+            if kept.version == version:
+                return fresh.value, None
+            return _MISS, kept if fresh.depends_on is not None and _older(kept.version, version) else None
 
-    def _keep(self, key: Hashable, fresh: Fresh[T]) -> T:
+    @staticmethod
+    async def _still_true(older: _Kept, version: Hashable, store: Store) -> bool:
+        depends_on = older.fresh.depends_on
+        assert depends_on is not None and isinstance(older.version, int) and isinstance(version, int)
+        return await depends_on.unchanged_since(store, older.version)
+
+    def _keep(self, key: Hashable, version: Hashable, fresh: Fresh[T]) -> T:
         if fresh.size <= self.max_bytes // 4:  # one answer never takes over the cache
             with self._lock:
-                if key in self._entries:
+                kept = self._entries.get(key)
+                if kept is not None and _older(version, kept.version):
+                    return fresh.value  # a later answer is kept already
+                if kept is not None:
                     self._drop(key)
-                self._entries[key] = fresh
+                self._entries[key] = _Kept(version, fresh)
                 self._bytes += fresh.size
                 while self._bytes > self.max_bytes:
                     self._drop(next(iter(self._entries)))
         return fresh.value
 
     def _drop(self, key: Hashable) -> None:
-        self._bytes -= self._entries.pop(key).size
+        self._bytes -= self._entries.pop(key).fresh.size
+
+
+def _older(version: Hashable, than: Hashable) -> bool:
+    """Whether `version` is a data version below `than` (versions of users' nominations,
+    tuples, are only ever equal or not)."""
+    return isinstance(version, int) and isinstance(than, int) and version < than
 
 
 def cache_of(request: Request) -> ResponseCache:

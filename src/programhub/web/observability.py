@@ -71,7 +71,7 @@ class Metrics:
         self.in_flight = Gauge("programhub_requests_in_flight", "Requests being served.", registry=self.registry)
         self.cache_lookups = Counter(
             "programhub_response_cache_lookups",
-            "Response cache lookups, by result (hit, miss, shared: a miss that waited for another's).",
+            "Response cache lookups, by result (hit, miss, shared: a miss that waited for another's; checked: an older answer found unchanged by one query).",
             ("result",),
             registry=self.registry,
         )

@@ -16,7 +16,10 @@ from tests.support import Tenants
 
 def _kept(store: Store) -> set[tuple[int, str, str, int, int]]:
     with store.read() as conn:
-        rows = conn.execute(sa.select(listing_counts)).all()
+        rows = conn.execute(
+            sa.select(listing_counts.c.org_id, listing_counts.c.mode, listing_counts.c.kind, listing_counts.c.listed,
+                      listing_counts.c.listed_with_order)
+        ).all()
     return {tuple(row) for row in rows if row.listed or row.listed_with_order}  # type: ignore[misc]
 
 

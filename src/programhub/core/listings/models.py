@@ -150,6 +150,8 @@ listings = Table(
 # How many live (not deleted, not retired) listings a tenant has of each kind, and how many
 # of those have a list_order: kept by triggers on `listings` (migration 0002_catalog) in
 # the same transaction as every change, so a default list counts its pages in O(1).
+# `order_version`: the tenant version at which a listing of the kind last entered, left or
+# moved in the default lists (migration 0020, core/listings/shown.py).
 listing_counts = Table(
     "listing_counts",
     metadata,
@@ -157,7 +159,20 @@ listing_counts = Table(
     Column("kind", String(7), nullable=False),
     Column("listed", Integer, nullable=False, server_default="0"),
     Column("listed_with_order", Integer, nullable=False, server_default="0"),
+    Column("order_version", BigInteger, nullable=False, server_default="0"),
     PrimaryKeyConstraint("org_id", "mode", "kind"),
+)
+
+# The tenant version at which each listing last changed as an answer shows it: its row,
+# its requirement list or its catalog (kept by triggers, migration 0020; a deleted
+# listing keeps its row). What a cached answer of listings is checked against
+# (core/listings/shown.py).
+listing_versions = Table(
+    "listing_versions",
+    metadata,
+    Column("listing_id", Integer, primary_key=True),
+    *tenant_columns(),
+    Column("version", BigInteger, nullable=False),
 )
 
 # The ordered requirement list of a program: programs and courses of the same tenant.

@@ -45,6 +45,10 @@ class Filters:
     query: str | None = None
     archived: bool = False
 
+    def is_default(self) -> bool:
+        """Whether these are a default list's (archived or not): no filter but the status."""
+        return self == Filters(archived=self.archived)
+
 
 def next_enrollment_change(conn: Connection, tenant: Tenant, kind: str, now: datetime) -> datetime | None:
     """The next moment an `is_enrollable` answer can change without a write: the earliest
@@ -88,7 +92,7 @@ def page_of(
     is read as up to two index ranges (sizes from the count) instead of sorting them all.
     The unfiltered list, what clients page through, runs statements built once
     (`_unfiltered`): building them and their cache keys cost a tenth of its CPU."""
-    unfiltered = filters == Filters(archived=filters.archived)
+    unfiltered = filters.is_default()
     if unfiltered:
         total, ordered = _kept_counts(conn, tenant, kind, filters.archived)
     else:

@@ -12,6 +12,7 @@ from programhub.core import versions
 from programhub.core.clock import utcnow
 from programhub.core.listings import service as listings
 from programhub.core.listings import tree
+from programhub.core.listings.shown import ShownListings
 from programhub.core.tenancy import Tenant
 from programhub.dialects.catalog import docs, queries
 from programhub.dialects.catalog.errors import ERRORS
@@ -85,7 +86,10 @@ def add_routes(kind: str) -> None:
                 queries.next_enrollment_change(conn, tenant, kind, now) if filters.is_enrollable is not None else None
             )
             body = envelope(plural, items)
-            return Fresh((body, total), len(body), enrollable_until)
+            # A default list shows its trees and its order alone; a filtered one also
+            # depends on listings it does not show (one edited to match its filter).
+            shown = ShownListings(tenant, tuple(trees.rows), kind) if filters.is_default() else None
+            return Fresh((body, total), len(body), enrollable_until, shown)
 
         key = ("catalog.list", kind, filters, chosen, settings.public_url)
         body, total = await cache.value(principal, key, store, build, python_bound=True)
@@ -158,11 +162,11 @@ def add_routes(kind: str) -> None:
     ) -> Response:
         wanted = path_id(kind, id)
 
-        def build(conn: Connection) -> bytes:
-            (item,) = queries.rendered(
-                conn, queries.one(conn, principal.tenant, kind, wanted), [wanted], settings.public_url
-            )
-            return single(kind, item)
+        def build(conn: Connection) -> Fresh[bytes]:
+            trees = queries.one(conn, principal.tenant, kind, wanted)
+            (item,) = queries.rendered(conn, trees, [wanted], settings.public_url)
+            body = single(kind, item)
+            return Fresh(body, len(body), depends_on=ShownListings(principal.tenant, tuple(trees.rows)))
 
         key = ("catalog.get", kind, wanted, settings.public_url)
         return await cache.read(principal, key, store, build, python_bound=True)
