@@ -193,7 +193,7 @@ async def _append(into: list[bytes], answer: Any) -> None:
     into.append(await answer)
 
 
-def test_an_answer_is_checked_only_with_a_store_and_only_from_an_older_version() -> None:
+def test_an_answer_is_checked_only_with_a_store() -> None:
     cache, shown = ResponseCache(1024 * 1024), Shown(True)
     compute = Depending(shown)
 
@@ -201,9 +201,36 @@ def test_an_answer_is_checked_only_with_a_store_and_only_from_an_older_version()
         return [
             await cache.answer(_principal(7), "r", compute),
             await cache.answer(_principal(8), "r", compute),  # no store to check with: made again
-            await cache.answer(_principal(6), "r", compute, store=object()),  # older than the kept one: made
-            await cache.answer(_principal(8), "r", compute, store=object()),  # ... and not kept over it
+            await cache.answer(_principal(8), "r", compute, store=object()),
         ]
 
-    assert anyio.run(scenario) == [b"answer 1", b"answer 2", b"answer 3", b"answer 2"]
+    assert anyio.run(scenario) == [b"answer 1", b"answer 2", b"answer 2"]
     assert shown.asked == []
+
+
+def _users(shared: int, *versions: int) -> tuple[Any, ...]:
+    """A version as `ResponseCache.value` keys a list of users' nominations."""
+    return ("nominations of", shared, tuple((f"u{n}", version) for n, version in enumerate(versions)))
+
+
+def test_a_request_that_read_an_older_version_is_served_the_newer_answer_kept() -> None:
+    """It read its version just before a write committed; the answer made after that
+    write is as true for it. Nothing is made again, and the newer answer stays kept."""
+    cache, compute = ResponseCache(1024 * 1024), Computations()
+
+    async def scenario() -> list[bytes]:
+        return [
+            await cache.answer(_principal(7), "r", compute, version=_users(5, 3, 4)),
+            await cache.answer(_principal(7), "r", compute, version=_users(5, 2, 4)),  # older: served
+            await cache.answer(_principal(7), "r", compute, version=_users(4, 3, 4)),  # older: served
+            await cache.answer(_principal(7), "r", compute, version=_users(5, 3, 5)),  # newer: made
+            await cache.answer(_principal(7), "r", compute, version=_users(6, 2, 6)),  # neither: made
+            await cache.answer(_principal(7), "r", compute, version=_users(6, 2, 6)),
+            await cache.answer(_principal(7), "r", compute),  # the whole tenant's version: another kind
+            await cache.answer(_principal(6), "r", compute),  # older: served
+            await cache.answer(_principal(8), "r", compute),  # newer: made
+        ]
+
+    assert anyio.run(scenario) == [b"answer 1"] * 3 + [b"answer 2"] + [b"answer 3"] * 2 + [b"answer 4"] * 2 + [
+        b"answer 5"
+    ]

@@ -199,8 +199,13 @@ class ResponseCache:
         return (tenant.org_id, tenant.mode.value, request_key)
 
     def _hit(self, key: Hashable, version: Hashable) -> tuple[object, _Kept | None]:
-        """The value kept at `version`, or _MISS and the answer kept at an older data
-        version when it can be checked (`Fresh.depends_on`)."""
+        """The value kept at `version` or a newer one, or _MISS and the answer kept at an
+        older data version when it can be checked (`Fresh.depends_on`).
+
+        A request that read its version just before a write committed is served the
+        answer another request made after it: the write landed while it was answered,
+        which either order explains; making the older answer again would cost a
+        computation and, kept, throw the newer one away."""
         with self._lock:
             kept = self._entries.get(key)
             if kept is None:
@@ -210,9 +215,10 @@ class ResponseCache:
                 self._drop(key)
                 return _MISS, None
             self._entries.move_to_end(key)
-            if kept.version == version:
+            if kept.version == version or _older(version, kept.version):
                 return fresh.value, None
-            return _MISS, kept if fresh.depends_on is not None and _older(kept.version, version) else None
+            checkable = fresh.depends_on is not None and isinstance(kept.version, int) and _older(kept.version, version)
+            return _MISS, kept if checkable else None
 
     @staticmethod
     async def _still_true(older: _Kept, version: Hashable, store: Store) -> bool:
@@ -239,9 +245,21 @@ class ResponseCache:
 
 
 def _older(version: Hashable, than: Hashable) -> bool:
-    """Whether `version` is a data version below `than` (versions of users' nominations,
-    tuples, are only ever equal or not)."""
-    return isinstance(version, int) and isinstance(than, int) and version < than
+    """Whether `version` is below `than`. A data version is a number, or a tuple of
+    numbers and of the names that say what they count (users' nomination versions:
+    `ResponseCache.value`), each number only ever growing: one tuple is below another of
+    the same names when no number of it is above its counterpart."""
+    return version != than and _at_most(version, than)
+
+
+def _at_most(version: Hashable, than: Hashable) -> bool:
+    if type(version) is int and type(than) is int:
+        return version <= than
+    if isinstance(version, tuple) and isinstance(than, tuple):
+        return len(version) == len(than) and all(
+            _at_most(part, other) for part, other in zip(version, than, strict=True)
+        )
+    return version == than
 
 
 def cache_of(request: Request) -> ResponseCache:
