@@ -180,8 +180,19 @@ def _roots_and_below(
     requirement edge below them, each row with the columns of the listing it reaches. A recursive query's size is unknown to the planner, which then
     likes to hash whole tables; on PostgreSQL each step is therefore a LATERAL subquery
     behind an OFFSET/LIMIT fence, so that it stays an index lookup per edge. SQLite plans
-    nested index lookups by itself (and has no LATERAL)."""
-    edge = (requirements.c.program_id, requirements.c.position, requirements.c.requirement_id)
+    nested index lookups by itself (and has no LATERAL); there the walk carries its rows'
+    tenant and each listing below is matched to it, not to the bound tenant: a condition on
+    the listings alone, in a database someone analyzed, makes SQLite build a Bloom filter
+    of every listing for each walk (4.1 ms against 0.04 for a five-level tree of 5,000
+    programs). The walk stays in the tenant: its first edges are the tenant's, and an edge's
+    tenant is its program's (`requirements`' same-tenant keys)."""
+    edge: tuple[ColumnElement[Any], ...] = (
+        requirements.c.program_id,
+        requirements.c.position,
+        requirements.c.requirement_id,
+    )
+    if not lateral:
+        edge = (*edge, requirements.c.org_id, requirements.c.mode)
     reach = (
         sa.select(*edge)
         .where(owned_by_bound(requirements), one_of(requirements.c.program_id, "tree_roots", engine_name))
@@ -203,7 +214,7 @@ def _roots_and_below(
     below = (
         listing.add_columns(reach.c.program_id.label(_PARENT), reach.c.position.label(_POSITION))
         .join(reach, listings.c.id == reach.c.requirement_id)
-        .where(owned_by_bound(listings))
+        .where(listings.c.org_id == reach.c.org_id, listings.c.mode == reach.c.mode)
     )
     return sa.union_all(top, below)
 

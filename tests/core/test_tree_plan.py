@@ -1,0 +1,56 @@
+"""A tree's walk on SQLite stays one index lookup per listing also in a database someone
+analyzed: matched to the tenant by a condition on the listings alone, SQLite then built a
+Bloom filter of every listing of the table for each walk (4.1 ms against 0.04 for a
+five-level tree among 5,000 programs)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from programhub.core.listings import service as listings
+from programhub.core.listings import tree
+from programhub.dialects.catalog.responses import STORED_SOURCE, TREE_COLUMNS
+from programhub.store import Store
+from tests.support import Tenants
+
+
+def test_the_walk_builds_no_bloom_filter_once_the_database_is_analyzed(
+    store: Store, backend: str, tenants: Tenants
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL walks by LATERAL lookups (tree._roots_and_below)")
+    tenant = tenants.a_test.tenant
+    with store.write() as conn:
+        course = listings.create(conn, tenant, "course", {"name": "C"})
+        program = listings.create(conn, tenant, "program", {"name": "P"})
+        listings.set_requirements(conn, tenant, program, [course])
+    # Statistics as a database of 50,000 listings has them.
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'listings'")
+        conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('listings', NULL, '50000')")
+    walks: list[tuple[str, Any]] = []
+
+    def note(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if "RECURSIVE" in statement:
+            walks.append((statement, parameters))
+
+    sa.event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        with store.read() as conn:
+            trees = tree.load(conn, tenant, [program], TREE_COLUMNS, source=STORED_SOURCE)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", note)
+    assert trees.requirements(program) == [course]
+    (statement, parameters), = walks
+    fresh = sqlite3.connect(store.engine.url.database or "")  # loads the statistics anew
+    try:
+        plan = "\n".join(str(row[-1]) for row in fresh.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+    finally:
+        fresh.close()
+    assert "BLOOM" not in plan, plan
+    assert "SEARCH listings USING INTEGER PRIMARY KEY" in plan, plan
