@@ -54,3 +54,52 @@ def test_the_walk_builds_no_bloom_filter_once_the_database_is_analyzed(
         fresh.close()
     assert "BLOOM" not in plan, plan
     assert "SEARCH listings USING INTEGER PRIMARY KEY" in plan, plan
+
+
+def test_catalog_reads_plan_no_bloom_filter_or_automatic_index_once_analyzed(
+    store: Store, backend: str, tenants: Tenants, client: Any
+) -> None:
+    """Every statement of Catalog's reads (pages, filtered pages, trees), explained on a
+    database whose statistics say it holds 50,000 listings: none scans a table to build a
+    Bloom filter or an automatic index."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's planner")
+    from tests.dialects.catalog.support import API, create
+
+    key = tenants.a_test
+    course = create(client, key, "course", title="C", credits=2)["id"]
+    middle = create(client, key, "program", title="M", requirement_ids=[course])["id"]
+    top = create(client, key, "program", title="T", requirement_ids=[middle, course], list_order=1)["id"]
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        for table, rows in (("listings", 50_000), ("requirements", 100_000), ("renderings", 150_000)):
+            conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = ? AND idx IS NULL", (table,))
+            conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, NULL, ?)", (table, str(rows)))
+    statements: list[tuple[str, Any]] = []
+
+    def note(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            statements.append((statement, parameters))
+
+    sa.event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        for path in (
+            f"{API}/programs?per_page=2",
+            f"{API}/programs?per_page=2&page=2",
+            f"{API}/programs/{top}",
+            f"{API}/courses/{course}",
+            f"{API}/programs?archived=true",
+            f"{API}/programs?q=T",
+            f"{API}/programs?is_enrollable=true",
+        ):
+            assert client.get(path, headers=key.token).status_code == 200, path
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", note)
+    assert any("RECURSIVE" in statement for statement, _ in statements)
+    fresh = sqlite3.connect(store.engine.url.database or "")
+    try:
+        for statement, parameters in statements:
+            plan = "\n".join(str(row[-1]) for row in fresh.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+            assert "BLOOM" not in plan and "AUTOMATIC" not in plan, (statement, plan)
+    finally:
+        fresh.close()
