@@ -3,10 +3,26 @@ what is wanted rather than which engine is in use."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ARRAY, ColumnElement, Connection, Executable, Exists, Select, Table, any_, bindparam
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Executable,
+    Exists,
+    Select,
+    String,
+    Table,
+    TypeDecorator,
+    any_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -27,16 +43,31 @@ def upsert_for(engine_name: str, table: Table) -> Any:
     return (postgresql.insert if engine_name == "postgresql" else sqlite.insert)(table)
 
 
-def one_of(column: ColumnElement[Any], name: str, engine_name: str) -> ColumnElement[bool]:
+def one_of(column: ColumnElement[Any], name: str, engine_name: str, *, prepared: bool = False) -> ColumnElement[bool]:
     """`column` is one of the list bound to `name`, for a statement built once per engine.
 
     On PostgreSQL the list is one array parameter (`= ANY`): the statement's text stays the
     same whatever the list's length, so psycopg parses it once (it parses a statement of
     over 50 parameters or 4 KB again on every execution: 0.3 ms for a Catalog page's two)
-    and the server prepares it once. SQLite has no arrays: an IN list, expanded."""
+    and the server prepares it once. SQLite has no arrays: an IN list, expanded; or, for a
+    `prepared` statement (`store.prepared.PreparedSelect`, which takes no expanding list),
+    the list as one JSON text read by `json_each`."""
     if engine_name == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    if prepared:
+        listed = func.json_each(bindparam(name, type_=_JSONList())).table_valued("value")
+        return column.in_(select(listed.c.value))
     return column.in_(bindparam(name, expanding=True))
+
+
+class _JSONList(TypeDecorator[list[Any]]):
+    """A list bound as its JSON text (SQLite's `one_of(..., prepared=True)`)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: list[Any] | None, dialect: Dialect) -> str | None:
+        return None if value is None else json.dumps(value)
 
 
 def fenced_recursion(conn: Connection) -> bool:

@@ -17,9 +17,8 @@ may too (then the answer is made again: never kept stale)."""
 
 from __future__ import annotations
 
-import json
+import functools
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,6 +26,7 @@ from programhub.core.listings.models import listing_counts, listing_versions
 from programhub.core.tenancy import Tenant, bound_values, owned_by_bound
 from programhub.store import Store
 from programhub.store.prepared import PreparedSelect
+from programhub.store.sql import one_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,19 +41,25 @@ class ShownListings:
     async def unchanged_since(self, store: Store, version: int) -> bool:
         """Whether none of them, nor the list's order, changed after `version` (one query,
         on a lookup connection from the event loop: `Store.first_on_loop`)."""
-        ids: Any = json.dumps(self.listing_ids) if store.is_sqlite else list(self.listing_ids)
-        parameters = {**bound_values(self.tenant), "shown_ids": ids, "since": version, "kind": self.listed_kind or ""}
-        found = await store.first_on_loop(_CHECK_ON_SQLITE if store.is_sqlite else _CHECK, parameters)
+        parameters = {
+            **bound_values(self.tenant),
+            "shown_ids": list(self.listing_ids),
+            "since": version,
+            "kind": self.listed_kind or "",
+        }
+        found = await store.first_on_loop(_check(store.engine.dialect.name), parameters)
         if found is None:
             return False
         unchanged, order_version = found
         return unchanged == len(self.listing_ids) and (self.listed_kind is None or (order_version or 0) <= version)
 
 
-def _check(shown: sa.ColumnElement[bool]) -> PreparedSelect:
-    """How many of the shown listings are unchanged since `since`, and the version of the
-    kind's last change of order (NULL: never, or no kind asked)."""
+@functools.cache
+def _check(engine_name: str) -> PreparedSelect:
+    """How many of the shown listings (`shown_ids`) are unchanged since `since`, and the
+    version of the kind's last change of order (NULL: never, or no kind asked)."""
     since = sa.bindparam("since", type_=sa.BigInteger())
+    shown = one_of(listing_versions.c.listing_id, "shown_ids", engine_name, prepared=True)
     unchanged = (
         sa.select(sa.func.count())
         .select_from(listing_versions)
@@ -66,13 +72,3 @@ def _check(shown: sa.ColumnElement[bool]) -> PreparedSelect:
         .scalar_subquery()
     )
     return PreparedSelect(sa.select(unchanged.label("unchanged"), order_version.label("order_version")))
-
-
-# The ids as one parameter: an array on PostgreSQL, a JSON list on SQLite (a prepared
-# statement takes no expanding IN list).
-_CHECK = _check(listing_versions.c.listing_id == sa.any_(sa.bindparam("shown_ids", type_=sa.ARRAY(sa.Integer()))))
-_CHECK_ON_SQLITE = _check(
-    listing_versions.c.listing_id.in_(
-        sa.select(sa.func.json_each(sa.bindparam("shown_ids", type_=sa.String())).table_valued("value").c.value)
-    )
-)

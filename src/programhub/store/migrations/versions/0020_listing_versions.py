@@ -150,7 +150,7 @@ SQLITE_ORDER = (
 )
 SQLITE_CATALOG = (
     "INSERT INTO listing_versions (listing_id, org_id, mode, version) "
-    "SELECT id, org_id, mode, " + SQLITE_VERSION.format(row="{row}") + " FROM listings WHERE catalog_id = {row}.id "
+    "SELECT id, org_id, mode, " + SQLITE_VERSION + " FROM listings WHERE catalog_id = {row}.id "
     "ON CONFLICT (listing_id) DO UPDATE SET version = excluded.version;"
 )
 
