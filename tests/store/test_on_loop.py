@@ -156,18 +156,23 @@ def test_one_loop_has_the_connection_and_it_counts_in_the_budget(own_store: Stor
     assert pools["transactions"].size() + pools["lookups"].size() + 1 == 20  # type: ignore[attr-defined]
 
 
-def test_the_loop_connection_has_the_lookups_pools_settings(own_store: Store) -> None:
-    """The server's statement timeout bounds what it runs; JIT is off; counts would not wait
-    for the WAL flush (engine.py): as on the lookups' pool."""
-    names = ("statement_timeout", "jit", "synchronous_commit")
+def test_every_connection_runs_with_the_services_settings(own_store: Store) -> None:
+    """The server's statement timeout bounds what it runs; JIT is off, and so are parallel
+    workers (a request is one backend's work: starting workers for it cost more than they
+    saved, engine.py); counts would not wait for the WAL flush (engine.py). The loop's
+    connection has the lookups pool's settings, transactions all but the last."""
+    names = ("statement_timeout", "jit", "max_parallel_workers_per_gather", "synchronous_commit")
     settings = PreparedSelect(sa.select(*(sa.func.current_setting(name) for name in names)))
     with own_store.lookup() as conn:
         pooled = settings.first(conn, {})
+    with own_store.read() as conn:
+        in_transactions = settings.first(conn, {})
 
     async def body() -> Any:
         return await own_store.first_on_loop(settings, {})
 
-    assert _on_loop(own_store, body) == pooled == ("30s", "off", "off")
+    assert _on_loop(own_store, body) == pooled == ("30s", "off", "0", "off")
+    assert in_transactions[:3] == ("30s", "off", "0")
 
 
 def test_a_count_is_not_sent_again_when_its_connection_was_cut(own_store: Store) -> None:

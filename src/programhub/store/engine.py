@@ -360,7 +360,13 @@ def open_store(
     else:
         # JIT compiles queries whose estimated cost is high; recursive tree queries are
         # estimated far above what they do, and would pay ~15 ms to compile each time.
-        connect_args: dict[str, Any] = {"connect_timeout": 5, "options": "-c statement_timeout=30000 -c jit=off"}
+        # No parallel workers: a request is one backend's work, and the server's cores serve
+        # concurrent requests; starting a worker for Record's list of 1,000 cost more than it
+        # saved (bench/RESULTS.md run 18: 139-174 -> 345 req/s).
+        connect_args: dict[str, Any] = {
+            "connect_timeout": 5,
+            "options": "-c statement_timeout=30000 -c jit=off -c max_parallel_workers_per_gather=0",
+        }
         if pooler == "transaction":
             # A pooler hands each transaction any server connection: prepared statements and
             # startup settings would not follow (set them on the role: docs/architecture.md).
