@@ -190,6 +190,29 @@ class ListQuery:
     sorted_by_nomination: bool = False  # forms B, C, E without a sort: newest change first
 
     @property
+    def one_users_nominations(self) -> bool:
+        """One user's nominations of any live program in the nominations' own order (form E):
+        every plan walks that user's index in the page's order and stops when the page is
+        full, whoever the user, so one plan serves every request of this shape."""
+        wanted = self.nominations
+        return (
+            wanted is not None
+            and self.sorted_by_nomination
+            and wanted.user_ids is not None
+            and len(wanted.user_ids) == 1
+            and wanted.program_uuids is None
+            and wanted.organisation_ids is None
+            and wanted.statuses is None
+            and wanted.role_holder is None
+            and not wanted.roles
+            and self.programs.any_live
+            and not self.not_nominated_by
+            and self.role_holder is None
+            and self.status is None
+            and not self.categories
+        )
+
+    @property
     def nominations_of(self) -> tuple[str, ...] | None:
         """The users whose nominations are the only ones the answer reads (forms B, C, E
         asking for nominations a few users made or hold a role in), or None when anyone's
