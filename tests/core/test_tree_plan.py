@@ -35,25 +35,15 @@ def test_the_walk_builds_no_bloom_filter_once_the_database_is_analyzed(
         conn.exec_driver_sql("ANALYZE")
         conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'listings'")
         conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('listings', NULL, '50000')")
-    walks: list[tuple[str, Any]] = []
+    found: list[tree.Trees] = []
 
-    def note(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        if "RECURSIVE" in statement:
-            walks.append((statement, parameters))
-
-    sa.event.listen(store.engine, "before_cursor_execute", note)
-    try:
+    def walk() -> None:
         with store.read() as conn:
-            trees = tree.load(conn, tenant, [program], TREE_COLUMNS, source=STORED_SOURCE)
-    finally:
-        sa.event.remove(store.engine, "before_cursor_execute", note)
-    assert trees.requirements(program) == [course]
-    (statement, parameters), = walks
-    fresh = sqlite3.connect(store.engine.url.database or "")  # loads the statistics anew
-    try:
-        plan = "\n".join(str(row[-1]) for row in fresh.execute("EXPLAIN QUERY PLAN " + statement, parameters))
-    finally:
-        fresh.close()
+            found.append(tree.load(conn, tenant, [program], TREE_COLUMNS, source=STORED_SOURCE))
+
+    walks = _recorded(store, walk, lambda statement: "RECURSIVE" in statement)
+    assert found[0].requirements(program) == [course]
+    ((_statement, plan),) = _plans(store, walks)
     assert "BLOOM" not in plan, plan
     assert "SEARCH listings USING INTEGER PRIMARY KEY" in plan, plan
 
@@ -68,28 +58,42 @@ def _analyzed_as_large(store: Store) -> None:
             conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, NULL, ?)", (table, str(rows)))
 
 
-def _assert_no_table_built_per_read(store: Store, reads: Callable[[], None]) -> None:
-    """Every SELECT `reads` runs, explained on a fresh connection (which loads the
-    statistics): none scans a table to build a Bloom filter or an automatic index."""
+def _recorded(store: Store, action: Callable[[], None], wanted: Callable[[str], bool]) -> list[tuple[str, Any]]:
+    """The statements (with their parameters) `action` runs that `wanted` picks."""
     statements: list[tuple[str, Any]] = []
 
     def note(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+        if wanted(statement):
             statements.append((statement, parameters))
 
     sa.event.listen(store.engine, "before_cursor_execute", note)
     try:
-        reads()
+        action()
     finally:
         sa.event.remove(store.engine, "before_cursor_execute", note)
-    assert statements
+    return statements
+
+
+def _plans(store: Store, statements: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """Each statement with its query plan, explained on a fresh connection (which loads the
+    statistics anew)."""
     fresh = sqlite3.connect(store.engine.url.database or "")
     try:
-        for statement, parameters in statements:
-            plan = "\n".join(str(row[-1]) for row in fresh.execute("EXPLAIN QUERY PLAN " + statement, parameters))
-            assert "BLOOM" not in plan and "AUTOMATIC" not in plan, (statement, plan)
+        return [
+            (statement, "\n".join(str(row[-1]) for row in fresh.execute("EXPLAIN QUERY PLAN " + statement, parameters)))
+            for statement, parameters in statements
+        ]
     finally:
         fresh.close()
+
+
+def _assert_no_table_built_per_read(store: Store, reads: Callable[[], None]) -> None:
+    """Every SELECT `reads` runs: none scans a table to build a Bloom filter or an
+    automatic index."""
+    statements = _recorded(store, reads, lambda statement: statement.lstrip().upper().startswith(("SELECT", "WITH")))
+    assert statements
+    for statement, plan in _plans(store, statements):
+        assert "BLOOM" not in plan and "AUTOMATIC" not in plan, (statement, plan)
 
 
 def test_catalog_reads_plan_no_bloom_filter_or_automatic_index_once_analyzed(

@@ -3,9 +3,9 @@ what is wanted rather than which engine is in use."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar, cast
 
+import orjson
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
@@ -67,7 +67,7 @@ class _JSONList(TypeDecorator[list[Any]]):
     cache_ok = True
 
     def process_bind_param(self, value: list[Any] | None, dialect: Dialect) -> str | None:
-        return None if value is None else json.dumps(value)
+        return None if value is None else orjson.dumps(value).decode()
 
 
 def fenced_recursion(conn: Connection) -> bool:
