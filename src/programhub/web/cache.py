@@ -215,7 +215,8 @@ class ResponseCache:
                 self._drop(key)
                 return _MISS, None
             self._entries.move_to_end(key)
-            if _at_most(version, kept.version):
+            # Equal first: comparing users' nomination versions part by part costs ~40x more.
+            if kept.version == version or _at_most(version, kept.version):
                 return fresh.value, None
             checkable = fresh.depends_on is not None and isinstance(kept.version, int) and _older(kept.version, version)
             return _MISS, kept if checkable else None
