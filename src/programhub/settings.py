@@ -32,7 +32,7 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     # PostgreSQL connections each server process holds at most (docs/architecture.md).
-    database_connections: Annotated[int, Field(ge=3, le=1000)] = 20
+    database_connections: Annotated[int, Field(ge=4, le=1000)] = 20
     # "transaction" behind a pooler in transaction mode (PgBouncer's).
     database_pooler: Literal["none", "transaction"] = "none"
     public_url: str = DEFAULT_PUBLIC_URL

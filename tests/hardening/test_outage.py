@@ -233,7 +233,7 @@ def test_every_wait_on_the_database_is_bounded(database_url: str) -> None:
     statement timeout, and the stall timeout above it (liveness.py)."""
     store = open_store(database_url)
     try:
-        assert len(store.engines) == 2  # transactions, and the key lookup's autocommit pool
+        assert len(store.engines) == 3  # transactions, the reads on the loop, the key lookups' autocommit pool
         for engine in store.engines:
             assert engine.pool.timeout() == 10
         for connection in (store.read, store.lookup):

@@ -7,9 +7,10 @@ the store's circuit is obeyed and probed as by the pooled connections."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from programhub.core import auth
 from programhub.store import Store, liveness, open_store
 from programhub.store.prepared import PreparedSelect
+from programhub.store.sql import planned_for_values
 from tests.support import make_tenants
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
@@ -153,7 +155,8 @@ def test_one_loop_has_the_connection_and_it_counts_in_the_budget(own_store: Stor
     (inner_pid,) = _on_loop(own_store, outer)  # type: ignore[misc]
     assert inner_pid != outer_pid[0]
     pools = dict(own_store.pools())
-    assert pools["transactions"].size() + pools["lookups"].size() + 1 == 20  # type: ignore[attr-defined]
+    in_pools = sum(pools[name].size() for name in ("transactions", "lookups", "loop reads"))  # type: ignore[attr-defined]
+    assert in_pools + 1 == 20
 
 
 def test_every_connection_runs_with_the_services_settings(own_store: Store) -> None:
@@ -192,3 +195,151 @@ def test_a_count_is_not_sent_again_when_its_connection_was_cut(own_store: Store)
 
     first, second = _on_loop(own_store, body)
     assert first != second
+
+
+# --- reads on the loop (`Store.run_read`: SQLAlchemy's asyncio engine, statements awaited) -----
+
+
+def _pg_sleep(seconds: float) -> sa.TextClause:
+    return sa.text("SELECT pg_sleep(:seconds)").bindparams(seconds=seconds)
+
+
+class _Ticker:
+    """Counts the event loop's turns while it runs: a read that held the loop would leave
+    gaps as long as its wait."""
+
+    def __init__(self) -> None:
+        self.longest_gap = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Self:
+        async def tick() -> None:
+            last = time.monotonic()
+            while True:
+                await asyncio.sleep(0.01)
+                now = time.monotonic()
+                self.longest_gap, last = max(self.longest_gap, now - last), now
+
+        self._task = asyncio.ensure_future(tick())
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+def _read(store: Store, statement: sa.Executable) -> Callable[[], tuple[int, Any]]:
+    """A read as the routes make them: one transaction of `Store.read`, here its thread and
+    the statement's first column."""
+
+    def read() -> tuple[int, Any]:
+        with store.read() as conn:
+            return threading.get_ident(), conn.execute(statement).scalar()
+
+    return read
+
+
+def test_reads_wait_for_the_database_on_the_loop_on_connections_of_their_own(own_store: Store) -> None:
+    """No hop to a thread: the read runs on the loop's thread, and while its statements
+    wait, the loop serves others (reads at once overlap, up to the pool's connections)."""
+    reads = dict(own_store.pools())["loop reads"].size()  # type: ignore[attr-defined]
+
+    async def body() -> tuple[set[int], set[int], float, float, int]:
+        (lookup_pid,) = await own_store.first_on_loop(BACKEND_PID, {})  # type: ignore[misc]
+        async with _Ticker() as ticker:
+            started = time.monotonic()
+            slept = await asyncio.gather(*(own_store.run_read(_read(own_store, _pg_sleep(0.5))) for _ in range(reads)))
+            took = time.monotonic() - started
+            pids = await asyncio.gather(
+                *(own_store.run_read(_read(own_store, sa.select(sa.func.pg_backend_pid()))) for _ in range(reads))
+            )
+        threads = {thread for thread, _ in slept} | {thread for thread, _ in pids}
+        return threads, {pid for _, pid in pids}, took, ticker.longest_gap, lookup_pid
+
+    threads, pids, took, longest_gap, lookup_pid = _on_loop(own_store, body)
+    assert threads == {threading.get_ident()}  # asyncio.run's loop runs on this thread
+    assert took < 0.5 * reads - 0.2  # at once, not one after another
+    assert longest_gap < 0.25
+    assert lookup_pid not in pids and len(pids) <= reads
+
+
+def test_an_unanswered_read_on_the_loop_is_cut_and_trips_the_circuit(
+    own_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(liveness, "STALL_TIMEOUT", 0.5)
+
+    async def body() -> tuple[float, float, Any]:
+        async with _Ticker() as ticker:
+            started = time.monotonic()
+            with pytest.raises(sa.exc.OperationalError):
+                await own_store.run_read(_read(own_store, _pg_sleep(5)))
+            took = time.monotonic() - started
+        assert own_store.circuit.known_down()
+        with pytest.raises(liveness.DatabaseUnavailable):  # known down: refused at once
+            await own_store.run_read(_read(own_store, sa.select(sa.literal(1))))
+        await asyncio.sleep(liveness.COOL_DOWN + 0.1)
+        _thread, after = await own_store.run_read(_read(own_store, sa.select(sa.literal(1))))  # the probe
+        return took, ticker.longest_gap, after
+
+    took, longest_gap, after = _on_loop(own_store, body)
+    assert took < 2.0 and longest_gap < 0.25
+    assert after == 1 and not own_store.circuit.is_open()
+
+
+def test_a_read_cancelled_at_its_deadline_leaves_nothing_behind(own_store: Store) -> None:
+    """The request's deadline (web/bounds.py) cancels its handler: the read's statement is
+    abandoned with its connection, the pool gets its slot back, and the next read is
+    answered at once, by the database's state (not the abandoned statement's row)."""
+    pool = dict(own_store.pools())["loop reads"]
+
+    async def body() -> tuple[float, Any, float]:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.3):
+                await own_store.run_read(_read(own_store, _pg_sleep(5)))
+        cancelled_after = time.monotonic() - started
+        started = time.monotonic()
+        _thread, answer = await own_store.run_read(_read(own_store, sa.select(sa.literal("next"))))
+        return cancelled_after, answer, time.monotonic() - started
+
+    cancelled_after, answer, took = _on_loop(own_store, body)
+    assert cancelled_after < 1.0 and answer == "next" and took < 1.0
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert not own_store.circuit.is_open()
+
+
+def test_a_statement_planned_for_its_values_is_never_prepared_on_the_loop(own_store: Store) -> None:
+    """psycopg prepares a statement from its fifth run, on the loop's connections as on the
+    threads'; one marked `planned_for_values` stays unprepared there too."""
+    planned = planned_for_values(sa.select(sa.literal(1).label("planned")))
+    kept = sa.select(sa.literal(2).label("kept"))
+    prepared = sa.text("SELECT statement FROM pg_prepared_statements")
+
+    def read() -> list[str]:
+        with own_store.read() as conn:
+            for _ in range(8):
+                conn.execute(planned)
+                conn.execute(kept)
+            return list(conn.execute(prepared).scalars())
+
+    async def body() -> list[str]:
+        return await own_store.run_read(read)
+
+    statements = _on_loop(own_store, body)
+    assert any("kept" in statement for statement in statements)
+    assert not any("planned" in statement for statement in statements)
+
+
+def test_the_loop_reads_connections_run_with_the_services_settings(own_store: Store) -> None:
+    names = ("statement_timeout", "jit", "max_parallel_workers_per_gather", "transaction_read_only")
+    settings = sa.select(*(sa.func.current_setting(name) for name in names))
+
+    def read() -> Any:
+        with own_store.read() as conn:
+            connect_timeout = conn.connection.dbapi_connection.info.get_parameters()["connect_timeout"]  # type: ignore[union-attr]
+            return (*conn.execute(settings).one(), connect_timeout)
+
+    async def body() -> Any:
+        return await own_store.run_read(read)
+
+    assert _on_loop(own_store, body) == ("30s", "off", "0", "on", "5")

@@ -162,7 +162,7 @@ def own_database(postgres_server_url: str) -> Iterator[str]:
 def test_a_process_holds_at_most_its_connection_budget(own_database: str) -> None:
     settings = Settings(database_url=own_database, public_url=PUBLIC_URL, database_connections=6)
     store = open_settings_store(settings)
-    observer = open_settings_store(Settings(database_url=own_database, database_connections=3))
+    observer = open_settings_store(Settings(database_url=own_database, database_connections=4))
     try:
         tenants = make_tenants(store)
         app = create_app(settings, store=store)

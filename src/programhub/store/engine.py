@@ -19,6 +19,7 @@ import os
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +28,8 @@ import anyio
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import greenlet_spawn
 
 from programhub.store import liveness, sqljson
 from programhub.store.on_loop import LoopConnection, StatementObserver
@@ -34,6 +37,10 @@ from programhub.store.prepared import PreparedSelect
 from programhub.store.sql import PLANNED_FOR_VALUES
 
 T = TypeVar("T")
+
+# Whether `Store.read` runs in a read on the event loop (`Store.run_read`), hence takes a
+# connection of the loop's reads.
+_READING_ON_LOOP: ContextVar[bool] = ContextVar("programhub_reading_on_loop", default=False)
 
 
 def _json_dumps(value: Any) -> str:
@@ -58,6 +65,7 @@ class Store:
         circuit: liveness.Circuit | None = None,
         watched: dict[Engine, liveness.EngineLiveness] | None = None,
         loop_connect: Mapping[str, Any] | None = None,
+        loop_reads: AsyncEngine | None = None,
     ) -> None:
         self.engine = engine
         # Where `lookup()` runs: an autocommit engine of its own (on SQLite, for a file).
@@ -87,6 +95,13 @@ class Store:
         self._loop_lookups: LoopConnection | None = None
         self._lookup_loop: asyncio.AbstractEventLoop | None = None
         self.statement_observers: list[StatementObserver] = []
+        # PostgreSQL: the engine of the reads that run on that loop (`run_read`).
+        self._loop_reads = loop_reads
+        self._connect_loop_reads: Callable[[], Connection] | None = (
+            None
+            if loop_reads is None
+            else liveness.connecting(loop_reads.sync_engine, self.circuit, watched.get(loop_reads.sync_engine))
+        )
 
     async def run_read(self, read: Callable[[], T], *, python_bound: bool = False) -> T:
         """Run the blocking `read` where it costs least, from the event loop.
@@ -102,6 +117,12 @@ class Store:
         for the GIL; the others on the pool, bounded by the connection budget."""
         if python_bound and self.reads_on_loop:
             return read()
+        if self._loop_reads is not None and self._lookup_loop is asyncio.get_running_loop():
+            token = _READING_ON_LOOP.set(True)
+            try:
+                return await greenlet_spawn(read)
+            finally:
+                _READING_ON_LOOP.reset(token)
         few = self.is_sqlite or python_bound
         return await anyio.to_thread.run_sync(read, limiter=self._few_read_threads() if few else None)
 
@@ -133,7 +154,10 @@ class Store:
         before): at READ COMMITTED each statement sees the data as of its own start, and a
         page read in several statements (a Catalog page's ids, then its trees) lost a
         listing deleted between them, a 500. SQLite's read transaction is a snapshot."""
-        with self._connect_transactions() as conn:
+        connect = self._connect_transactions
+        if self._connect_loop_reads is not None and _READING_ON_LOOP.get():
+            connect = self._connect_loop_reads
+        with connect() as conn:
             if not self.is_sqlite:
                 conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with conn.begin():
@@ -177,6 +201,8 @@ class Store:
             finally:
                 on_loop, self._loop_lookups, self._lookup_loop = self._loop_lookups, None, None
                 await on_loop.close()
+                if self._loop_reads is not None:  # its connections belong to this loop
+                    await self._loop_reads.dispose()
             return
         with self._holding_a_lookup_connection(self.reads_on_loop and self._lookups is not self.engine):
             yield
@@ -231,7 +257,11 @@ class Store:
     @property
     def engines(self) -> tuple[Engine, ...]:
         """Every engine of the store (for event listeners that must see all statements)."""
-        return (self.engine,) if self._lookups is self.engine else (self.engine, self._lookups)
+        if self._lookups is self.engine:
+            return (self.engine,)
+        if self._loop_reads is None:
+            return (self.engine, self._lookups)
+        return (self.engine, self._loop_reads.sync_engine, self._lookups)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -268,6 +298,8 @@ class Store:
         named = [("transactions", self.engine.pool)]
         if self._lookups is not self.engine:
             named.append(("lookups", self._lookups.pool))
+        if self._loop_reads is not None:
+            named.append(("loop reads", self._loop_reads.sync_engine.pool))
         return named
 
     @contextmanager
@@ -394,7 +426,6 @@ def open_store(
         )
         _configure_sqlite(lookups, transactions=False)
         return Store(engine, lookups)
-    event.listen(engine, "do_execute", _execute_planned_for_values)
     lookup_pool: dict[str, Any] = {"pool_size": lookup_connections(connections), "max_overflow": 0}
     if pooler == "none":
         # Its only writes are counts (`Store.write_counter`); behind a pooler, set it on the role.
@@ -402,30 +433,43 @@ def open_store(
         settings = f"{given.get('options', '')} -c synchronous_commit=off".strip()
         lookup_pool["connect_args"] = {**given, "options": settings}
     lookups = create_engine(url, **{**options, **lookup_pool, "isolation_level": "AUTOCOMMIT"})
+    loop_reads = create_async_engine(
+        url,
+        **{**options, "poolclass": liveness.AsyncDeadlinePool, "pool_size": loop_read_connections(connections)},
+    )
+    for each in (engine, loop_reads.sync_engine):
+        event.listen(each, "do_execute", _execute_planned_for_values)
     circuit = liveness.Circuit()
     # Bounded waits on a server that stops answering; no stale connections; fail fast when down.
-    watched = {each: liveness.guard(each, circuit) for each in (engine, lookups)}
+    watched = {each: liveness.guard(each, circuit) for each in (engine, lookups, loop_reads.sync_engine)}
     # The loop's connection (store/on_loop.py): what psycopg is given for the lookups' pool.
     _args, loop_connect = lookups.dialect.create_connect_args(lookups.url)
     loop_connect.update(lookup_pool.get("connect_args", options.get("connect_args", {})))
-    return Store(engine, lookups, circuit, watched, loop_connect)
+    return Store(engine, lookups, circuit, watched, loop_connect, loop_reads)
 
 
 def _execute_planned_for_values(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
     """Run a statement marked `store.sql.planned_for_values` without preparing it (psycopg
     would from its fifth execution); any other is left to the dialect (as is one run without
-    an execution context: store/prepared.py)."""
-    if context is not None and context.execution_options.get(PLANNED_FOR_VALUES):
-        cursor.execute(statement, parameters, prepare=False)
-        return True
-    return None
+    an execution context: store/prepared.py). The driver's connection is told so for the
+    one statement, the way both its blocking and its asyncio connection (`run_read` on the
+    loop) take it."""
+    if context is None or not context.execution_options.get(PLANNED_FOR_VALUES):
+        return None
+    driver = context.root_connection.connection.driver_connection
+    threshold, driver.prepare_threshold = driver.prepare_threshold, None
+    try:
+        cursor.execute(statement, parameters)
+    finally:
+        driver.prepare_threshold = threshold
+    return True
 
 
 def lookup_connections(connections: int) -> int:
     """Of a process's PostgreSQL connections, those of the pool for key lookups and counts
     on threads (one short statement each, so a fifth serves every thread)."""
-    if connections < 3:
-        raise ValueError(f"a PostgreSQL store needs at least 3 connections, not {connections}")
+    if connections < 4:
+        raise ValueError(f"a PostgreSQL store needs at least 4 connections, not {connections}")
     return max(1, connections // 5)
 
 
@@ -433,8 +477,12 @@ def lookup_connections(connections: int) -> int:
 LOOP_CONNECTIONS = 1
 
 
+def loop_read_connections(connections: int) -> int:
+    return max(1, connections // 5)
+
+
 def transaction_connections(connections: int) -> int:
-    return connections - lookup_connections(connections) - LOOP_CONNECTIONS
+    return connections - lookup_connections(connections) - LOOP_CONNECTIONS - loop_read_connections(connections)
 
 
 def _create_private(database: Path) -> None:

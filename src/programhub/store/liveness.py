@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import AsyncAdaptedQueuePool, QueuePool
 
 log = logging.getLogger("programhub.store")
 
@@ -108,6 +108,14 @@ class DeadlinePool(QueuePool):
 
 
 # --- the circuit ----------------------------------------------------------------------------
+
+
+class AsyncDeadlinePool(DeadlinePool):
+    """A DeadlinePool for an asyncio engine (its waits are the event loop's)."""
+
+    _is_asyncio = True
+    _queue_class = AsyncAdaptedQueuePool._queue_class
+    _dialect = AsyncAdaptedQueuePool._dialect
 
 
 class DatabaseUnavailable(SQLAlchemyError):
@@ -225,11 +233,13 @@ class _Watch:
 
 
 def _cut(dbapi_connection: Any) -> None:
-    """Shut the connection's socket down: the thread waiting on it wakes with an error."""
+    """Shut the connection's socket down: the thread (or the event loop) waiting on it wakes
+    with an error. An asyncio engine's connection is SQLAlchemy's adapter of the driver's."""
+    driver_connection = getattr(dbapi_connection, "driver_connection", dbapi_connection)
     with contextlib.suppress(Exception):
-        if dbapi_connection.closed:
+        if driver_connection.closed:
             return
-        duplicate = socket.socket(fileno=os.dup(dbapi_connection.fileno()))
+        duplicate = socket.socket(fileno=os.dup(driver_connection.fileno()))
         with contextlib.suppress(OSError):
             duplicate.shutdown(socket.SHUT_RDWR)
         duplicate.close()
