@@ -197,7 +197,7 @@ def test_a_count_is_not_sent_again_when_its_connection_was_cut(own_store: Store)
     assert first != second
 
 
-# --- reads on the loop (`Store.run_read`: SQLAlchemy's asyncio engine, statements awaited) -----
+# --- python-bound reads on the loop (`Store.run_read`: SQLAlchemy's asyncio engine) ------------
 
 
 def _pg_sleep(seconds: float) -> sa.TextClause:
@@ -239,28 +239,36 @@ def _read(store: Store, statement: sa.Executable) -> Callable[[], tuple[int, Any
     return read
 
 
-def test_reads_wait_for_the_database_on_the_loop_on_connections_of_their_own(own_store: Store) -> None:
-    """No hop to a thread: the read runs on the loop's thread, and while its statements
-    wait, the loop serves others (reads at once overlap, up to the pool's connections)."""
+def test_python_bound_reads_wait_for_the_database_on_the_loop_on_connections_of_their_own(
+    own_store: Store,
+) -> None:
+    """No hop to a thread: a python_bound read runs on the loop's thread, and while its
+    statements wait, the loop serves others (reads at once overlap, up to the pool's
+    connections). A read the database builds stays on a thread of the pool."""
     reads = dict(own_store.pools())["loop reads"].size()  # type: ignore[attr-defined]
+    pid = sa.select(sa.func.pg_backend_pid())
 
-    async def body() -> tuple[set[int], set[int], float, float, int]:
+    async def body() -> tuple[set[int], set[int], float, float, int, int]:
         (lookup_pid,) = await own_store.first_on_loop(BACKEND_PID, {})  # type: ignore[misc]
         async with _Ticker() as ticker:
             started = time.monotonic()
-            slept = await asyncio.gather(*(own_store.run_read(_read(own_store, _pg_sleep(0.5))) for _ in range(reads)))
+            slept = await asyncio.gather(
+                *(own_store.run_read(_read(own_store, _pg_sleep(0.5)), python_bound=True) for _ in range(reads))
+            )
             took = time.monotonic() - started
             pids = await asyncio.gather(
-                *(own_store.run_read(_read(own_store, sa.select(sa.func.pg_backend_pid()))) for _ in range(reads))
+                *(own_store.run_read(_read(own_store, pid), python_bound=True) for _ in range(reads))
             )
         threads = {thread for thread, _ in slept} | {thread for thread, _ in pids}
-        return threads, {pid for _, pid in pids}, took, ticker.longest_gap, lookup_pid
+        database_built_thread, _pid = await own_store.run_read(_read(own_store, pid))
+        return threads, {pid for _, pid in pids}, took, ticker.longest_gap, lookup_pid, database_built_thread
 
-    threads, pids, took, longest_gap, lookup_pid = _on_loop(own_store, body)
+    threads, pids, took, longest_gap, lookup_pid, database_built_thread = _on_loop(own_store, body)
     assert threads == {threading.get_ident()}  # asyncio.run's loop runs on this thread
     assert took < 0.5 * reads - 0.2  # at once, not one after another
     assert longest_gap < 0.25
     assert lookup_pid not in pids and len(pids) <= reads
+    assert database_built_thread != threading.get_ident()
 
 
 def test_an_unanswered_read_on_the_loop_is_cut_and_trips_the_circuit(
@@ -272,13 +280,15 @@ def test_an_unanswered_read_on_the_loop_is_cut_and_trips_the_circuit(
         async with _Ticker() as ticker:
             started = time.monotonic()
             with pytest.raises(sa.exc.OperationalError):
-                await own_store.run_read(_read(own_store, _pg_sleep(5)))
+                await own_store.run_read(_read(own_store, _pg_sleep(5)), python_bound=True)
             took = time.monotonic() - started
         assert own_store.circuit.known_down()
         with pytest.raises(liveness.DatabaseUnavailable):  # known down: refused at once
-            await own_store.run_read(_read(own_store, sa.select(sa.literal(1))))
+            await own_store.run_read(_read(own_store, sa.select(sa.literal(1))), python_bound=True)
         await asyncio.sleep(liveness.COOL_DOWN + 0.1)
-        _thread, after = await own_store.run_read(_read(own_store, sa.select(sa.literal(1))))  # the probe
+        _thread, after = await own_store.run_read(
+            _read(own_store, sa.select(sa.literal(1))), python_bound=True
+        )  # the probe
         return took, ticker.longest_gap, after
 
     took, longest_gap, after = _on_loop(own_store, body)
@@ -296,10 +306,10 @@ def test_a_read_cancelled_at_its_deadline_leaves_nothing_behind(own_store: Store
         started = time.monotonic()
         with pytest.raises(TimeoutError):
             async with asyncio.timeout(0.3):
-                await own_store.run_read(_read(own_store, _pg_sleep(5)))
+                await own_store.run_read(_read(own_store, _pg_sleep(5)), python_bound=True)
         cancelled_after = time.monotonic() - started
         started = time.monotonic()
-        _thread, answer = await own_store.run_read(_read(own_store, sa.select(sa.literal("next"))))
+        _thread, answer = await own_store.run_read(_read(own_store, sa.select(sa.literal("next"))), python_bound=True)
         return cancelled_after, answer, time.monotonic() - started
 
     cancelled_after, answer, took = _on_loop(own_store, body)
@@ -323,7 +333,7 @@ def test_a_statement_planned_for_its_values_is_never_prepared_on_the_loop(own_st
             return list(conn.execute(prepared).scalars())
 
     async def body() -> list[str]:
-        return await own_store.run_read(read)
+        return await own_store.run_read(read, python_bound=True)
 
     statements = _on_loop(own_store, body)
     assert any("kept" in statement for statement in statements)
@@ -340,6 +350,6 @@ def test_the_loop_reads_connections_run_with_the_services_settings(own_store: St
             return (*conn.execute(settings).one(), connect_timeout)
 
     async def body() -> Any:
-        return await own_store.run_read(read)
+        return await own_store.run_read(read, python_bound=True)
 
     assert _on_loop(own_store, body) == ("30s", "off", "0", "on", "5")

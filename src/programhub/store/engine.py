@@ -112,12 +112,18 @@ class Store:
         python_bound read runs on the loop (`reads_on_loop`), where nothing waits for the
         GIL, and a read whose answer the database builds as one text runs on one of a few
         threads (SQLITE_READ_THREADS), where SQLite's work proceeds beside the loop's. On
-        PostgreSQL every read runs on a thread (a stalled server would stall the loop):
-        python_bound ones on a few (POSTGRES_PYTHON_READ_THREADS), since more only queue
-        for the GIL; the others on the pool, bounded by the connection budget."""
+        PostgreSQL a python_bound read runs on the loop of `lookups_on_this_loop`, its
+        statements awaited through SQLAlchemy's asyncio engine (`read` runs in a greenlet,
+        and `read()` there takes a connection of that engine's pool): no hop to a thread
+        and back, no wait for the GIL, and a server that stalls stalls only the reads that
+        wait for it (the watch cuts them, liveness.py). A read whose answer the database
+        builds as one text runs on the pool, bounded by the connection budget: its time is
+        the server's, and it measured slower on the loop (Record's list 0.81x, Sunbird's
+        form C 0.86x, bench/RESULTS.md run 19). On another loop, python_bound reads run on
+        a few threads (POSTGRES_PYTHON_READ_THREADS), since more only queue for the GIL."""
         if python_bound and self.reads_on_loop:
             return read()
-        if self._loop_reads is not None and self._lookup_loop is asyncio.get_running_loop():
+        if python_bound and self._loop_reads is not None and self._lookup_loop is asyncio.get_running_loop():
             token = _READING_ON_LOOP.set(True)
             try:
                 return await greenlet_spawn(read)
@@ -351,9 +357,10 @@ SQLITE_READ_THREADS = 2
 # SQLite: connections kept for key lookups (they run on the event loop, one at a time; a
 # blocking handler's on its thread).
 SQLITE_LOOKUP_CONNECTIONS = 4
-# PostgreSQL: threads that run reads assembled in Python from many rows (`Store.run_read`):
-# one builds an answer while another waits for its rows; 32 at once spent a fifth more CPU
-# per Catalog page queueing for the GIL (bench/RESULTS.md run 7).
+# PostgreSQL: threads that run reads assembled in Python from many rows (`Store.run_read`,
+# on a loop other than the lifespan's): one builds an answer while another waits for its
+# rows; 32 at once spent a fifth more CPU per Catalog page queueing for the GIL
+# (bench/RESULTS.md run 7).
 POSTGRES_PYTHON_READ_THREADS = 2
 # Seconds a SQLite write waits for the database's single writer slot (less when the
 # request's deadline comes first).
@@ -478,6 +485,9 @@ LOOP_CONNECTIONS = 1
 
 
 def loop_read_connections(connections: int) -> int:
+    """Of a process's PostgreSQL connections, those of the reads on the event loop
+    (`Store.run_read`): their Python work takes turns on the loop, so a few keep the
+    database busy while the loop builds answers."""
     return max(1, connections // 5)
 
 
