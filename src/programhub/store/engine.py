@@ -474,10 +474,11 @@ def _execute_planned_for_values(cursor: Any, statement: str, parameters: Any, co
 
 def lookup_connections(connections: int) -> int:
     """Of a process's PostgreSQL connections, those of the pool for key lookups and counts
-    on threads (one short statement each, so a fifth serves every thread)."""
+    on threads (one short statement each; the event loop's own lookups and counts run on
+    its connection, so a tenth serves the threads')."""
     if connections < 4:
         raise ValueError(f"a PostgreSQL store needs at least 4 connections, not {connections}")
-    return max(1, connections // 5)
+    return max(1, connections // 10)
 
 
 # PostgreSQL: the connection the event loop's key lookups run on (`Store.lookups_on_this_loop`).
@@ -485,10 +486,12 @@ LOOP_CONNECTIONS = 1
 
 
 def loop_read_connections(connections: int) -> int:
-    """Of a process's PostgreSQL connections, those of the reads on the event loop
-    (`Store.run_read`): their Python work takes turns on the loop, so a few keep the
-    database busy while the loop builds answers."""
-    return max(1, connections // 5)
+    """Of a process's PostgreSQL connections, those of the Python-bound reads on the event
+    loop (`Store.run_read`): their Python work takes turns on the loop, so while one builds
+    its answer another's statement runs; a tenth. Taken from the transactions' pool instead
+    of the lookups', the reads the database builds, on threads, waited for connections
+    (form C 0.88x, bench/RESULTS.md run 19)."""
+    return max(1, connections // 10)
 
 
 def transaction_connections(connections: int) -> int:

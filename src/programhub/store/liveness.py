@@ -107,15 +107,15 @@ class DeadlinePool(QueuePool):
             return super().recreate()
 
 
-# --- the circuit ----------------------------------------------------------------------------
-
-
 class AsyncDeadlinePool(DeadlinePool):
     """A DeadlinePool for an asyncio engine (its waits are the event loop's)."""
 
     _is_asyncio = True
     _queue_class = AsyncAdaptedQueuePool._queue_class
     _dialect = AsyncAdaptedQueuePool._dialect
+
+
+# --- the circuit ----------------------------------------------------------------------------
 
 
 class DatabaseUnavailable(SQLAlchemyError):
@@ -248,13 +248,9 @@ def _cut(dbapi_connection: Any) -> None:
 WATCH = _Watch()
 
 
-class _Probing(threading.local):
-    """Whether this thread's connect is the circuit's probe."""
-
-    active = False
-
-
-_probing = _Probing()
+# Whether this connect is the circuit's probe: a context variable, not a thread's, since the
+# reads on the event loop connect in greenlets of one thread, each in its own task's context.
+_PROBING: ContextVar[bool] = ContextVar("programhub_probing", default=False)
 
 
 def guard(engine: Engine, circuit: Circuit) -> EngineLiveness:
@@ -270,7 +266,7 @@ def guard(engine: Engine, circuit: Circuit) -> EngineLiveness:
         # A caller let in before the circuit opened (it queued for a pool slot, or its pooled
         # connection failed and the pool reconnects) must not start a connect that can only
         # hang: the probe alone tries the database while it is known down.
-        if circuit.known_down() and not _probing.active:
+        if circuit.known_down() and not _PROBING.get():
             raise DatabaseUnavailable("the database is unreachable")
         timeout = configured.setdefault("connect_timeout", float(params.get("connect_timeout", STALL_TIMEOUT)))
         params["connect_timeout"] = max(2, round(time_left(timeout)))  # libpq's least is 2 s
@@ -328,7 +324,7 @@ def connecting(engine: Engine, circuit: Circuit, state: EngineLiveness | None) -
 
     def connect() -> Any:
         probe = circuit.admit()
-        _probing.active = probe
+        probing = _PROBING.set(probe)
         try:
             conn = engine.connect()
         except DBAPIError as exc:
@@ -345,7 +341,7 @@ def connecting(engine: Engine, circuit: Circuit, state: EngineLiveness | None) -
                 circuit.probe_ended(reached=False)
             raise
         finally:
-            _probing.active = False
+            _PROBING.reset(probing)
         if probe:
             circuit.probe_ended(reached=True)
         return conn
