@@ -541,7 +541,12 @@ def _judge(case: Any, mode: GenerationMode, dialect: str, response: Any, headers
         for failure in failures.exceptions:
             if type(failure).__name__ == "AcceptedNegativeData" and _only_an_optional_body_omitted(case):
                 continue  # leaving out an optional body is valid input, whatever the case was drawn as
-            findings.fail(label, type(failure).__name__, f"{failure}\n{curl}")
+            if type(failure).__name__ == "AcceptedNegativeData" and status == 413:
+                # Refused before it was read: over the body limit (2 MiB), as a batch of more rows
+                # than its maxItems drawn large can be. A refusal schemathesis's list leaves out
+                # (its envelope is checked below).
+                continue
+            findings.fail(label, type(failure).__name__, f"{failure}\nanswered {status}\n{curl}")
     if status >= 400:
         content_type = (response.headers.get("content-type") or [None])[0]
         problem = envelope_problem(dialect, status, content_type, response.content)
