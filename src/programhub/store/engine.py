@@ -488,10 +488,10 @@ LOOP_CONNECTIONS = 1
 def loop_read_connections(connections: int) -> int:
     """Of a process's PostgreSQL connections, those of the Python-bound reads on the event
     loop (`Store.run_read`): their Python work takes turns on the loop, so while one builds
-    its answer another's statement runs; a tenth. Taken from the transactions' pool instead
-    of the lookups', the reads the database builds, on threads, waited for connections
-    (form C 0.88x, bench/RESULTS.md run 19)."""
-    return max(1, connections // 10)
+    its answer others' statements run. A fifth: a tenth left Catalog's 100-item page and
+    tree 1.26x and 1.41x slower; taken from the transactions' pool, the reads the database
+    builds, on threads, waited for connections (form C 0.88x; bench/RESULTS.md run 19)."""
+    return max(1, connections // 5)
 
 
 def transaction_connections(connections: int) -> int:
