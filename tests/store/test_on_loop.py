@@ -1,8 +1,12 @@
-"""The key lookups' connection on the event loop (`store/on_loop.py`, PostgreSQL): lookups
+"""The event loop's PostgreSQL connections. The key lookups' (`store/on_loop.py`): lookups
 made at once each get their own row; a call past the request's deadline or unanswered
 for the stall timeout is given up without waiting; a connection cut while idle is not
 trusted with the next lookup; a lookup cancelled mid-statement leaves nothing behind; and
-the store's circuit is obeyed and probed as by the pooled connections."""
+the store's circuit is obeyed and probed as by the pooled connections. The Python-bound
+reads' (`Store.run_read`, SQLAlchemy's asyncio engine): they run on the loop's thread and
+overlap while they wait; a stalled one is cut by the watch and trips the circuit while the
+loop turns; one cancelled at its deadline gives its connection back; statements planned
+for their values stay unprepared; the service's settings hold on their connections."""
 
 from __future__ import annotations
 
