@@ -107,12 +107,9 @@ class DeadlinePool(QueuePool):
             return super().recreate()
 
 
-class AsyncDeadlinePool(DeadlinePool):
-    """A DeadlinePool for an asyncio engine (its waits are the event loop's)."""
-
-    _is_asyncio = True
-    _queue_class = AsyncAdaptedQueuePool._queue_class
-    _dialect = AsyncAdaptedQueuePool._dialect
+class AsyncDeadlinePool(DeadlinePool, AsyncAdaptedQueuePool):
+    """A DeadlinePool for an asyncio engine: SQLAlchemy's asyncio queue, so that its waits
+    are the event loop's."""
 
 
 # --- the circuit ----------------------------------------------------------------------------
