@@ -77,6 +77,13 @@ def fenced_recursion(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+def statements_are_round_trips(conn: Connection) -> bool:
+    """Whether each statement is a round trip to a server (PostgreSQL), so that reading
+    more in one statement costs less than a second one; SQLite's statements are calls
+    into the process, where a second short statement costs less than a larger one."""
+    return conn.dialect.name == "postgresql"
+
+
 def checked_per_row(subquery: Select[Any]) -> Exists:
     """EXISTS `subquery` (correlated with the outer row), checked for each row the outer
     query walks, in the order it walks them, instead of joined with all its matches first.

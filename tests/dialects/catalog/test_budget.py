@@ -13,8 +13,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from programhub.core.listings import service as listings
+from programhub.core.listings import tree
 from programhub.core.listings.tree import MAX_ANSWER_BYTES, MAX_ANSWER_LISTINGS
 from programhub.core.renderings.models import renderings
+from programhub.dialects.catalog import queries
+from programhub.dialects.catalog.responses import PIECE_COLUMNS, STORED_PIECES, STORED_SIZE, STORED_SOURCE, TREE_COLUMNS
 from programhub.store import Store
 from tests.dialects.catalog.support import API, error
 from tests.support import Tenants
@@ -100,3 +103,29 @@ def test_answers_within_the_budget_are_unchanged(
     tree = listed[0]["requirements"][0]
     assert [m["title"] for m in tree["requirements"]] == ["M0", "M1"]
     assert [c["title"] for c in tree["requirements"][0]["requirements"]] == ["C0", "C1", "C2"]
+
+
+def test_a_tree_brings_its_stored_texts_only_when_they_fit_the_budget(store: Store, tenants: Tenants) -> None:
+    """On PostgreSQL a tree's one statement carries its listings' stored pieces when all its
+    rows' pieces fit the budget, and none of them when they do not: the database sums them
+    first, so a refused answer's texts never reach the process. SQLite reads them apart."""
+    me = tenants.a_test
+    (small,) = _shared_tree(store, me.tenant, courses=3, middles=2, tops=1)
+    (large,) = _shared_tree(store, me.tenant, courses=100, middles=9, tops=1, description="x" * 40_000)
+    with store.read() as conn:
+        fitting = tree.load(
+            conn, me.tenant, [small], TREE_COLUMNS, source=STORED_SOURCE, texts=STORED_PIECES, texts_length=STORED_SIZE
+        )
+        over = tree.load(
+            conn, me.tenant, [large], TREE_COLUMNS, source=STORED_SOURCE, texts=STORED_PIECES, texts_length=STORED_SIZE
+        )
+        stored = tree.pieces(conn, list(fitting.rows), PIECE_COLUMNS, STORED_SOURCE)
+    assert len(fitting.rows) == 1 + 1 + 2 + 3
+    pieces = ("body", "middle", "tail")
+    for listing_id, row in fitting.rows.items():
+        brought = tuple(row.get(name) for name in pieces)
+        assert brought == ((None,) * 3 if store.is_sqlite else tuple(stored[listing_id][name] for name in pieces))
+    assert over.rows[large]["size"] > 0  # its shape and sizes came, for the refusal
+    assert all(row.get(name) is None for row in over.rows.values() for name in pieces)
+    with store.read() as conn, pytest.raises(tree.TooLarge):
+        queries.rendered(conn, over, [large], "https://example.test")

@@ -24,7 +24,7 @@ from programhub.core.errors import DomainError, Invalid
 from programhub.core.listings.models import listings, requirements
 from programhub.core.listings.service import descendant_edges
 from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound
-from programhub.store.sql import fenced_recursion, one_of
+from programhub.store.sql import fenced_recursion, one_of, statements_are_round_trips
 
 # A tree deeper than this (requirement levels below its root) or expanding to more
 # listings than this is refused when requirements are set.
@@ -121,18 +121,38 @@ def load(
     columns: Columns,
     params: Mapping[str, Any] | None = None,
     source: FromClause | None = None,
+    texts: Columns = (),
+    texts_length: ColumnElement[Any] | None = None,
 ) -> Trees:
     """The live listings `root_ids` of `tenant` and every listing below them, to any depth,
     in one query: rows of `columns` (which must include `listings.c.id` and
     `listings.c.credits`) selected from `source` (listings with their catalogs by default;
     any join that keeps `listings`). `params` binds what the columns leave open.
     `columns` and `source` should be built once: the statement is built once for them
-    and the engine kind, and only bound after."""
+    and the engine kind, and only bound after.
+
+    `texts` (columns of text, which a caller would otherwise read with `pieces` once the
+    answer is known to fit) come in the same rows where a statement is a round trip to
+    the server (PostgreSQL), and only when the rows' texts together are within the answer
+    budget (MAX_ANSWER_BYTES, MAX_ANSWER_LISTINGS rows), all NULL otherwise: the database
+    sums them (`texts_length`, the column of `columns` that holds a row's texts' length)
+    before it sends any, and an answer whose rows alone are over the budget
+    nests at least as much, so it is refused (`check_budget`) without them ever reaching
+    the process. On SQLite they are not read here (rows without them): the sums cost
+    more there than the second statement they save."""
     rows: dict[int, RowMapping] = {}
     children: dict[int, list[int]] = {}
     if not root_ids:
         return Trees(rows, children)
-    query = _roots_and_below(fenced_recursion(conn), conn.dialect.name, tuple(columns), source)
+    lateral, engine_name = fenced_recursion(conn), conn.dialect.name
+    if texts and statements_are_round_trips(conn):
+        if texts_length is None:
+            raise ValueError("texts are read with the column of their length (texts_length)")
+        query: sa.Select[Any] | CompoundSelect[Any] = _roots_and_below_with_texts(
+            lateral, engine_name, tuple(columns), tuple(texts), texts_length, source
+        )
+    else:
+        query = _roots_and_below(lateral, engine_name, tuple(columns), source)
     bound = {
         **(params or {}),
         **bound_values(tenant),
@@ -217,6 +237,32 @@ def _roots_and_below(
         .where(listings.c.org_id == reach.c.org_id, listings.c.mode == reach.c.mode)
     )
     return sa.union_all(top, below)
+
+
+@lru_cache(maxsize=32)
+def _roots_and_below_with_texts(
+    lateral: bool,
+    engine_name: str,
+    columns: tuple[ColumnElement[Any], ...],
+    texts: tuple[ColumnElement[Any], ...],
+    texts_length: ColumnElement[Any],
+    source: FromClause | None,
+) -> sa.Select[Any]:
+    """`_roots_and_below` with `texts` too, each NULL in every row unless all the rows'
+    texts fit the answer budget (window sums over the whole walk, computed before any
+    row is sent). The statement stays under psycopg's 4 KB: a longer one is parsed
+    again on every execution (the sums are over `texts_length`, not each text's)."""
+    walk = _roots_and_below(lateral, engine_name, columns + texts, source).subquery("walk")
+    fits = sa.and_(
+        sa.func.sum(walk.c[texts_length.name]).over() <= MAX_ANSWER_BYTES,
+        sa.func.count().over() <= MAX_ANSWER_LISTINGS,
+    )
+    return sa.select(
+        *(walk.c[column.name] for column in columns),
+        walk.c[_PARENT],
+        walk.c[_POSITION],
+        *(sa.case((fits, walk.c[text.name])).label(text.name) for text in texts),
+    )
 
 
 def check_shape(conn: Connection, tenant: Tenant, program_id: int) -> None:

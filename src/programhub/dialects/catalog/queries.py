@@ -1,6 +1,7 @@
 """Reading programs and courses for Catalog: one listing, or a filtered page of them,
-each with its whole requirement tree. A page costs three queries (count, page, trees)
-and one listing two, whatever the page size or the depth of the trees."""
+each with its whole requirement tree. A page costs three queries (count, page, trees
+with their stored renderings) and one listing one on PostgreSQL, one more each on SQLite
+(the renderings apart), whatever the page size or the depth of the trees."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from programhub.dialects.catalog.responses import (
     LISTING_SOURCE,
     LIVE_PIECE_COLUMNS,
     PIECE_COLUMNS,
+    STORED_PIECES,
+    STORED_SIZE,
     STORED_SOURCE,
     TREE_COLUMNS,
     Renderer,
@@ -114,7 +117,7 @@ def page_of(
         else:
             statement = _page_ids((owned_by_bound(listings), listings.c.deleted_at.is_(None), *where), ranges)
         ids = list(conn.execute(statement, values).scalars())
-    return tree.load(conn, tenant, ids, TREE_COLUMNS, source=STORED_SOURCE), ids, total
+    return _trees(conn, tenant, ids), ids, total
 
 
 def _page_ids(where: Sequence[ColumnElement[bool]], ranges: tuple[bool, bool]) -> Select[Any] | CompoundSelect[Any]:
@@ -179,17 +182,27 @@ def _segment(where: Iterable[ColumnElement[bool]]) -> Select[Any]:
 
 def one(conn: Connection, tenant: Tenant, kind: str, listing_id: int) -> tree.Trees:
     """A listing of this kind (archived ones too) with its tree, or NotFound (one query)."""
-    trees = tree.load(conn, tenant, [listing_id], TREE_COLUMNS, source=STORED_SOURCE)
+    trees = _trees(conn, tenant, [listing_id])
     root = trees.rows.get(listing_id)
     if root is None or root["kind"] != kind:
         raise NotFound(kind, listing_id)
     return trees
 
 
+def _trees(conn: Connection, tenant: Tenant, root_ids: Sequence[int]) -> tree.Trees:
+    """The trees of `root_ids` as `rendered` takes them (with their stored pieces where
+    the engine reads them in the same statement)."""
+    return tree.load(
+        conn, tenant, root_ids, TREE_COLUMNS, source=STORED_SOURCE, texts=STORED_PIECES, texts_length=STORED_SIZE
+    )
+
+
 def rendered(conn: Connection, trees: tree.Trees, root_ids: Sequence[int], public_url: str) -> list[str]:
-    """The listings `root_ids` of `trees` as JSON texts, nested: refused (`TooLarge`) when
-    the answer would be over the budget, before any stored text is read (one query; one
-    more when some listing has no stored rendering, which renders those on the spot)."""
+    """The listings `root_ids` of `trees` (read by `page_of` or `one`) as JSON texts,
+    nested: refused (`TooLarge`) when the answer would be over the budget, before any
+    stored text is read that the trees' rows did not bring. One query for the stored
+    pieces on SQLite, none on PostgreSQL (they came with the rows); one more when some
+    listing has no stored rendering, which renders those on the spot."""
     unrendered = [listing_id for listing_id, row in trees.rows.items() if row["size"] is None]
     live = tree.pieces(conn, unrendered, LIVE_PIECE_COLUMNS, LISTING_SOURCE)
 
@@ -198,8 +211,12 @@ def rendered(conn: Connection, trees: tree.Trees, root_ids: Sequence[int], publi
         return rendered_size(int(length))
 
     trees.check_budget(root_ids, size)
-    stored = [listing_id for listing_id in trees.rows if listing_id not in live]
-    pieces = {**tree.pieces(conn, stored, PIECE_COLUMNS, STORED_SOURCE), **live}
+    # Within the budget a tree's rows carry their pieces on PostgreSQL (`tree.load`'s
+    # `texts`); on SQLite they are read here, once the answer is known to fit.
+    unread = [
+        listing_id for listing_id, row in trees.rows.items() if listing_id not in live and row.get("body") is None
+    ]
+    pieces = {**trees.rows, **tree.pieces(conn, unread, PIECE_COLUMNS, STORED_SOURCE), **live}
     renderer = Renderer(trees, pieces, public_url)
     return [renderer.listing(listing_id) for listing_id in root_ids]
 

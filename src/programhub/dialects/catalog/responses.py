@@ -111,11 +111,12 @@ LISTING = renderings.register(
 LISTING_SOURCE, _PIECES = renderings.joined(LISTING)
 # The stored pieces alone (NULL where a listing has none): statements a fraction of the size
 # of those that can render a listing on the spot, which a read runs only for such listings.
-STORED_SOURCE, _STORED_PIECES = renderings.attached(LISTING, tree.listings_with_catalogs(), fallback=False)
-# A tree is read in two steps: its shape with what a read splices between the stored
-# pieces and the pieces' sizes (so that an answer over the budget is refused before any
-# text is read), then the pieces of each listing once. A listing without stored pieces has
-# no size in the first step (NULL) and is rendered on the spot in the second.
+STORED_SOURCE, STORED_PIECES = renderings.attached(LISTING, tree.listings_with_catalogs(), fallback=False)
+# A tree is read with what a read splices between the stored pieces, the pieces' sizes
+# (to refuse an answer over the budget) and the stored pieces themselves, which the
+# database sends only when the tree's rows fit the budget (`tree.load`'s `texts`). A
+# listing without stored pieces has no size (NULL) and is rendered on the spot.
+STORED_SIZE = sum((sa.func.length(piece) for piece in STORED_PIECES), sa.literal(0)).label("size")
 TREE_COLUMNS: tuple[ColumnElement[Any], ...] = (
     listings.c.id,
     listings.c.kind,
@@ -125,9 +126,9 @@ TREE_COLUMNS: tuple[ColumnElement[Any], ...] = (
     listings.c.listing_path,
     listings.c.catalog_id,
     catalogs.c.url.label("catalog_url"),
-    sum((sa.func.length(piece) for piece in _STORED_PIECES), sa.literal(0)).label("size"),
+    STORED_SIZE,
 )
-PIECE_COLUMNS: tuple[ColumnElement[Any], ...] = (listings.c.id, *_STORED_PIECES)
+PIECE_COLUMNS: tuple[ColumnElement[Any], ...] = (listings.c.id, *STORED_PIECES)
 LIVE_PIECE_COLUMNS: tuple[ColumnElement[Any], ...] = (listings.c.id, *_PIECES)
 
 
