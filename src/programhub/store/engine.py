@@ -270,11 +270,13 @@ class Store:
         return (self.engine, self._loop_reads.sync_engine, self._lookups)
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, durable: bool = True) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on any error, and
         rolled back too when the request's deadline passed meanwhile (its answer is a 503
-        already: the write must not land after it)."""
-        with self._writer_slot(), self._connect_transactions() as conn:
+        already: the write must not land after it). Not `durable` (SQLite): its commit
+        does not wait for the disk (`synchronous=NORMAL` for this transaction alone): a
+        crash may forget it, never corrupt the file; the next durable commit flushes it."""
+        with self._writer_slot(), self._connect_transactions() as conn, _sqlite_durable(conn, durable):
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_immediate=True)
             with conn.begin():
@@ -315,12 +317,14 @@ class Store:
         per statement where a transaction added BEGIN, a setting and COMMIT; its sessions
         commit without waiting for the WAL flush (`synchronous_commit=off`: the row lock is
         released at once; a crash may forget the last fraction of a second of counts, never
-        corrupt them). On SQLite a write transaction (`write`)."""
+        corrupt them). On SQLite likewise a write transaction that is not `durable`: its
+        commit waited for the disk, and the counts of a process run one at a time, so that
+        wait bounded every counted route (WebAdMIT's: bench/RESULTS.md run 20)."""
         if not self.is_sqlite:
             with self.lookup() as conn:
                 yield conn
             return
-        with self.write() as conn:
+        with self.write(durable=False) as conn:
             yield conn
 
     def dispose(self) -> None:
@@ -507,6 +511,23 @@ def _create_private(database: Path) -> None:
     database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with contextlib.suppress(FileExistsError):  # created meanwhile by another process
         os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+@contextmanager
+def _sqlite_durable(conn: Connection, durable: bool) -> Iterator[None]:
+    """Unless `durable`, SQLite's `synchronous=NORMAL` for the block (in WAL mode a commit
+    then does not wait for the disk), FULL again after: a setting of the connection, made
+    outside any transaction. Nothing on PostgreSQL."""
+    if durable or conn.dialect.name != "sqlite":
+        yield
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA synchronous=NORMAL")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA synchronous=FULL")
 
 
 def _configure_sqlite(engine: Engine, *, transactions: bool = True) -> None:
