@@ -317,9 +317,10 @@ class Store:
         per statement where a transaction added BEGIN, a setting and COMMIT; its sessions
         commit without waiting for the WAL flush (`synchronous_commit=off`: the row lock is
         released at once; a crash may forget the last fraction of a second of counts, never
-        corrupt them). On SQLite likewise a write transaction that is not `durable`: its
-        commit waited for the disk, and the counts of a process run one at a time, so that
-        wait bounded every counted route (WebAdMIT's: bench/RESULTS.md run 20)."""
+        corrupt them). On SQLite likewise a write transaction that is not `durable`: a
+        process's counts run one at a time, each holding the writer slot through its
+        commit, so a disk's flush per count would bound every counted call of the process
+        (bench/RESULTS.md run 20)."""
         if not self.is_sqlite:
             with self.lookup() as conn:
                 yield conn
