@@ -64,9 +64,13 @@ class Trees:
     """The rows of some listings and of everything they require, with the ordered
     requirement ids of each program among them."""
 
-    def __init__(self, rows: dict[int, RowMapping], children: dict[int, list[int]]) -> None:
+    def __init__(
+        self, rows: dict[int, RowMapping], children: dict[int, list[int]], *, with_texts: bool = False
+    ) -> None:
         self.rows: Mapping[int, RowMapping] = rows
         self.children: Mapping[int, list[int]] = children
+        # Whether the rows carry `load`'s `texts` (NULL in them when over the budget).
+        self.with_texts = with_texts
         self._credits: dict[int, float | None] = {}
         self._expanded: dict[int, tuple[int, int]] = {}
 
@@ -145,7 +149,8 @@ def load(
     if not root_ids:
         return Trees(rows, children)
     lateral, engine_name = fenced_recursion(conn), conn.dialect.name
-    if texts and statements_are_round_trips(conn):
+    with_texts = bool(texts) and statements_are_round_trips(conn)
+    if with_texts:
         if texts_length is None:
             raise ValueError("texts are read with the column of their length (texts_length)")
         query: sa.Select[Any] | CompoundSelect[Any] = _roots_and_below_with_texts(
@@ -168,7 +173,7 @@ def load(
     for parent, positioned in edges.items():
         positioned.sort()
         children[parent] = [child for _position, child in positioned]
-    return Trees(rows, children)
+    return Trees(rows, children, with_texts=with_texts)
 
 
 def pieces(

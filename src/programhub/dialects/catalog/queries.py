@@ -214,7 +214,9 @@ def rendered(conn: Connection, trees: tree.Trees, root_ids: Sequence[int], publi
     # Within the budget a tree's rows carry their pieces on PostgreSQL (`tree.load`'s
     # `texts`); on SQLite they are read here, once the answer is known to fit.
     unread = [
-        listing_id for listing_id, row in trees.rows.items() if listing_id not in live and row.get("body") is None
+        listing_id
+        for listing_id, row in trees.rows.items()
+        if listing_id not in live and (not trees.with_texts or row["body"] is None)
     ]
     pieces = {**trees.rows, **tree.pieces(conn, unread, PIECE_COLUMNS, STORED_SOURCE), **live}
     renderer = Renderer(trees, pieces, public_url)
