@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -229,8 +230,10 @@ def report(path: Path) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def side_by_side_arguments(description: str | None) -> argparse.ArgumentParser:
+    """The options of every side-by-side measure (this one, `bench.cpu`): the two checkouts,
+    the databases and their data, the scenarios, `--report`."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", help="the older checkout (with its own .venv and bench/)")
     parser.add_argument("--after", default=".", help="the newer checkout")
     parser.add_argument("--databases", default="sqlite,postgresql")
@@ -238,20 +241,30 @@ def main() -> None:
                                                                    "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--prefix", default="bench_compare", help="PostgreSQL database name prefix")
     parser.add_argument("--programs", type=int, default=5_000)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--first-round", type=int, default=1, help="number of the first round (to add rounds later)")
-    parser.add_argument("--duration", type=float, default=15.0)
-    parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--only", default="", help="scenarios whose name holds this text (or any of TEXT|TEXT)")
-    parser.add_argument("--report", action="store_true", help="print the tables of bench/out/compare.jsonl")
+    parser.add_argument("--report", action="store_true", help="print the tables of the runs recorded so far")
+    return parser
+
+
+def measure_or_report(parser: argparse.ArgumentParser, measure: Callable[[argparse.Namespace], None],
+                      report: Callable[[Path], str], runs: Path) -> None:
+    """Print `report(runs)` with `--report`; otherwise `measure` (which needs `--before`)."""
     args = parser.parse_args()
     if args.report:
-        print(report(RUNS))
+        print(report(runs))
         return
     if not args.before:
         parser.error("--before is required")
     measure(args)
 
+
+def main() -> None:
+    parser = side_by_side_arguments(__doc__)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--first-round", type=int, default=1, help="number of the first round (to add rounds later)")
+    parser.add_argument("--duration", type=float, default=15.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    measure_or_report(parser, measure, report, RUNS)
 
 if __name__ == "__main__":
     main()

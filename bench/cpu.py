@@ -28,7 +28,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bench.compare import prepare
+from bench.compare import measure_or_report, prepare, side_by_side_arguments
 from bench.run import OUT
 from bench.scenarios import SCENARIOS, Scenario
 
@@ -121,29 +121,11 @@ def report(path: Path) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--before", help="the older checkout (with its own .venv)")
-    parser.add_argument("--after", default=".", help="the newer checkout")
-    parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("PROGRAMHUB_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
-    )
-    parser.add_argument("--prefix", default="bench_compare", help="PostgreSQL database name prefix")
-    parser.add_argument("--programs", type=int, default=5_000)
+    parser = side_by_side_arguments(__doc__)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=300, help="measured requests per run")
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured requests before them")
-    parser.add_argument("--only", default="", help="scenarios whose name contains one of these texts (|-separated)")
-    parser.add_argument("--report", action="store_true", help="print the table of the runs recorded so far")
-    args = parser.parse_args()
-    if args.report:
-        print(report(RUNS))
-        return
-    if not args.before:
-        parser.error("--before is required to measure")
-    measure(args)
-
+    measure_or_report(parser, measure, report, RUNS)
 
 if __name__ == "__main__":
     main()
