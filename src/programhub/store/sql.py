@@ -43,25 +43,23 @@ def upsert_for(engine_name: str, table: Table) -> Any:
     return (postgresql.insert if engine_name == "postgresql" else sqlite.insert)(table)
 
 
-def one_of(column: ColumnElement[Any], name: str, engine_name: str, *, prepared: bool = False) -> ColumnElement[bool]:
+def one_of(column: ColumnElement[Any], name: str, engine_name: str) -> ColumnElement[bool]:
     """`column` is one of the list bound to `name`, for a statement built once per engine.
 
-    On PostgreSQL the list is one array parameter (`= ANY`): the statement's text stays the
-    same whatever the list's length, so psycopg parses it once (it parses a statement of
-    over 50 parameters or 4 KB again on every execution: 0.3 ms for a Catalog page's two)
-    and the server prepares it once. SQLite has no arrays: an IN list, expanded; or, for a
-    `prepared` statement (`store.prepared.PreparedSelect`, which takes no expanding list),
-    the list as one JSON text read by `json_each`."""
+    The list is one parameter whatever its length, so the statement's text never changes
+    with it. On PostgreSQL an array (`= ANY`): psycopg parses the statement once (it parses
+    a statement of over 50 parameters or 4 KB again on every execution: 0.3 ms for a
+    Catalog page's two) and the server prepares it once. SQLite has no arrays: the list's
+    JSON text, read by `json_each`. An expanding IN list there made SQLAlchemy rewrite the
+    compiled statement for every execution, about a tenth of the CPU of a Catalog tree."""
     if engine_name == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(column.type)))
-    if prepared:
-        listed = func.json_each(bindparam(name, type_=_JSONList())).table_valued("value")
-        return column.in_(select(listed.c.value))
-    return column.in_(bindparam(name, expanding=True))
+    listed = func.json_each(bindparam(name, type_=_JSONList())).table_valued("value")
+    return column.in_(select(listed.c.value))
 
 
 class _JSONList(TypeDecorator[list[Any]]):
-    """A list bound as its JSON text (SQLite's `one_of(..., prepared=True)`)."""
+    """A list bound as its JSON text (SQLite's `one_of`)."""
 
     impl = String
     cache_ok = True

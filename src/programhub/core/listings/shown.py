@@ -59,7 +59,7 @@ def _check(engine_name: str) -> PreparedSelect:
     """How many of the shown listings (`shown_ids`) are unchanged since `since`, and the
     version of the kind's last change of order (NULL: never, or no kind asked)."""
     since = sa.bindparam("since", type_=sa.BigInteger())
-    shown = one_of(listing_versions.c.listing_id, "shown_ids", engine_name, prepared=True)
+    shown = one_of(listing_versions.c.listing_id, "shown_ids", engine_name)
     unchanged = (
         sa.select(sa.func.count())
         .select_from(listing_versions)
