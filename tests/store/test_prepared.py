@@ -86,3 +86,69 @@ def test_a_request_looks_its_key_up_without_an_execution_context(
     assert principal.tenant.org_id == tenants.a_test.tenant.org_id
     assert principal.nomination_versions == (("u-1", 0),)
     assert contexts == []
+
+
+def test_mappings_answer_as_execute_mappings_do_with_numerics_and_times_converted(
+    store: Store, tenants: Tenants
+) -> None:
+    """Every row, each a dict by column name equal to `Connection.execute(...).mappings()`'s
+    row: a numeric column converted with the type the driver reports (psycopg's numeric),
+    a datetime made aware, NULLs kept; no rows is an empty list."""
+    from programhub.core.listings import service as listings
+    from programhub.core.listings.models import listings as listings_table
+
+    tenant = tenants.a_test.tenant
+    with store.write() as conn:
+        made = [
+            listings.create(conn, tenant, "course", {"name": f"C{n}", **({"credits": 2.5} if n else {})})
+            for n in range(3)
+        ]
+    statement = (
+        sa.select(listings_table.c.id, listings_table.c.name, listings_table.c.credits, listings_table.c.created_at)
+        .where(listings_table.c.id.in_(sa.select(sa.bindparam("first", type_=sa.Integer()))) | (listings_table.c.id > sa.bindparam("after", type_=sa.Integer())))
+        .order_by(listings_table.c.id)
+    )
+    prepared = PreparedSelect(statement)
+    for parameters in ({"first": made[0], "after": made[0]}, {"first": -1, "after": made[-1]}):
+        with store.read() as conn:
+            executed = [dict(row) for row in conn.execute(statement, parameters).mappings()]
+            answered = prepared.mappings(conn, parameters)
+        assert answered == executed
+        assert [type(row["credits"]) for row in answered] == [type(row["credits"]) for row in executed]
+    assert [row["credits"] for row in answered] == [] and len(executed) == 0
+    with store.read() as conn:
+        rows = prepared.mappings(conn, {"first": made[0], "after": made[0]})
+    assert [row["id"] for row in rows] == made and rows[0]["credits"] is None
+    assert rows[1]["created_at"].tzinfo is not None
+
+
+def test_mappings_begin_the_connections_transaction_as_execute_would(store: Store) -> None:
+    statement = sa.select(api_keys.c.id).where(api_keys.c.id == -1)
+    with store.engine.connect() as conn:
+        assert not conn.in_transaction()
+        assert PreparedSelect(statement).mappings(conn, {}) == []
+        assert conn.in_transaction()
+
+
+def test_a_catalog_tree_is_read_without_an_execution_context(
+    store: Store, tenants: Tenants, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tree's walk and its pieces run on the driver's cursor: what is left through
+    `Connection.execute` is the snapshot's own statements, none of the tree's."""
+    from tests.dialects.catalog.support import create, get
+
+    key = tenants.a_test
+    course = create(client, key, "course", title="C", credits=2)["id"]
+    top = create(client, key, "program", title="T", requirement_ids=[course])["id"]
+    contexts: list[str] = []
+    original = Connection._execute_context
+
+    def counted(self: Connection, dialect: Any, constructor: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        contexts.append(str(statement))
+        return original(self, dialect, constructor, statement, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "_execute_context", counted)
+    with count_queries(store) as statements:
+        assert [requirement["id"] for requirement in get(client, key, "program", top)["requirements"]] == [course]
+    assert any("requirement" in statement for statement in statements)
+    assert not any("requirement" in statement or "listing" in statement for statement in contexts), contexts

@@ -19,7 +19,6 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import RowMapping
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -170,7 +169,7 @@ class Views:
         self.catalog, self.trees, self.waiting, self.now = catalog, trees, waiting, now
 
     def __call__(self, listing_id: int) -> dict[str, Any]:
-        row: RowMapping = self.trees.rows[listing_id]
+        row = self.trees.rows[listing_id]
         state = EnrollmentState.of(row, self.now, self.waiting.get(listing_id, 0))
         linked = public.is_public(row) and row["catalog_id"] == self.catalog.id
         return {

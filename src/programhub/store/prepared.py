@@ -1,8 +1,9 @@
 """A SELECT compiled once per database and run on the driver's cursor.
 
-For the one statement every request runs (the key lookup): through `Connection.execute`,
-SQLAlchemy builds an execution context, a cached-statement key and a cursor result on each
-run, ~100 us of CPU where SQLite answered in ~15 (bench/RESULTS.md, run 15). Here the
+For the statements every request runs (the key lookup; a Catalog tree's walk and its
+pieces): through `Connection.execute`, SQLAlchemy builds an execution context, a
+cached-statement key and a cursor result on each run, ~100 us of CPU where SQLite answered
+the key lookup in ~15 (bench/RESULTS.md, run 15), and a RowMapping per row. Here the
 statement is compiled once per dialect with its parameters' and columns' converters, and
 each run passes the driver its SQL and values directly. It still goes through
 `Connection._cursor_execute`, the path SQLAlchemy itself takes for statements without an
@@ -32,7 +33,7 @@ class _Compiled:
     order: tuple[str, ...] | None
     defaults: dict[str, Any]  # values bound in the statement itself
     to_database: dict[str, Converter]
-    from_database: tuple[Converter, ...]
+    names: tuple[str, ...]  # the columns' names, as a RowMapping's keys
 
     def parameters(self, given: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         values = {**self.defaults, **given}
@@ -44,20 +45,18 @@ class _Compiled:
             return converted
         return [converted[name] for name in self.order]
 
-    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if convert is None else convert(value) for convert, value in zip(self.from_database, raw, strict=True)
-        )
-
 
 class PreparedSelect:
     """`statement` (a SELECT, or a write with RETURNING: a count's upsert), to be run with
-    `first` for at most one row. Its parameters and columns
+    `first` for at most one row, or `mappings` for all. Its parameters and columns
     convert as SQLAlchemy would convert them (each type's bind and result processors)."""
 
     def __init__(self, statement: ReturnsRows) -> None:
         self.statement = statement
         self._compiled: dict[tuple[type[Dialect], str], _Compiled] = {}
+        # The columns' converters by dialect and the driver's type codes where known (a
+        # result processor may need them: psycopg's numerics; `first` has none to give).
+        self._converters: dict[tuple[type[Dialect], tuple[Any, ...] | None], tuple[Converter, ...]] = {}
 
     def first(self, conn: Connection, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row the statement selects with `parameters`, or None."""
@@ -74,6 +73,48 @@ class PreparedSelect:
             cursor.close()
         return self.row(conn.dialect, raw)
 
+    def mappings(self, conn: Connection, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every row the statement selects with `parameters`, as a dict by column name (what
+        `conn.execute(statement).mappings()` gives), in the connection's transaction (begun
+        here if none is, as `Connection.execute` would)."""
+        dialect = conn.dialect
+        compiled = self._for(dialect)
+        sql, values = compiled.sql, compiled.parameters(parameters)
+        if not conn.in_transaction():
+            conn.begin()
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            conn._cursor_execute(cursor, sql, values)  # the module docstring
+            try:
+                raw = cursor.fetchall()
+            except Exception as error:  # raised again as SQLAlchemy's, as `_cursor_execute` does
+                conn._handle_dbapi_exception(error, sql, values, cursor, None)
+                raise
+            converters = self._row_converters(dialect, tuple(column[1] for column in cursor.description))
+        finally:
+            cursor.close()
+        names = compiled.names
+        rows = [dict(zip(names, row, strict=True)) for row in raw]
+        # Most columns need no conversion: only those that do are visited, row by row.
+        for name, convert in zip(names, converters, strict=True):
+            if convert is not None:
+                for mapping in rows:
+                    mapping[name] = convert(mapping[name])
+        return rows
+
+    def _row_converters(self, dialect: Dialect, driver_types: tuple[Any, ...] | None) -> tuple[Converter, ...]:
+        key = (type(dialect), driver_types)
+        found = self._converters.get(key)
+        if found is None:
+            columns = list(self.statement.exported_columns)
+            found = self._converters[key] = tuple(
+                column.type.dialect_impl(dialect).result_processor(
+                    dialect, None if driver_types is None else driver_type
+                )
+                for column, driver_type in zip(columns, driver_types or [None] * len(columns), strict=True)
+            )
+        return found
+
     def bound(self, dialect: Dialect, parameters: Mapping[str, Any]) -> tuple[str, Sequence[Any] | dict[str, Any]]:
         """The SQL for `dialect` and the driver's values for `parameters` (to run it on a
         connection SQLAlchemy does not hold: store/on_loop.py)."""
@@ -82,7 +123,12 @@ class PreparedSelect:
 
     def row(self, dialect: Dialect, raw: Sequence[Any] | None) -> tuple[Any, ...] | None:
         """The driver's row `raw` (None: none found) with its columns converted."""
-        return None if raw is None else self._for(dialect).row(raw)
+        if raw is None:
+            return None
+        converters = self._row_converters(dialect, None)
+        return tuple(
+            value if convert is None else convert(value) for convert, value in zip(converters, raw, strict=True)
+        )
 
     def _for(self, dialect: Dialect) -> _Compiled:
         key = (type(dialect), dialect.paramstyle)
@@ -101,8 +147,6 @@ def _compile(statement: ReturnsRows, dialect: Dialect) -> _Compiled:
     to_database: dict[str, Converter] = {
         name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in binds.items()
     }
-    from_database: tuple[Converter, ...] = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.exported_columns
-    )
     order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup is not None else None
-    return _Compiled(compiled.string, order, defaults, to_database, from_database)
+    names = tuple(column[0] for column in compiled._result_columns)
+    return _Compiled(compiled.string, order, defaults, to_database, names)

@@ -12,6 +12,7 @@ only `listed` listings; an `unlisted` one is reachable by its link, as in Canvas
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -214,7 +215,7 @@ class Shown:
     waiting: dict[int, int]
 
     @property
-    def listing(self) -> RowMapping:
+    def listing(self) -> tree.Row:
         return self.trees.rows[self.listing_id]
 
 
@@ -250,6 +251,6 @@ def listing(conn: Connection, catalog_id: int, kind: str, path: str, *, previewi
     return with_tree(conn, catalog, listing_id)
 
 
-def is_public(row: RowMapping) -> bool:
+def is_public(row: Mapping[str, Any]) -> bool:
     """Whether a listing met inside a tree has a page of its own."""
     return row["deleted_at"] is None and row["status"] == PUBLIC_STATUS

@@ -4,11 +4,13 @@ the public catalog pages share."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, RowMapping
+from sqlalchemy import ColumnElement
 
 from programhub.core.listings.models import listings
 
@@ -53,7 +55,7 @@ class EnrollmentState:
         return self.phase in ("open", "waitlist")
 
     @classmethod
-    def of(cls, row: RowMapping, now: datetime, waiting: int = 0) -> EnrollmentState:
+    def of(cls, row: Mapping[str, Any], now: datetime, waiting: int = 0) -> EnrollmentState:
         cap, count = row["enrollment_cap"], row["enrollment_count"] or 0
         seats = None if cap is None else max(0, cap - count)
         opens, closes = row["enrollment_open_from"], row["enrollment_open_to"]

@@ -17,13 +17,14 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, CompoundSelect, Connection, FromClause, RowMapping
+from sqlalchemy import ColumnElement, CompoundSelect, Connection, FromClause
 
 from programhub.core.catalogs.models import catalogs
 from programhub.core.errors import DomainError, Invalid
 from programhub.core.listings.models import listings, requirements
 from programhub.core.listings.service import descendant_edges
 from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound
+from programhub.store.prepared import PreparedSelect
 from programhub.store.sql import fenced_recursion, one_of, statements_are_round_trips
 
 # A tree deeper than this (requirement levels below its root) or expanding to more
@@ -41,6 +42,8 @@ _PARENT = "requirement_of"
 _POSITION = "requirement_position"
 
 Columns = Sequence[ColumnElement[Any]]
+# A listing's row as `load` and `pieces` read it: its columns by name.
+Row = Mapping[str, Any]
 
 
 def listings_with_catalogs() -> FromClause:
@@ -64,10 +67,8 @@ class Trees:
     """The rows of some listings and of everything they require, with the ordered
     requirement ids of each program among them."""
 
-    def __init__(
-        self, rows: dict[int, RowMapping], children: dict[int, list[int]], *, with_texts: bool = False
-    ) -> None:
-        self.rows: Mapping[int, RowMapping] = rows
+    def __init__(self, rows: dict[int, Row], children: dict[int, list[int]], *, with_texts: bool = False) -> None:
+        self.rows: Mapping[int, Row] = rows
         self.children: Mapping[int, list[int]] = children
         # Whether the rows carry `load`'s `texts` (NULL in them when over the budget).
         self.with_texts = with_texts
@@ -77,7 +78,7 @@ class Trees:
     def requirements(self, listing_id: int) -> list[int]:
         return self.children.get(listing_id, [])
 
-    def expanded(self, listing_id: int, weight: Callable[[RowMapping], int]) -> tuple[int, int]:
+    def expanded(self, listing_id: int, weight: Callable[[Row], int]) -> tuple[int, int]:
         """(listings, bytes) of the listing's tree as an answer nests it, each shared
         sub-tree counted wherever it appears, without building anything."""
         memo = self._expanded
@@ -90,7 +91,7 @@ class Trees:
             found = memo[listing_id] = (count, size)
         return found
 
-    def check_budget(self, root_ids: Sequence[int], weight: Callable[[RowMapping], int]) -> None:
+    def check_budget(self, root_ids: Sequence[int], weight: Callable[[Row], int]) -> None:
         """Refuse (`TooLarge`) an answer of these trees over MAX_ANSWER_LISTINGS or
         MAX_ANSWER_BYTES, saying how many of the first roots would fit."""
         listings_total = bytes_total = 0
@@ -144,7 +145,7 @@ def load(
     nests at least as much, so it is refused (`check_budget`) without them ever reaching
     the process. On SQLite they are not read here (rows without them): the sums cost
     more there than the second statement they save."""
-    rows: dict[int, RowMapping] = {}
+    rows: dict[int, Row] = {}
     children: dict[int, list[int]] = {}
     if not root_ids:
         return Trees(rows, children)
@@ -164,7 +165,7 @@ def load(
         "tree_roots": list(dict.fromkeys(root_ids)),
     }
     edges: dict[int, list[tuple[int, int]]] = {}
-    for row in conn.execute(query, bound).mappings():
+    for row in _prepared(query).mappings(conn, bound):
         listing_id = row["id"]
         rows.setdefault(listing_id, row)
         parent = row[_PARENT]
@@ -178,14 +179,18 @@ def load(
 
 def pieces(
     conn: Connection, listing_ids: Sequence[int], columns: Columns, source: FromClause | None = None
-) -> dict[int, RowMapping]:
+) -> dict[int, Row]:
     """`columns` (with `listings.c.id`) of each of `listing_ids`, by id, in one query: what
     a caller reads only once it knows the answer fits (a tree's own query carries the
     sizes, not the texts)."""
     if not listing_ids:
         return {}
     query = _by_ids(conn.dialect.name, tuple(columns), source)
-    return {row["id"]: row for row in conn.execute(query, {"listing_ids": list(listing_ids)}).mappings()}
+    return {row["id"]: row for row in _prepared(query).mappings(conn, {"listing_ids": list(listing_ids)})}
+
+
+# Each statement above run on the driver's cursor (they are built once, so this is too).
+_prepared = lru_cache(maxsize=64)(PreparedSelect)
 
 
 @lru_cache(maxsize=32)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, CompoundSelect, Connection, RowMapping, Select
+from sqlalchemy import ColumnElement, CompoundSelect, Connection, Select
 
 from programhub.core.certificates.models import certificate_awards
 from programhub.core.credentials.models import credential_recipients, signed_credentials
@@ -206,7 +206,7 @@ def rendered(conn: Connection, trees: tree.Trees, root_ids: Sequence[int], publi
     unrendered = [listing_id for listing_id, row in trees.rows.items() if row["size"] is None]
     live = tree.pieces(conn, unrendered, LIVE_PIECE_COLUMNS, LISTING_SOURCE)
 
-    def size(row: RowMapping) -> int:
+    def size(row: tree.Row) -> int:
         length = row["size"] if row["size"] is not None else pieces_length(live[row["id"]])
         return rendered_size(int(length))
 

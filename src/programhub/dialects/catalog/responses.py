@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, RowMapping
+from sqlalchemy import ColumnElement
 
 from programhub.core.catalogs.models import catalogs
 from programhub.core.credentials.signing import credential_url
@@ -138,7 +138,7 @@ def rendered_size(pieces_length: int) -> int:
     return pieces_length + 200
 
 
-def pieces_length(pieces: RowMapping) -> int:
+def pieces_length(pieces: tree.Row) -> int:
     """The length of a listing's pieces as read (what TREE_COLUMNS' `size` counts)."""
     return sum(len(pieces[column.name]) for column in _PIECES)
 
@@ -162,7 +162,7 @@ class Renderer:
     """Listing objects as JSON text, nested from a Trees; a listing reached twice is
     built once. `public_url` is the base of the listings of catalogs without a URL."""
 
-    def __init__(self, trees: Trees, pieces: Mapping[int, RowMapping], public_url: str) -> None:
+    def __init__(self, trees: Trees, pieces: Mapping[int, tree.Row], public_url: str) -> None:
         self.trees = trees
         self.pieces = pieces
         self.public_url = public_url
@@ -175,7 +175,7 @@ class Renderer:
             self._built[listing_id] = built
         return built
 
-    def _build(self, row: RowMapping) -> str:
+    def _build(self, row: tree.Row) -> str:
         credits = orjson.dumps(number(self.trees.credits(row["id"]))).decode()
         kind = row["kind"]
         at = listing_url(row["catalog_url"], row["catalog_id"], kind, row["listing_path"], self.public_url)
