@@ -130,12 +130,12 @@ def test_mappings_begin_the_connections_transaction_as_execute_would(store: Stor
         assert conn.in_transaction()
 
 
-def test_a_catalog_tree_is_read_without_an_execution_context(
+def test_a_catalog_tree_and_page_are_read_without_an_execution_context(
     store: Store, tenants: Tenants, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A tree's walk and its pieces run on the driver's cursor: what is left through
-    `Connection.execute` is the snapshot's own statements, none of the tree's."""
-    from tests.dialects.catalog.support import create, get
+    """A tree's walk and its pieces, and an unfiltered page's counts and ids, run on the
+    driver's cursor: none of their statements goes through `Connection.execute`."""
+    from tests.dialects.catalog.support import API, create, get
 
     key = tenants.a_test
     course = create(client, key, "course", title="C", credits=2)["id"]
@@ -150,5 +150,8 @@ def test_a_catalog_tree_is_read_without_an_execution_context(
     monkeypatch.setattr(Connection, "_execute_context", counted)
     with count_queries(store) as statements:
         assert [requirement["id"] for requirement in get(client, key, "program", top)["requirements"]] == [course]
+        page = client.get(f"{API}/programs?per_page=1", headers=key.token)
+    assert [program["id"] for program in page.json()["programs"]] == [top]
     assert any("requirement" in statement for statement in statements)
+    assert any("listing_counts" in statement for statement in statements)
     assert not any("requirement" in statement or "listing" in statement for statement in contexts), contexts

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
@@ -136,6 +137,13 @@ class PreparedSelect:
         if found is None:
             found = self._compiled[key] = _compile(self.statement, dialect)
         return found
+
+
+@lru_cache(maxsize=256)
+def prepared(statement: ReturnsRows) -> PreparedSelect:
+    """The PreparedSelect of `statement`, one per statement: for statements built once
+    (module constants, or cached by their builders), which it then compiles once."""
+    return PreparedSelect(statement)
 
 
 def _compile(statement: ReturnsRows, dialect: Dialect) -> _Compiled:

@@ -24,7 +24,7 @@ from programhub.core.errors import DomainError, Invalid
 from programhub.core.listings.models import listings, requirements
 from programhub.core.listings.service import descendant_edges
 from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound
-from programhub.store.prepared import PreparedSelect
+from programhub.store.prepared import prepared
 from programhub.store.sql import fenced_recursion, one_of, statements_are_round_trips
 
 # A tree deeper than this (requirement levels below its root) or expanding to more
@@ -165,7 +165,7 @@ def load(
         "tree_roots": list(dict.fromkeys(root_ids)),
     }
     edges: dict[int, list[tuple[int, int]]] = {}
-    for row in _prepared(query).mappings(conn, bound):
+    for row in prepared(query).mappings(conn, bound):
         listing_id = row["id"]
         rows.setdefault(listing_id, row)
         parent = row[_PARENT]
@@ -186,11 +186,7 @@ def pieces(
     if not listing_ids:
         return {}
     query = _by_ids(conn.dialect.name, tuple(columns), source)
-    return {row["id"]: row for row in _prepared(query).mappings(conn, {"listing_ids": list(listing_ids)})}
-
-
-# Each statement above run on the driver's cursor (they are built once, so this is too).
-_prepared = lru_cache(maxsize=64)(PreparedSelect)
+    return {row["id"]: row for row in prepared(query).mappings(conn, {"listing_ids": list(listing_ids)})}
 
 
 @lru_cache(maxsize=32)

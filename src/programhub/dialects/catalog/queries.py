@@ -36,6 +36,7 @@ from programhub.dialects.catalog.responses import (
     pieces_length,
     rendered_size,
 )
+from programhub.store.prepared import prepared
 
 RETIRED = "retired"  # the core status Catalog calls "archived"
 
@@ -112,11 +113,11 @@ def page_of(
     }
     ids: list[int] = []
     if any(ranges):
-        if unfiltered:
-            statement = _unfiltered(kind, filters.archived, ranges)
+        if unfiltered:  # a statement built once: compiled once, run on the driver's cursor
+            ids = [row["id"] for row in prepared(_unfiltered(kind, filters.archived, ranges)).mappings(conn, values)]
         else:
             statement = _page_ids((owned_by_bound(listings), listings.c.deleted_at.is_(None), *where), ranges)
-        ids = list(conn.execute(statement, values).scalars())
+            ids = list(conn.execute(statement, values).scalars())
     return _trees(conn, tenant, ids), ids, total
 
 
@@ -155,7 +156,7 @@ def _kept_counts(conn: Connection, tenant: Tenant, kind: str, archived: bool) ->
     list_order: the live ones from the counts the database keeps (`listing_counts`)."""
     if archived:
         return _counted(conn, tenant, _conditions(kind, Filters(archived=True), _NO_TIME))
-    kept = conn.execute(_KEPT_COUNTS, {**bound_values(tenant), "kind": kind}).one_or_none()
+    kept = prepared(_KEPT_COUNTS).first(conn, {**bound_values(tenant), "kind": kind})
     return (kept[0], kept[1]) if kept else (0, 0)
 
 
