@@ -5,6 +5,7 @@ routes escapes unrendered: every failure leaves in that dialect's own envelope."
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,12 +212,30 @@ class OwnedPathsRouter(APIRouter):
         # on every request (`joined`).
         super().__init__(routes=list(router.routes))
         self.prefixes = prefixes
+        self.paths = _any_path_of(self.routes)
 
     def matches(self, scope: Any) -> tuple[Match, Any]:
         path, root = scope["path"], scope.get("root_path", "")
-        if not path.removeprefix(root).startswith(self.prefixes):
+        path = path.removeprefix(root)
+        if not path.startswith(self.prefixes) or (self.paths is not None and self.paths.match(path) is None):
             return Match.NONE, {}
         return super().matches(scope)
+
+
+def _any_path_of(routes: list[BaseRoute]) -> re.Pattern[str] | None:
+    """One expression matching what any of `routes` matches (their paths' expressions as
+    alternatives, unnamed), or None when one of them matches by more than its path.
+
+    A path under a dialect's prefix that none of its routes serves (WebAdMIT's, under
+    Catalog's `/api/v1`) was tried against each of them, a regular expression and
+    FastAPI's bookkeeping per route: 50 us for Catalog's 38 before each WebAdMIT request."""
+    plain = [route for route in routes if isinstance(route, APIRoute) and type(route).matches is APIRoute.matches]
+    if len(plain) != len(routes):
+        return None
+    return re.compile("|".join(f"(?:{_UNNAMED.sub('(?:', route.path_regex.pattern)})" for route in plain))
+
+
+_UNNAMED = re.compile(r"\(\?P<\w+>")
 
 
 def joined(*routers: APIRouter) -> APIRouter:
