@@ -155,3 +155,54 @@ def test_a_catalog_tree_and_page_are_read_without_an_execution_context(
     assert any("requirement" in statement for statement in statements)
     assert any("listing_counts" in statement for statement in statements)
     assert not any("requirement" in statement or "listing" in statement for statement in contexts), contexts
+
+
+def test_record_and_webadmit_lists_are_read_without_an_execution_context(
+    store: Store, tenants: Tenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Record's programme list and the programs a WebAdMIT identity sees, each one text the
+    database builds, run on the driver's cursor and answer what `Connection.execute` of
+    the same statement answers (an empty list too)."""
+    import orjson
+
+    from programhub.core.identities import service as identities
+    from programhub.core.listings import service as listings
+    from programhub.dialects.record import queries as record
+    from programhub.dialects.webadmit import queries as webadmit
+    from programhub.core.tenancy import bound_values
+
+    tenant = tenants.a_test.tenant
+    empty = tenants.b_test.tenant
+    with store.write() as conn:
+        for name in ("Nursing", "Law"):
+            listings.create(conn, tenant, "program", {"name": name})
+        identity_id = identities.create(conn, tenant, type="Admissions User", cycle="2026 - 2027", association=None,
+                                        institution=None, organization=None, program_ids=None)
+        empty_identity_id = identities.create(conn, empty, type="Admissions User", cycle="2026 - 2027",
+                                              association=None, institution=None, organization=None, program_ids=None)
+    contexts: list[str] = []
+    original = Connection._execute_context
+
+    def counted(self: Connection, dialect: Any, constructor: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        contexts.append(str(statement))
+        return original(self, dialect, constructor, statement, *args, **kwargs)
+
+    with store.read() as conn:
+        identity = identities.get(conn, tenant, identity_id)
+        nobody = identities.get(conn, empty, empty_identity_id)
+        expected_record = conn.execute(record._program_list(), bound_values(tenant)).scalar_one()
+        webadmit_parameters = {
+            **identities.parameters(tenant, identity_id),
+            "organization_name": identity.organization_name(tenant),
+        }
+        expected_webadmit = conn.execute(webadmit._program_list(False), webadmit_parameters).scalar_one()
+        monkeypatch.setattr(Connection, "_execute_context", counted)
+        answers = [  # a Fragment's text, as orjson writes it into an answer
+            orjson.dumps(record.program_list(conn, tenant)),
+            orjson.dumps(webadmit.program_list(conn, tenant, identity)),
+            orjson.dumps(record.program_list(conn, empty)),
+            orjson.dumps(webadmit.program_list(conn, empty, nobody)),
+        ]
+    assert contexts == []
+    assert answers[:2] == [expected_record.encode(), expected_webadmit.encode()]
+    assert [len(orjson.loads(answer)) for answer in answers] == [2, 2, 0, 0]

@@ -12,6 +12,7 @@ from programhub.core.listings.models import listings
 from programhub.core.tenancy import Tenant, bound_values, owned_by, owned_by_bound
 from programhub.dialects.record.responses import PROGRAM_JSON, PROGRAM_SOURCE
 from programhub.store import sqljson as sj
+from programhub.store.prepared import prepared
 
 _NEWEST_FIRST = (listings.c.created_at.desc(), listings.c.id.desc())
 
@@ -46,8 +47,10 @@ def program(
 
 def program_list(conn: Connection, tenant: Tenant) -> orjson.Fragment:
     """Every programme but the retired ones, newest first, as one JSON array of the stored
-    texts (nothing is parsed or rebuilt), by a statement built once."""
-    return orjson.Fragment(conn.execute(_program_list(), bound_values(tenant)).scalar_one())
+    texts (nothing is parsed or rebuilt), by a statement built once, run on the driver's
+    cursor."""
+    (texts,) = prepared(_program_list()).first(conn, bound_values(tenant)) or ("[]",)
+    return orjson.Fragment(texts)
 
 
 @lru_cache(maxsize=1)
