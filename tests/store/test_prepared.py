@@ -26,6 +26,17 @@ def _both(store: Store, statement: sa.Select[Any], parameters: dict[str, Any]) -
         return (None if executed is None else tuple(executed)), prepared.first(conn, parameters)
 
 
+def _note_execution_contexts(monkeypatch: pytest.MonkeyPatch, contexts: list[str]) -> None:
+    """From now on, the statement of every execution context SQLAlchemy makes goes to `contexts`."""
+    original = Connection._execute_context
+
+    def counted(self: Connection, dialect: Any, constructor: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        contexts.append(str(statement))
+        return original(self, dialect, constructor, statement, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "_execute_context", counted)
+
+
 def test_the_key_lookup_answers_as_execute_does_with_its_types_converted(store: Store, tenants: Tenants) -> None:
     with store.write() as conn:
         conn.execute(sa.update(api_keys).values(last_used_at=datetime(2026, 12, 7, 1, 2, 3, 456000, tzinfo=UTC)))
@@ -75,13 +86,7 @@ def test_a_request_looks_its_key_up_without_an_execution_context(
     """What the lookup saves: SQLAlchemy's execution context and result, built for every
     statement `Connection.execute` runs (most of a lookup's CPU)."""
     contexts: list[str] = []
-    original = Connection._execute_context
-
-    def counted(self: Connection, dialect: Any, constructor: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        contexts.append(str(statement))
-        return original(self, dialect, constructor, statement, *args, **kwargs)
-
-    monkeypatch.setattr(Connection, "_execute_context", counted)
+    _note_execution_contexts(monkeypatch, contexts)
     principal, _ = auth.look_up(store, tenants.a_test.key, ("u-1",))
     assert principal.tenant.org_id == tenants.a_test.tenant.org_id
     assert principal.nomination_versions == (("u-1", 0),)
@@ -141,13 +146,7 @@ def test_a_catalog_tree_and_page_are_read_without_an_execution_context(
     course = create(client, key, "course", title="C", credits=2)["id"]
     top = create(client, key, "program", title="T", requirement_ids=[course])["id"]
     contexts: list[str] = []
-    original = Connection._execute_context
-
-    def counted(self: Connection, dialect: Any, constructor: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        contexts.append(str(statement))
-        return original(self, dialect, constructor, statement, *args, **kwargs)
-
-    monkeypatch.setattr(Connection, "_execute_context", counted)
+    _note_execution_contexts(monkeypatch, contexts)
     with count_queries(store) as statements:
         assert [requirement["id"] for requirement in get(client, key, "program", top)["requirements"]] == [course]
         page = client.get(f"{API}/programs?per_page=1", headers=key.token)
@@ -181,12 +180,6 @@ def test_record_and_webadmit_lists_are_read_without_an_execution_context(
         empty_identity_id = identities.create(conn, empty, type="Admissions User", cycle="2026 - 2027",
                                               association=None, institution=None, organization=None, program_ids=None)
     contexts: list[str] = []
-    original = Connection._execute_context
-
-    def counted(self: Connection, dialect: Any, constructor: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        contexts.append(str(statement))
-        return original(self, dialect, constructor, statement, *args, **kwargs)
-
     with store.read() as conn:
         identity = identities.get(conn, tenant, identity_id)
         nobody = identities.get(conn, empty, empty_identity_id)
@@ -196,7 +189,7 @@ def test_record_and_webadmit_lists_are_read_without_an_execution_context(
             "organization_name": identity.organization_name(tenant),
         }
         expected_webadmit = conn.execute(webadmit._program_list(False), webadmit_parameters).scalar_one()
-        monkeypatch.setattr(Connection, "_execute_context", counted)
+        _note_execution_contexts(monkeypatch, contexts)
         answers = [  # a Fragment's text, as orjson writes it into an answer
             orjson.dumps(record.program_list(conn, tenant)),
             orjson.dumps(webadmit.program_list(conn, tenant, identity)),

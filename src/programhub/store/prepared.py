@@ -62,16 +62,7 @@ class PreparedSelect:
     def first(self, conn: Connection, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row the statement selects with `parameters`, or None."""
         sql, values = self.bound(conn.dialect, parameters)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            conn._cursor_execute(cursor, sql, values)  # the module docstring
-            try:
-                raw = cursor.fetchone()
-            except Exception as error:  # raised again as SQLAlchemy's, as `_cursor_execute` does
-                conn._handle_dbapi_exception(error, sql, values, cursor, None)
-                raise
-        finally:
-            cursor.close()
+        raw, _types = _run(conn, sql, values, many=False)
         return self.row(conn.dialect, raw)
 
     def mappings(self, conn: Connection, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -83,17 +74,8 @@ class PreparedSelect:
         sql, values = compiled.sql, compiled.parameters(parameters)
         if not conn.in_transaction():
             conn.begin()
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            conn._cursor_execute(cursor, sql, values)  # the module docstring
-            try:
-                raw = cursor.fetchall()
-            except Exception as error:  # raised again as SQLAlchemy's, as `_cursor_execute` does
-                conn._handle_dbapi_exception(error, sql, values, cursor, None)
-                raise
-            converters = self._row_converters(dialect, tuple(column[1] for column in cursor.description))
-        finally:
-            cursor.close()
+        raw, driver_types = _run(conn, sql, values, many=True)
+        converters = self._row_converters(dialect, driver_types)
         names = compiled.names
         rows = [dict(zip(names, row, strict=True)) for row in raw]
         # Most columns need no conversion: only those that do are visited, row by row.
@@ -137,6 +119,22 @@ class PreparedSelect:
         if found is None:
             found = self._compiled[key] = _compile(self.statement, dialect)
         return found
+
+
+def _run(conn: Connection, sql: str, values: Any, *, many: bool) -> tuple[Any, tuple[Any, ...]]:
+    """`sql` run on a cursor of `conn`'s driver connection: the first row (None: none) or,
+    `many`, all of them, and the type codes the driver reports for the columns."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        conn._cursor_execute(cursor, sql, values)  # the module docstring
+        try:
+            raw = cursor.fetchall() if many else cursor.fetchone()
+        except Exception as error:  # raised again as SQLAlchemy's, as `_cursor_execute` does
+            conn._handle_dbapi_exception(error, sql, values, cursor, None)
+            raise
+        return raw, tuple(column[1] for column in cursor.description or ())
+    finally:
+        cursor.close()
 
 
 @lru_cache(maxsize=256)
