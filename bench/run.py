@@ -146,8 +146,10 @@ def measure(url: str, dataset: Dataset, scenarios: list[Scenario], probes: dict[
             memory = peak_rss_mb(server.pid)
         rows.append({"scenario": scenario.name, "concurrency": scenario.concurrency, "read": scenario.read,
                      **result, "queries": found["queries"], "peak_rss_mb": memory})
+        # A scenario answering errors would be measured as fast as any other: say so.
+        failed = {status: count for status, count in result["statuses"].items() if not str(status).startswith("2")}
         print(f"  {scenario.name}{'' if cache else ' (no cache)'}: {result['rps']} req/s, p99 {result['p99_ms']} ms, "
-              f"{found['queries']} queries, {memory} MB", flush=True)
+              f"{found['queries']} queries, {memory} MB{f', NOT 2xx: {failed}' if failed else ''}", flush=True)
     return rows
 
 
@@ -225,6 +227,7 @@ def main() -> None:
             if row["scenario"] in uncached and "rps" in uncached[row["scenario"]]:
                 row["uncached_rps"] = uncached[row["scenario"]]["rps"]
                 row["uncached_p99_ms"] = uncached[row["scenario"]]["p99_ms"]
+                row["uncached_statuses"] = uncached[row["scenario"]]["statuses"]
         floors = measure_floor(dataset, scenarios, probes, args.duration, args.warmup, log)
         for row in rows:
             floor = floors.get(row["scenario"])
