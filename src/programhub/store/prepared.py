@@ -123,7 +123,8 @@ class PreparedSelect:
 
 def _run(conn: Connection, sql: str, values: Any, *, many: bool) -> tuple[Any, tuple[Any, ...]]:
     """`sql` run on a cursor of `conn`'s driver connection: the first row (None: none) or,
-    `many`, all of them, and the type codes the driver reports for the columns."""
+    `many`, all of them with the type codes the driver reports for the columns (for one
+    row, none: `first` converts without them, on the key lookup's hot path)."""
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         conn._cursor_execute(cursor, sql, values)  # the module docstring
@@ -132,7 +133,7 @@ def _run(conn: Connection, sql: str, values: Any, *, many: bool) -> tuple[Any, t
         except Exception as error:  # raised again as SQLAlchemy's, as `_cursor_execute` does
             conn._handle_dbapi_exception(error, sql, values, cursor, None)
             raise
-        return raw, tuple(column[1] for column in cursor.description or ())
+        return raw, tuple(column[1] for column in cursor.description or ()) if many else ()
     finally:
         cursor.close()
 
