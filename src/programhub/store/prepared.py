@@ -65,6 +65,14 @@ class PreparedSelect:
         raw, _types = _run(conn, sql, values, many=False)
         return self.row(conn.dialect, raw)
 
+    def one(self, conn: Connection, parameters: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The one row of a statement that always selects one (aggregates, scalar
+        subqueries), as `Connection.execute(...).one()`: none is an error, not an answer."""
+        found = self.first(conn, parameters)
+        if found is None:
+            raise LookupError(f"no row from a statement that always selects one: {self.statement}")
+        return found
+
     def mappings(self, conn: Connection, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every row the statement selects with `parameters`, as a dict by column name (what
         `conn.execute(statement).mappings()` gives), in the connection's transaction (begun
@@ -91,10 +99,8 @@ class PreparedSelect:
         if found is None:
             columns = list(self.statement.exported_columns)
             found = self._converters[key] = tuple(
-                column.type.dialect_impl(dialect).result_processor(
-                    dialect, None if driver_types is None else driver_type
-                )
-                for column, driver_type in zip(columns, driver_types or [None] * len(columns), strict=True)
+                column.type.dialect_impl(dialect).result_processor(dialect, driver_type)
+                for column, driver_type in zip(columns, driver_types or (None,) * len(columns), strict=True)
             )
         return found
 

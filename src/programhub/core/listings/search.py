@@ -123,8 +123,9 @@ def next_date_change(conn: Connection, tenant: Tenant, wanted: ProgramFilter, no
     statement = _next_dates(wanted.nomination_open is not None, wanted.submission_open is not None)
     if statement is None:
         return None
-    row = prepared(statement).first(conn, {**bound_values(tenant), "now": now}) or ()
-    found = [moment for moment in row if moment is not None]
+    found = [
+        moment for moment in prepared(statement).one(conn, {**bound_values(tenant), "now": now}) if moment is not None
+    ]
     return min(found) if found else None
 
 

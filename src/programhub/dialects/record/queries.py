@@ -49,7 +49,7 @@ def program_list(conn: Connection, tenant: Tenant) -> orjson.Fragment:
     """Every programme but the retired ones, newest first, as one JSON array of the stored
     texts (nothing is parsed or rebuilt), by a statement built once, run on the driver's
     cursor."""
-    (texts,) = prepared(_program_list()).first(conn, bound_values(tenant)) or ("[]",)
+    (texts,) = prepared(_program_list()).one(conn, bound_values(tenant))
     return orjson.Fragment(texts)
 
 

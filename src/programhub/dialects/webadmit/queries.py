@@ -27,5 +27,5 @@ def program_list(conn: Connection, tenant: Tenant, identity: Identity) -> orjson
     """The programs `identity` sees, by id, as one JSON array: a list of a thousand
     programs never becomes Python objects. Run on the driver's cursor (built once)."""
     parameters = {**identities.parameters(tenant, identity.id), "organization_name": identity.organization_name(tenant)}
-    (programs,) = prepared(_program_list(identity.limited)).first(conn, parameters) or ("[]",)
+    (programs,) = prepared(_program_list(identity.limited)).one(conn, parameters)
     return orjson.Fragment(programs)
