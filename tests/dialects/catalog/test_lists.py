@@ -231,3 +231,18 @@ def test_a_page_is_read_from_one_snapshot_though_a_write_lands_between_its_state
     assert response.json() == expected
     monkeypatch.setattr(queries.tree, "load", real_load)
     assert _titles(client, key, "") == ["Second"]
+
+
+def test_link_urls_keep_braces_of_the_request_as_they_came(client: TestClient, tenants: Tenants) -> None:
+    """The links are made from one template of the request's URL (`{page}` in it); braces
+    the request brought stay text, not template fields."""
+    key = tenants.a_test
+    for n in range(3):
+        create(client, key, "course", title=f"C{n}", tag_names=["{page}"])
+    response = client.get(f"{API}/courses?query=%7Bpage%7D&per_page=2", headers=key.token)
+    assert [c["title"] for c in response.json()["courses"]] == ["C0", "C1"]
+    assert _links(response) == {
+        "next": f"{BASE}/courses?query=%7Bpage%7D&per_page=2&page=2",
+        "last": f"{BASE}/courses?query=%7Bpage%7D&per_page=2&page=2",
+    }
+

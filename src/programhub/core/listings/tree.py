@@ -107,15 +107,21 @@ class Trees:
     def credits(self, listing_id: int) -> float | None:
         """The listing's own credits, or else the sum of its requirements' (derived the
         same way); None when neither it nor anything below it has credits."""
-        if listing_id in self._credits:
-            return self._credits[listing_id]
+        memo = self._credits
+        if listing_id in memo:
+            return memo[listing_id]
         own = self.rows[listing_id]["credits"]
         if own is not None:
             total: float | None = float(own)
         else:
-            parts = [c for c in (self.credits(child) for child in self.requirements(listing_id)) if c is not None]
-            total = round(sum(parts), 2) if parts else None
-        self._credits[listing_id] = total
+            total = None
+            for child in self.children.get(listing_id, ()):
+                part = self.credits(child)
+                if part is not None:
+                    total = part if total is None else total + part
+            if total is not None:
+                total = round(total, 2)
+        memo[listing_id] = total
         return total
 
 

@@ -50,14 +50,27 @@ def link_header(request: Request, page: Page, total: int) -> str | None:
         links += [("first", 1), ("prev", page.number - 1)]
     if not links:
         return None
-    read = _read_parameters(request)
-    return ", ".join(f'<{_page_url(request, number, read)}>; rel="{rel}"' for rel, number in links)
+    url = _page_url(request)
+    return ", ".join(f'<{url.format(page=number)}>; rel="{rel}"' for rel, number in links)
 
 
-def _read_parameters(request: Request) -> frozenset[str] | None:
-    """The query parameters the route reads (None when unknown: then every one is kept)."""
-    dependant = getattr(request.scope.get("route"), "dependant", None)
-    return None if dependant is None else frozenset(_query_names(dependant))
+# Each route's read parameters, by the route's id (routes are not hashable); the route is
+# kept beside them, so its id is not reused while it is here.
+_READ: dict[int, tuple[Any, frozenset[str] | None]] = {}
+
+
+def _read_parameters(route: Any) -> frozenset[str] | None:
+    """The query parameters `route` reads (None when unknown: then every one is kept), once
+    per route: walking its dependencies on every answer cost as much as building its links."""
+    found = _READ.get(id(route))
+    if found is not None and found[0] is route:
+        return found[1]
+    dependant = getattr(route, "dependant", None)
+    names = None if dependant is None else frozenset(_query_names(dependant))
+    if len(_READ) >= 1024:  # apps made and dropped (tests): forget the old ones
+        _READ.clear()
+    _READ[id(route)] = (route, names)
+    return names
 
 
 def _query_names(dependant: Any) -> Iterator[str]:
@@ -71,20 +84,27 @@ def _query_names(dependant: Any) -> Iterator[str]:
         yield from _query_names(sub)
 
 
-def _page_url(request: Request, number: int, read: frozenset[str] | None) -> str:
-    """The request's own URL with `page` set; every other parameter the route reads is kept
-    in its place, once, with the value the route used (the last). Repeated or unknown
-    parameters changed nothing about the list, and echoing them would let a 64 KB query
-    make a header four times that size, more than common clients and proxies accept."""
+def _page_url(request: Request) -> str:
+    """The request's own URL with `page` set, as a template of `{page}` (the links differ in
+    it alone); every other parameter the route reads is kept in its place, once, with the
+    value the route used (the last). Repeated or unknown parameters changed nothing about
+    the list, and echoing them would let a 64 KB query make a header four times that size,
+    more than common clients and proxies accept."""
+    read = _read_parameters(request.scope.get("route"))
     params = parse_qsl(request.url.query, keep_blank_values=True)
     used = dict(params)  # the last value of each, as the route read it
-    kept: list[tuple[str, str]] = []
+    kept: list[str] = []
     seen: set[str] = set()
     for key, _value in params:
         if key in seen or (read is not None and key not in read and key != "page"):
             continue
         seen.add(key)
-        kept.append((key, str(number) if key == "page" else used[key]))
+        kept.append("page={page}" if key == "page" else _braces_escaped(urlencode({key: used[key]})))
     if "page" not in seen:
-        kept.append(("page", str(number)))
-    return str(request.url.replace(query=urlencode(kept)))
+        kept.append("page={page}")
+    return _braces_escaped(str(request.url.replace(query=""))) + "?" + "&".join(kept)
+
+
+def _braces_escaped(text: str) -> str:
+    """`text` as literal text of a `str.format` template."""
+    return text.replace("{", "{{").replace("}", "}}")

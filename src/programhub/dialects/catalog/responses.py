@@ -152,45 +152,69 @@ def catalog_site(catalog_url: str | None, catalog_id: int, public_url: str) -> s
     return catalog_url or f"{public_url}{SITE_CATALOGS}/{catalog_id}"
 
 
-def listing_url(catalog_url: str | None, catalog_id: int, kind: str, path: str, public_url: str) -> str:
-    """`<catalog site>/programs/<path>`: the catalog's own site when it has one, else the
-    listing's page in the public catalog (which answers it)."""
-    return f"{catalog_site(catalog_url, catalog_id, public_url)}/{kind}s/{quote(path, safe='')}"
+def listing_url(site: str, kind: str, path: str) -> str:
+    """`<catalog site>/programs/<path>` (`site`: `catalog_site`, the catalog's own site when
+    it has one, else its pages in the public catalog, which answer the listing)."""
+    return f"{site}/{kind}s/{quote(path, safe='')}"
 
 
 class Renderer:
-    """Listing objects as JSON text, nested from a Trees; a listing reached twice is
-    built once. `public_url` is the base of the listings of catalogs without a URL."""
+    """Listing objects as JSON text, nested from a Trees. Each listing's text is written
+    once, as parts of one list joined at the end (each byte copied once, not once per
+    level it is nested in); a listing reached again repeats its parts. `public_url` is
+    the base of the listings of catalogs without a URL."""
 
     def __init__(self, trees: Trees, pieces: Mapping[int, tree.Row], public_url: str) -> None:
         self.trees = trees
         self.pieces = pieces
         self.public_url = public_url
-        self._built: dict[int, str] = {}
+        self._parts: list[str] = []
+        self._spans: dict[int, tuple[int, int]] = {}  # where each listing's parts are
+        self._sites: dict[int, str] = {}  # by catalog id
 
     def listing(self, listing_id: int) -> str:
-        built = self._built.get(listing_id)
-        if built is None:
-            built = self._build(self.trees.rows[listing_id])
-            self._built[listing_id] = built
-        return built
+        """The listing and its requirements, nested, as one JSON text."""
+        start = len(self._parts)
+        self._write(listing_id)
+        return "".join(self._parts[start:])
 
-    def _build(self, row: tree.Row) -> str:
-        credits = orjson.dumps(number(self.trees.credits(row["id"]))).decode()
+    def _write(self, listing_id: int) -> None:
+        parts = self._parts
+        span = self._spans.get(listing_id)
+        if span is not None:
+            parts.extend(parts[span[0] : span[1]])
+            return
+        start = len(parts)
+        trees = self.trees
+        row = trees.rows[listing_id]
+        credits = number(trees.credits(listing_id))
         kind = row["kind"]
-        at = listing_url(row["catalog_url"], row["catalog_id"], kind, row["listing_path"], self.public_url)
-        url = orjson.dumps(at).decode()
-        text = self.pieces[row["id"]]
-        middle = (
-            f'{text["body"][:-1]},"credits":{credits},{text["middle"][1:-1]},"listing_url":{url},{text["tail"][1:-1]}'
+        text = self.pieces[listing_id]
+        parts.append(
+            f'{text["body"][:-1]},"credits":{orjson.dumps(credits).decode()},{text["middle"][1:-1]},'
+            f'"listing_url":{self._url(row)},{text["tail"][1:-1]}'
         )
         if kind == PROGRAM:
-            children = ",".join(self.listing(child) for child in self.trees.requirements(row["id"]))
-            sequential = "true" if row["sequential"] else "false"
-            return f'{middle},"sequential":{sequential},"requirements":[{children}]}}'
-        course_id = row["canvas_course_id"]
-        canvas_course = "null" if course_id is None else f'{{"id":{course_id}}}'
-        return f'{middle},"canvas_course":{canvas_course}}}'
+            parts.append(
+                ',"sequential":true,"requirements":[' if row["sequential"] else ',"sequential":false,"requirements":['
+            )
+            for position, child in enumerate(trees.requirements(listing_id)):
+                if position:
+                    parts.append(",")
+                self._write(child)
+            parts.append("]}")
+        else:
+            course_id = row["canvas_course_id"]
+            parts.append(',"canvas_course":null}' if course_id is None else f',"canvas_course":{{"id":{course_id}}}}}')
+        self._spans[listing_id] = (start, len(parts))
+
+    def _url(self, row: tree.Row) -> str:
+        """The listing's `listing_url` as JSON (`listing_url`, its catalog's site found once)."""
+        catalog_id = row["catalog_id"]
+        site = self._sites.get(catalog_id)
+        if site is None:
+            site = self._sites[catalog_id] = catalog_site(row["catalog_url"], catalog_id, self.public_url)
+        return orjson.dumps(listing_url(site, row["kind"], row["listing_path"])).decode()
 
 
 def envelope(root: str, items: list[str]) -> bytes:
