@@ -199,3 +199,29 @@ def test_record_and_webadmit_lists_are_read_without_an_execution_context(
     assert contexts == []
     assert answers[:2] == [expected_record.encode(), expected_webadmit.encode()]
     assert [len(orjson.loads(answer)) for answer in answers] == [2, 2, 0, 0]
+
+
+def test_sqlite_begins_its_transactions_on_the_drivers_cursor(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite's BEGIN (and a writer's BEGIN IMMEDIATE), which the store emits itself, goes
+    through the engine's events like any statement, without an execution context."""
+    if not store.is_sqlite:
+        pytest.skip("PostgreSQL's driver begins its own transactions")
+    from sqlalchemy.engine import Engine
+
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    contexts: list[str] = []
+    _note_execution_contexts(monkeypatch, contexts)
+    sa.event.listen(Engine, "before_cursor_execute", note)
+    try:
+        with store.read():
+            pass
+        with store.write():
+            pass
+    finally:
+        sa.event.remove(Engine, "before_cursor_execute", note)
+    assert seen[:1] == ["BEGIN"] and "BEGIN IMMEDIATE" in seen
+    assert not any(statement.startswith("BEGIN") for statement in contexts), contexts

@@ -33,7 +33,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from programhub.store import liveness, sqljson
 from programhub.store.on_loop import LoopConnection, StatementObserver
-from programhub.store.prepared import PreparedSelect
+from programhub.store.prepared import PreparedSelect, execute_on_driver
 from programhub.store.sql import PLANNED_FOR_VALUES
 
 T = TypeVar("T")
@@ -560,4 +560,4 @@ def _configure_sqlite(engine: Engine, *, transactions: bool = True) -> None:
             # driver's connection directly: it is not a statement of the transaction).
             busy_ms = round(liveness.time_left(SQLITE_BUSY_TIMEOUT) * 1000)
             conn.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={busy_ms}")  # type: ignore[union-attr]
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        execute_on_driver(conn, "BEGIN IMMEDIATE" if immediate else "BEGIN")
