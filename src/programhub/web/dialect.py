@@ -4,6 +4,7 @@ routes escapes unrendered: every failure leaves in that dialect's own envelope."
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import Callable, Coroutine
@@ -24,6 +25,7 @@ from programhub.core.errors import Conflict, DomainError, Invalid, NotFound
 from programhub.store.liveness import DatabaseUnavailable
 from programhub.web.body import BodyFault
 from programhub.web.problems import BodyTooLarge, Problem, ProblemKind
+from programhub.web.query import documented_parameters, query_models
 from programhub.web.requests import first_invalid
 
 log = logging.getLogger("programhub.errors")
@@ -149,6 +151,26 @@ def dialect_route_class(errors: DialectErrors) -> type[APIRoute]:
     """An APIRoute whose handler renders every failure with `errors`."""
 
     class DialectRoute(APIRoute):
+        @property
+        def openapi_extra(self) -> dict[str, Any] | None:
+            """As given, with the parameters read by `FromQuery` documented as FastAPI
+            documents a model's (found when the documentation is made, not at import)."""
+            given = self._openapi_extra
+            parameters = [
+                copy.deepcopy(parameter)
+                for model in query_models(self.dependant)
+                for parameter in documented_parameters(model)
+            ]
+            if not parameters:
+                return given
+            extra = dict(given or {})
+            extra["parameters"] = [*extra.get("parameters", []), *parameters]
+            return extra
+
+        @openapi_extra.setter
+        def openapi_extra(self, given: dict[str, Any] | None) -> None:
+            self._openapi_extra = given
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 

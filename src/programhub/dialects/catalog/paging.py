@@ -10,8 +10,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
-from pydantic import BaseModel
 from starlette.responses import Response
+
+from programhub.web.query import QueryModel
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -74,13 +75,10 @@ def _read_parameters(route: Any) -> frozenset[str] | None:
 
 
 def _query_names(dependant: Any) -> Iterator[str]:
-    for param in dependant.query_params:
-        model = param.field_info.annotation
-        if isinstance(model, type) and issubclass(model, BaseModel):  # parameters read as one model
-            yield from (field.alias or name for name, field in model.model_fields.items())
-        else:
-            yield param.alias
+    yield from (param.alias for param in dependant.query_params)
     for sub in dependant.dependencies:
+        if isinstance(sub.call, QueryModel):  # parameters read as one model (`FromQuery`)
+            yield from (field.alias or name for name, field in sub.call.model.model_fields.items())
         yield from _query_names(sub)
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from programhub.core import versions
@@ -21,6 +19,7 @@ from programhub.dialects.catalog.responses import PREFIX
 from programhub.web.auth import Authenticated
 from programhub.web.deps import StoreDep
 from programhub.web.dialect import dialect_route_class
+from programhub.web.query import FromQuery
 from programhub.web.requests import parse, request_body
 from programhub.web.responses import JSONResponse
 
@@ -35,7 +34,7 @@ router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=
     responses={200: {"model": learner_docs.CatalogApplicantList, "headers": docs.LINK}, **docs.errors(422)},
 )
 def list_applicants(
-    request: Request, params: Annotated[ApplicantQuery, Query()], store: StoreDep, principal: Authenticated
+    request: Request, params: FromQuery[ApplicantQuery], store: StoreDep, principal: Authenticated
 ) -> Response:
     chosen = params.chosen()
     with store.read() as conn:

@@ -28,6 +28,7 @@ from programhub.web.body import WhenEmpty, read_body
 from programhub.web.deps import StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.idempotency import IdempotencyKey, write_once
+from programhub.web.query import FromQuery
 from programhub.web.responses import JSONResponse
 
 router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Canvas Catalog"])
@@ -99,7 +100,7 @@ def create_bulk_enrollment(
     responses={200: {"model": learner_docs.CatalogBulkEnrollmentList, "headers": docs.LINK}, **docs.errors(422)},
 )
 def list_bulk_enrollments(
-    request: Request, params: Annotated[PageQuery, Query()], store: StoreDep, principal: Authenticated
+    request: Request, params: FromQuery[PageQuery], store: StoreDep, principal: Authenticated
 ) -> Response:
     chosen = params.chosen()
     with store.read() as conn:

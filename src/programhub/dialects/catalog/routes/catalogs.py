@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from programhub.core import versions
@@ -25,6 +23,7 @@ from programhub.dialects.catalog.responses import PREFIX, account_json
 from programhub.web.auth import Authenticated
 from programhub.web.deps import SettingsDep, StoreDep
 from programhub.web.dialect import dialect_route_class
+from programhub.web.query import FromQuery
 from programhub.web.responses import JSONResponse
 
 router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Canvas Catalog"])
@@ -38,7 +37,7 @@ router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=
 )
 def list_catalogs(
     request: Request,
-    params: Annotated[PageQuery, Query()],
+    params: FromQuery[PageQuery],
     store: StoreDep,
     settings: SettingsDep,
     principal: Authenticated,

@@ -3,9 +3,7 @@ user's completions with their certificates, as Catalog documents them."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from programhub.core import versions
@@ -36,6 +34,7 @@ from programhub.dialects.catalog.responses import (
 from programhub.web.auth import Authenticated
 from programhub.web.deps import SettingsDep, SigningDep, StoreDep
 from programhub.web.dialect import dialect_route_class
+from programhub.web.query import FromQuery
 from programhub.web.responses import JSONResponse
 
 router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Canvas Catalog"])
@@ -132,7 +131,7 @@ def revoke_users_certificate(store: StoreDep, signing: SigningDep, principal: Au
 )
 def completed_certificates(
     request: Request,
-    params: Annotated[CompletedCertificatesQuery, Query()],
+    params: FromQuery[CompletedCertificatesQuery],
     store: StoreDep,
     settings: SettingsDep,
     principal: Authenticated,

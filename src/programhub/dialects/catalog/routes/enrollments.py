@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from sqlalchemy import Connection
 from starlette.responses import Response
 
@@ -32,6 +32,7 @@ from programhub.web.auth import Authenticated
 from programhub.web.deps import SigningDep, StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.idempotency import IdempotencyKey, write_once
+from programhub.web.query import FromQuery
 from programhub.web.responses import JSONResponse
 
 router = APIRouter(prefix=PREFIX, route_class=dialect_route_class(ERRORS), tags=["Canvas Catalog"])
@@ -54,7 +55,7 @@ def _shown(conn: Connection, tenant: Tenant, enrollment_id: int) -> dict[str, An
     responses={200: {"model": learner_docs.CatalogEnrollmentList, "headers": docs.LINK}, **docs.errors(422)},
 )
 def list_enrollments(
-    request: Request, params: Annotated[EnrollmentQuery, Query()], store: StoreDep, principal: Authenticated
+    request: Request, params: FromQuery[EnrollmentQuery], store: StoreDep, principal: Authenticated
 ) -> Response:
     chosen = params.chosen()
     with store.read() as conn:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from sqlalchemy import Connection
 from starlette.responses import Response
 
@@ -32,6 +30,7 @@ from programhub.web.auth import Authenticated
 from programhub.web.cache import CacheDep, Fresh
 from programhub.web.deps import SettingsDep, StoreDep
 from programhub.web.dialect import dialect_route_class
+from programhub.web.query import FromQuery
 from programhub.web.requests import parse, request_body, wire_names
 from programhub.web.responses import JSONResponse
 
@@ -70,7 +69,7 @@ def add_routes(kind: str) -> None:
     )
     async def list_listings(
         request: Request,
-        params: Annotated[ListingQuery, Query()],
+        params: FromQuery[ListingQuery],
         store: StoreDep,
         cache: CacheDep,
         settings: SettingsDep,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from sqlalchemy import Connection
 from starlette.responses import Response
 
@@ -33,6 +33,7 @@ from programhub.web.auth import Authenticated
 from programhub.web.deps import StoreDep
 from programhub.web.dialect import dialect_route_class
 from programhub.web.idempotency import IdempotencyKey, write_once
+from programhub.web.query import FromQuery
 from programhub.web.requests import parse, wire_names
 from programhub.web.responses import JSONResponse
 
@@ -49,9 +50,7 @@ def _shown(conn: Connection, tenant: Tenant, user_id: int) -> dict[str, Any]:
     description="The key's users (not deleted) in id order.",
     responses={200: {"model": learner_docs.CatalogUserList, "headers": docs.LINK}, **docs.errors(422)},
 )
-def list_users(
-    request: Request, params: Annotated[UserQuery, Query()], store: StoreDep, principal: Authenticated
-) -> Response:
+def list_users(request: Request, params: FromQuery[UserQuery], store: StoreDep, principal: Authenticated) -> Response:
     tenant, chosen = principal.tenant, params.chosen()
     with store.read() as conn:
         rows, total = queries.users_page(
@@ -137,7 +136,7 @@ def update_user(id: int, store: StoreDep, principal: Authenticated, body: Body) 
 )
 def delete_user(
     id: int,
-    params: Annotated[UserDeletion, Query()],
+    params: FromQuery[UserDeletion],
     request: Request,
     store: StoreDep,
     principal: Authenticated,
