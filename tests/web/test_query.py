@@ -3,6 +3,7 @@ the same values and the same errors, and the route documents the same parameters
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 import pytest
@@ -55,7 +56,7 @@ def _comparable(error: dict[str, Any]) -> dict[str, Any]:
 def _ours(model: type[BaseModel], query: str) -> tuple[Any, list[dict[str, Any]]]:
     request = Request({"type": "http", "method": "GET", "path": "/", "query_string": query.encode(), "headers": []})
     try:
-        return reader(model)(request), []
+        return asyncio.run(reader(model)(request)), []
     except RequestValidationError as exc:
         return None, [_comparable(error) for error in exc.errors()]
 
@@ -66,6 +67,13 @@ def test_a_query_model_reads_what_fastapi_reads(model: type[BaseModel]) -> None:
         ours, fastapis = _ours(model, query), _fastapi_reads(model, query)
         assert ours == fastapis, query
     assert any(_ours(model, query)[1] for query in QUERIES)  # errors were compared too
+
+
+def test_a_query_model_is_read_on_the_event_loop() -> None:
+    """FastAPI runs a dependency that is a plain function on a thread: a hop per request."""
+    from fastapi.dependencies.models import _is_coroutine_callable
+
+    assert _is_coroutine_callable(reader(ListingQuery))
 
 
 def test_a_list_field_is_left_to_fastapi() -> None:
