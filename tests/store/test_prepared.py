@@ -225,3 +225,14 @@ def test_sqlite_begins_its_transactions_on_the_drivers_cursor(store: Store, monk
         sa.event.remove(Engine, "before_cursor_execute", note)
     assert seen[:1] == ["BEGIN"] and "BEGIN IMMEDIATE" in seen
     assert not any(statement.startswith("BEGIN") for statement in contexts), contexts
+
+
+def test_rows_become_dicts_as_zip_makes_them_whatever_their_names() -> None:
+    from programhub.store.prepared import _dict_of
+
+    names = ("id", "it's", 'say "x"', "back\\slash", "{page}", "id", "ü")
+    row = (1, 2, 3, 4, 5, 6, 7)
+    assert _dict_of(names)(row) == dict(zip(names, row, strict=True)) == {
+        "id": 6, "it's": 2, 'say "x"': 3, "back\\slash": 4, "{page}": 5, "ü": 7,
+    }
+    assert _dict_of(())(()) == {}
