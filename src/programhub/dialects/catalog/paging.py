@@ -100,7 +100,8 @@ def _page_url(request: Request) -> str:
         kept.append("page={page}" if key == "page" else _braces_escaped(urlencode({key: used[key]})))
     if "page" not in seen:
         kept.append("page={page}")
-    return _braces_escaped(str(request.url.replace(query=""))) + "?" + "&".join(kept)
+    base = request.url.components._replace(query="").geturl()  # `url.replace`'s, without a URL parsed again
+    return _braces_escaped(base) + "?" + "&".join(kept)
 
 
 def _braces_escaped(text: str) -> str:
