@@ -79,8 +79,12 @@ def test_a_query_model_is_read_on_the_event_loop() -> None:
 def test_a_list_field_is_left_to_fastapi() -> None:
     class Tags(BaseModel):
         tag: list[str] = []
+        ids: set[int] | None = None
+        pair: tuple[int, int] | None = None
+        name: str | None = None
+        mapping: dict[str, str] = {}
 
-    with pytest.raises(ValueError, match="list fields"):
+    with pytest.raises(ValueError, match=r"list fields \(tag, ids, pair\)"):
         QueryModel(Tags)
 
 

@@ -12,11 +12,12 @@ routes).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from types import UnionType
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi._compat import field_annotation_is_sequence
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
@@ -27,7 +28,7 @@ class QueryModel:
     """The dependency that reads `model` from the request's query string."""
 
     def __init__(self, model: type[BaseModel]) -> None:
-        lists = [name for name, info in model.model_fields.items() if field_annotation_is_sequence(info.annotation)]
+        lists = [name for name, info in model.model_fields.items() if _is_collection(info.annotation)]
         if lists:  # a repeated parameter is a list there, the last value here
             raise ValueError(f"{model.__name__}: list fields ({', '.join(lists)}) are read by FastAPI's Query()")
         self.model = model
@@ -40,6 +41,15 @@ class QueryModel:
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
             raise RequestValidationError([{**error, "loc": ("query", *error["loc"])} for error in errors]) from None
+
+
+def _is_collection(annotation: Any) -> bool:
+    """Whether a field holds several values (a list, a set, a tuple), alone or in a union."""
+    origin = get_origin(annotation)
+    if origin is Union or origin is UnionType or origin is Annotated:
+        return any(_is_collection(argument) for argument in get_args(annotation))
+    kind = origin or annotation
+    return isinstance(kind, type) and issubclass(kind, Collection) and not issubclass(kind, str | bytes | dict)
 
 
 @cache
