@@ -9,6 +9,7 @@ import logging
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,7 +26,7 @@ from programhub.core.errors import Conflict, DomainError, Invalid, NotFound
 from programhub.store.liveness import DatabaseUnavailable
 from programhub.web.body import BodyFault
 from programhub.web.problems import BodyTooLarge, Problem, ProblemKind
-from programhub.web.query import documented_parameters, query_models
+from programhub.web.query import documented_parameters, query_models, query_names
 from programhub.web.requests import first_invalid
 
 log = logging.getLogger("programhub.errors")
@@ -170,6 +171,11 @@ def dialect_route_class(errors: DialectErrors) -> type[APIRoute]:
         @openapi_extra.setter
         def openapi_extra(self, given: dict[str, Any] | None) -> None:
             self._openapi_extra = given
+
+        @cached_property
+        def query_names(self) -> frozenset[str]:
+            """Every query parameter the route reads (`web.query.query_names`), found once."""
+            return query_names(self.dependant)
 
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()

@@ -87,11 +87,24 @@ def documented_parameters(model: type[BaseModel]) -> tuple[dict[str, Any], ...]:
     return tuple(parameters)
 
 
-def query_models(dependant: Any) -> list[type[BaseModel]]:
-    """The models a route's dependencies read with `FromQuery`, in their order."""
+def query_names(dependant: Any) -> frozenset[str]:
+    """The names of every query parameter a route reads: its own and its dependencies'
+    parameters, and the fields of the models they read with `FromQuery`."""
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= query_names(dependency)
+    for model in query_models(dependant, nested=False):
+        names |= {field.alias or name for name, field in model.model_fields.items()}
+    return frozenset(names)
+
+
+def query_models(dependant: Any, *, nested: bool = True) -> list[type[BaseModel]]:
+    """The models a route's dependencies read with `FromQuery`, in their order (`nested`:
+    their own dependencies' too)."""
     found: list[type[BaseModel]] = []
     for dependency in dependant.dependencies:
         if isinstance(dependency.call, QueryModel):
             found.append(dependency.call.model)
-        found += query_models(dependency)
+        if nested:
+            found += query_models(dependency)
     return found

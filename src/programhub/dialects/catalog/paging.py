@@ -4,15 +4,11 @@ next/last; a page past the end is an empty list with first and prev links."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from starlette.responses import Response
-
-from programhub.web.query import QueryModel
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -55,40 +51,14 @@ def link_header(request: Request, page: Page, total: int) -> str | None:
     return ", ".join(f'<{url.format(page=number)}>; rel="{rel}"' for rel, number in links)
 
 
-# Each route's read parameters, by the route's id (routes are not hashable); the route is
-# kept beside them, so its id is not reused while it is here.
-_READ: dict[int, tuple[Any, frozenset[str] | None]] = {}
-
-
-def _read_parameters(route: Any) -> frozenset[str] | None:
-    """The query parameters `route` reads (None when unknown: then every one is kept), once
-    per route: walking its dependencies on every answer cost as much as building its links."""
-    found = _READ.get(id(route))
-    if found is not None and found[0] is route:
-        return found[1]
-    dependant = getattr(route, "dependant", None)
-    names = None if dependant is None else frozenset(_query_names(dependant))
-    if len(_READ) >= 1024:  # apps made and dropped (tests): forget the old ones
-        _READ.clear()
-    _READ[id(route)] = (route, names)
-    return names
-
-
-def _query_names(dependant: Any) -> Iterator[str]:
-    yield from (param.alias for param in dependant.query_params)
-    for sub in dependant.dependencies:
-        if isinstance(sub.call, QueryModel):  # parameters read as one model (`FromQuery`)
-            yield from (field.alias or name for name, field in sub.call.model.model_fields.items())
-        yield from _query_names(sub)
-
-
 def _page_url(request: Request) -> str:
     """The request's own URL with `page` set, as a template of `{page}` (the links differ in
     it alone); every other parameter the route reads is kept in its place, once, with the
     value the route used (the last). Repeated or unknown parameters changed nothing about
     the list, and echoing them would let a 64 KB query make a header four times that size,
     more than common clients and proxies accept."""
-    read = _read_parameters(request.scope.get("route"))
+    # None for a route that does not say what it reads: then every parameter is kept.
+    read: frozenset[str] | None = getattr(request.scope.get("route"), "query_names", None)
     params = parse_qsl(request.url.query, keep_blank_values=True)
     used = dict(params)  # the last value of each, as the route read it
     kept: list[str] = []
