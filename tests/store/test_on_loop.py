@@ -193,7 +193,7 @@ def test_a_count_is_not_sent_again_when_its_connection_was_cut(own_store: Store)
             conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
         await asyncio.sleep(0.2)
         with pytest.raises(sa.exc.OperationalError):
-            await own_store.count_on_loop(BACKEND_PID, {})
+            await own_store.count_on_loop(BACKEND_PID, [{}])
         (second,) = await own_store.first_on_loop(BACKEND_PID, {})  # type: ignore[misc]
         return first, second
 

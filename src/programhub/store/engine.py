@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from functools import partial
@@ -28,6 +29,7 @@ import anyio
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
@@ -89,6 +91,8 @@ class Store:
         self._read_threads: anyio.CapacityLimiter | None = None  # made on first use, on a loop
         self._count_thread: anyio.CapacityLimiter | None = None  # likewise
         self._held_lookup = _HeldConnection()
+        self._held_counter: Connection | None = None  # SQLite: made on first use (`_counter`)
+        self._counts_on_loop = 0
         # PostgreSQL: how to open the lookups' connection on an event loop (store/on_loop.py),
         # the one loop that has it, and what sees its statements (the engines' events do not).
         self._loop_connect = loop_connect
@@ -224,16 +228,58 @@ class Store:
             return self._first(query, parameters)
         return await anyio.to_thread.run_sync(self._first, query, parameters)
 
-    async def count_on_loop(self, query: PreparedSelect, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """`query.first(conn, parameters)` for a count (an upsert returning its row) on a
-        `write_counter` connection, from the event loop: on PostgreSQL this loop's
-        connection, in autocommit with `synchronous_commit=off` like the counters' (not
-        sent again if the connection breaks under it: it may have counted); elsewhere
-        `run_count`'s thread."""
+    async def count_on_loop(
+        self, query: PreparedSelect, parameter_sets: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[Any, ...] | None]:
+        """`query.first(conn, parameters)` for each of `parameter_sets` (counts: upserts
+        returning their rows) from the event loop, on a `write_counter` connection: on
+        PostgreSQL this loop's connection, in autocommit with `synchronous_commit=off` like
+        the counters' (not sent again if the connection breaks under it: it may have
+        counted); on a SQLite file on the loop itself when nothing makes it wait
+        (`_count_unless_waiting`), else on `run_count`'s thread, all in one transaction."""
         on_loop = self._on_this_loop()
         if on_loop is not None:
-            return await on_loop.first(query, parameters, repeatable=False)
-        return await self.run_count(partial(self._count, query, parameters))
+            return [await on_loop.first(query, parameters, repeatable=False) for parameters in parameter_sets]
+        if self.reads_on_loop and self._lookups is not self.engine:
+            counted = self._count_unless_waiting(query, parameter_sets)
+            if counted is not None:
+                return counted
+        return await self.run_count(partial(self._count, query, parameter_sets))
+
+    def _count_unless_waiting(
+        self, query: PreparedSelect, parameter_sets: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[Any, ...] | None] | None:
+        """SQLite: the counts in a transaction of their own on the process's counting
+        connection (`_counter`), or None, having done nothing, if that would wait: for
+        another writer of this process or of another one (its busy timeout is 0), or for a
+        checkpoint. A count is three statements on the driver's cursor, ~20 us; the hop to
+        the counting thread and back cost more than that (bench/RESULTS.md run 23). The
+        connection never checkpoints (a checkpoint writes the database file and flushes
+        it): every SQLITE_COUNTS_PER_CHECKPOINT-th count goes to the thread, whose
+        connection checkpoints when the log has grown, as every other writer's does."""
+        self._counts_on_loop += 1
+        if self._counts_on_loop % SQLITE_COUNTS_PER_CHECKPOINT == 0:
+            return None
+        if not self._sqlite_writer.acquire(blocking=False):
+            return None
+        try:
+            conn = self._counter()
+            try:
+                execute_on_driver(conn, "BEGIN IMMEDIATE")
+            except OperationalError as error:
+                if getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
+                    return None  # another process writes
+                raise
+            try:
+                counted = [query.first(conn, parameters) for parameters in parameter_sets]
+                execute_on_driver(conn, "COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):  # a failed COMMIT may leave it open
+                    execute_on_driver(conn, "ROLLBACK")
+                raise
+            return counted
+        finally:
+            self._sqlite_writer.release()
 
     def _on_this_loop(self) -> LoopConnection | None:
         on_loop = self._loop_lookups
@@ -243,9 +289,11 @@ class Store:
         with self.lookup() as conn:
             return query.first(conn, parameters)
 
-    def _count(self, query: PreparedSelect, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    def _count(
+        self, query: PreparedSelect, parameter_sets: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[Any, ...] | None]:
         with self.write_counter() as conn:
-            return query.first(conn, parameters)
+            return [query.first(conn, parameters) for parameters in parameter_sets]
 
     @contextmanager
     def _holding_a_lookup_connection(self, wanted: bool) -> Iterator[None]:
@@ -328,7 +376,25 @@ class Store:
         with self.write(durable=False) as conn:
             yield conn
 
+    def _counter(self) -> Connection:
+        """SQLite: the connection the event loop counts on (`_count_unless_waiting`), held
+        for the store's life: it never waits for the writer slot (busy timeout 0), never
+        checkpoints, and commits without waiting for the disk (`synchronous=NORMAL`)."""
+        if self._held_counter is None:
+            conn = self._lookups.connect()
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            # Settings of the connection, no request's statements.
+            driver.execute("PRAGMA synchronous=NORMAL")
+            driver.execute("PRAGMA busy_timeout=0")
+            driver.execute("PRAGMA wal_autocheckpoint=0")
+            self._held_counter = conn
+        return self._held_counter
+
     def dispose(self) -> None:
+        counter, self._held_counter = self._held_counter, None
+        if counter is not None:
+            counter.close()
         for engine in self.engines:
             engine.dispose()
 
@@ -367,6 +433,10 @@ SQLITE_LOOKUP_CONNECTIONS = 4
 # rows; 32 at once spent a fifth more CPU per Catalog page queueing for the GIL
 # (bench/RESULTS.md run 7).
 POSTGRES_PYTHON_READ_THREADS = 2
+# SQLite: of the counts the event loop makes (`Store._count_unless_waiting`), one in this
+# many runs on the counting thread instead, whose connection checkpoints the write-ahead log
+# once it holds 1,000 pages (SQLite's default; a count adds one or two pages).
+SQLITE_COUNTS_PER_CHECKPOINT = 256
 # Seconds a SQLite write waits for the database's single writer slot (less when the
 # request's deadline comes first).
 SQLITE_BUSY_TIMEOUT = 30.0

@@ -3,6 +3,7 @@ hourly windows, cleanup of old windows, and one count across server processes.""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from programhub.app import create_app
 from programhub.core.ratelimit import service as ratelimit
 from programhub.core.ratelimit.models import rate_limit_windows
 from programhub.settings import Settings
-from programhub.store import Store
+from programhub.store import Store, open_store
 from tests.dialects.webadmit.conftest import QUARTER_PAST, Clock
 from tests.dialects.webadmit.support import BASE, MALFORMED_ID, make_identity, not_found
 from tests.support import Tenants, free_port, wait_until_up
@@ -250,3 +251,111 @@ def test_two_server_processes_share_one_count(database_url: str, tenants: Tenant
     allowed = sorted(int(remaining) for status, remaining in results if status == 200 and remaining is not None)
     assert sorted(status for status, _ in results) == [200] * limit + [429] * (calls - limit)
     assert allowed == list(range(limit))  # every allowed call saw a different count
+
+
+# --- calls arriving together, counted together -----------------------------------------------
+
+
+def _count_together(store: Store, calls: list[tuple[int, int]], *, limit: int) -> tuple[list[int], list[str]]:
+    """Count `calls` ((key id, how many) each) at once from one event loop, as the app does
+    (inside `lookups_on_this_loop`); each call's number, and the counting statements sent."""
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    async def scenario() -> list[int]:
+        async with store.lookups_on_this_loop():
+            quotas = await asyncio.gather(*(
+                ratelimit.count_on_loop(store, key_id, "test", limit, now=QUARTER_PAST)
+                for key_id, times in calls for _ in range(times)
+            ))
+        return [quota.used for quota in quotas]
+
+    for engine in store.engines:
+        sa.event.listen(engine, "before_cursor_execute", seen)
+    store.statement_observers.append(statements.append)
+    try:
+        used = asyncio.run(scenario())
+    finally:
+        store.statement_observers.remove(statements.append)
+        for engine in store.engines:
+            sa.event.remove(engine, "before_cursor_execute", seen)
+    return used, [statement for statement in statements if statement.lstrip().startswith("INSERT")]
+
+
+def test_calls_arriving_together_are_counted_in_one_statement_each_with_its_own_number(
+    store: Store, tenants: Tenants
+) -> None:
+    key_id = _key_id(store, tenants.a_test.key_id)
+    used, upserts = _count_together(store, [(key_id, 30)], limit=10)
+    assert used == list(range(1, 31))  # in arrival order; the first 10 allowed
+    assert len(upserts) == 1
+    # Past its limit a key's count is left alone: later calls are refused without a change.
+    later, _ = _count_together(store, [(key_id, 5)], limit=10)
+    assert later == [11] * 5
+    with store.read() as conn:
+        stored = conn.execute(sa.select(rate_limit_windows.c.count).where(rate_limit_windows.c.api_key_id == key_id))
+        assert stored.scalar_one() == 30
+
+
+def test_calls_of_several_keys_arriving_together_are_counted_each_by_its_key(store: Store, tenants: Tenants) -> None:
+    first, second = _key_id(store, tenants.a_test.key_id), _key_id(store, tenants.b_test.key_id)
+    used, upserts = _count_together(store, [(first, 3), (second, 2), (first, 2)], limit=4)
+    assert used == [1, 2, 3, 1, 2, 4, 5]
+    assert len(upserts) == 2
+
+
+def test_many_racing_calls_never_share_a_number_nor_pass_the_limit(
+    store: Store, database_url: str, tenants: Tenants
+) -> None:
+    """Bursts of calls from four stores on one database (as four server processes would
+    be), each burst counted together, racing on one key: every call gets its own number,
+    so exactly `limit` of them pass."""
+    key_id = _key_id(store, tenants.a_test.key_id)
+    limit = 25
+
+    def burst(_index: int) -> list[int]:
+        own = open_store(database_url)
+
+        async def calls() -> list[int]:
+            async with own.lookups_on_this_loop():
+                quotas = await asyncio.gather(*(
+                    ratelimit.count_on_loop(own, key_id, "race", limit, now=QUARTER_PAST) for _ in range(10)))
+            return [quota.used for quota in quotas]
+
+        try:
+            return asyncio.run(calls())
+        finally:
+            own.dispose()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        numbers = [number for numbers in pool.map(burst, range(4)) for number in numbers]
+    assert sorted(number for number in numbers if number <= limit) == list(range(1, limit + 1))
+    assert len(numbers) == 40
+
+
+def test_a_failed_count_fails_every_call_waiting_for_it_and_the_next_calls_count_again(
+    store: Store, tenants: Tenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key_id = _key_id(store, tenants.a_test.key_id)
+    real = store.count_on_loop
+    failures = [sa.exc.OperationalError("INSERT", {}, Exception("the database went away"))]
+
+    async def failing_once(query, parameter_sets):  # type: ignore[no-untyped-def]
+        if failures:
+            raise failures.pop()
+        return await real(query, parameter_sets)
+
+    monkeypatch.setattr(store, "count_on_loop", failing_once)
+
+    async def scenario() -> tuple[list[object], list[int]]:
+        first = await asyncio.gather(
+            *(ratelimit.count_on_loop(store, key_id, "test", 5, now=QUARTER_PAST) for _ in range(3)),
+            return_exceptions=True)
+        then = [await ratelimit.count_on_loop(store, key_id, "test", 5, now=QUARTER_PAST) for _ in range(2)]
+        return first, [quota.used for quota in then]
+
+    first, then = asyncio.run(scenario())
+    assert [type(outcome) for outcome in first] == [sa.exc.OperationalError] * 3
+    assert then == [1, 2]

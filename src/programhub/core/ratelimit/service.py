@@ -1,11 +1,14 @@
 """Call counting in fixed windows, per API key or per client address, kept in the database
 so that every server process sharing it sees one count.
 
-Each call is one atomic upsert (`INSERT ... ON CONFLICT DO UPDATE SET count = count + 1
-RETURNING count`): PostgreSQL serialises concurrent increments of the row, SQLite
-serialises whole write transactions, so no two callers ever read the same count. The count
-stops at `limit + 1` (enough to know the limit is passed; no overflow however hard a key
-hammers). The first call of a key in a new window deletes that key's older windows, so the
+Calls are counted by atomic upserts (`INSERT ... ON CONFLICT DO UPDATE SET count = count +
+amount WHERE count <= limit RETURNING count`): PostgreSQL serialises concurrent increments
+of the row, SQLite serialises whole write transactions, so no two calls ever get the same
+number. A row already past its limit is left alone and returns nothing (the calls are
+refused), so a count stops within one statement's amount of `limit + 1`, however hard a
+key hammers (no overflow). `count_on_loop` counts the calls of a key that arrive together
+in one statement whose amount is their number, and numbers them in arrival order.
+The first call of a key in a new window deletes that key's older windows, so the
 table holds at most one row per key and scope once the hour has turned. Addresses are not
 a fixed set, so the first call of an address in a new window deletes every address's older
 windows of that scope (an indexed range, empty but for the first such call of a window).
@@ -20,8 +23,11 @@ busy handler.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 import math
+import weakref
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -43,7 +49,7 @@ class Quota:
     """Where a key stands after one call."""
 
     limit: int
-    used: int  # calls counted in this window, this one included (at most limit + 1)
+    used: int  # this call's number in its window (past the limit: refused)
     window_end: int  # epoch seconds
     now: float
 
@@ -80,12 +86,9 @@ def _upsert(engine: str, table: sa.Table) -> Insert:
     )
     return statement.on_conflict_do_update(
         index_elements=[who, table.c.scope, table.c.window_start],
-        set_={
-            "count": sa.case(
-                (table.c.count <= sa.bindparam("limit"), table.c.count + sa.bindparam("amount", type_=sa.Integer())),
-                else_=table.c.count,
-            )
-        },
+        set_={"count": table.c.count + sa.bindparam("amount", type_=sa.Integer())},
+        # Past the limit the row is left alone and no row is returned: the calls are refused.
+        where=table.c.count <= sa.bindparam("limit"),
     ).returning(table.c.count)
 
 
@@ -122,9 +125,8 @@ def _hit(
     amount: int = 1,
 ) -> Quota:
     start, where = _window(who, scope, limit, now=now, window=window, amount=amount)
-    used: int = conn.execute(
-        _upsert(conn.dialect.name, table), {**where, "limit": limit, "amount": amount}
-    ).scalar_one()
+    counted = conn.execute(_upsert(conn.dialect.name, table), {**where, "limit": limit, "amount": amount}).first()
+    used = limit + 1 if counted is None else counted[0]
     if used == amount:  # the window's first write
         forget = _FORGET_KEY_WINDOWS if table is rate_limit_windows else _FORGET_ADDRESS_WINDOWS
         conn.execute(forget, where)
@@ -145,17 +147,106 @@ def count(store: Store, api_key_id: int, scope: str, limit: int, *, now: float, 
 async def count_on_loop(
     store: Store, api_key_id: int, scope: str, limit: int, *, now: float, window: int = HOUR
 ) -> Quota:
-    """`count` from the event loop (`Store.count_on_loop`): on PostgreSQL the loop's
-    connection counts without a hop to a thread. The window's first count forgets the
-    key's older windows on a thread (once an hour per key)."""
+    """`count` from the event loop. The calls of a key that arrive while a count is being
+    written wait for it and are then written together, as one statement adding their
+    number (`_Counts`): under load a process writes a count per batch, not per call, and
+    each call still gets its own number. On PostgreSQL the loop's connection counts
+    without a hop to a thread (`Store.count_on_loop`). The window's first count forgets
+    the key's older windows on a thread (once an hour per key)."""
     start, where = _window(api_key_id, scope, limit, now=now, window=window)
-    upsert = _prepared_upsert(store.engine.dialect.name, rate_limit_windows)
-    row = await store.count_on_loop(upsert, {**where, "limit": limit, "amount": 1})
-    assert row is not None  # an upsert returns its row
-    used: int = row[0]
+    used = await _counts_of(store).count(store, where, limit)
     if used == 1:
         await store.run_count(partial(_forget_key_windows, store, where))
     return Quota(limit, used, start + window, now)
+
+
+@dataclass(slots=True)
+class _Calls:
+    """Calls of one key, scope and window waiting to be counted, in their order."""
+
+    where: dict[str, Any]
+    limit: int
+    waiting: list[asyncio.Future[int]]
+
+
+class _Counts:
+    """One event loop's counts for one store: calls arriving while a write is in flight
+    wait, and the next write counts all of them, one statement per key."""
+
+    def __init__(self) -> None:
+        self._calls: dict[tuple[Any, ...], _Calls] = {}
+        self._writing: asyncio.Task[None] | None = None  # held: the loop keeps only weak references
+
+    async def count(self, store: Store, where: dict[str, Any], limit: int) -> int:
+        """This call's number in its window (past `limit`: refused)."""
+        call: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        key = (*where.values(), limit)
+        calls = self._calls.get(key)
+        if calls is None:
+            calls = self._calls[key] = _Calls(where, limit, [])
+        calls.waiting.append(call)
+        if self._writing is None:
+            # Outside the request's context: the write serves every call waiting, whatever
+            # the deadline of the one that started it (each call is bounded by its own).
+            self._writing = asyncio.get_running_loop().create_task(self._write(store), context=contextvars.Context())
+        return await call
+
+    async def _write(self, store: Store) -> None:
+        upsert = _prepared_upsert(store.engine.dialect.name, rate_limit_windows)
+        try:
+            while self._calls:
+                batch, self._calls = self._calls, {}
+                groups = [calls for calls in batch.values() if _still_waiting(calls)]
+                if not groups:
+                    continue
+                try:
+                    rows = await store.count_on_loop(
+                        upsert,
+                        [{**calls.where, "limit": calls.limit, "amount": len(calls.waiting)} for calls in groups],
+                    )
+                except BaseException as error:
+                    for calls in groups:
+                        _settle(calls.waiting, error)
+                    if not isinstance(error, Exception):
+                        raise
+                    continue
+                for calls, row in zip(groups, rows, strict=True):
+                    # The row holds the count after these calls, or none if the key was past its limit.
+                    first = calls.limit + 1 if row is None else row[0] - len(calls.waiting) + 1
+                    for place, call in enumerate(calls.waiting):
+                        if not call.done():
+                            call.set_result(first if row is None else first + place)
+        finally:
+            self._writing = None
+
+
+def _still_waiting(calls: _Calls) -> bool:
+    """Drop the calls no longer waiting (cut by their deadline) from `calls`: uncounted."""
+    calls.waiting = [call for call in calls.waiting if not call.done()]
+    return bool(calls.waiting)
+
+
+def _settle(waiting: list[asyncio.Future[int]], error: BaseException) -> None:
+    for call in waiting:
+        if not call.done():
+            call.set_exception(error)
+
+
+_COUNTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, weakref.WeakKeyDictionary[Store, _Counts]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _counts_of(store: Store) -> _Counts:
+    """This event loop's counts for `store` (futures belong to one loop)."""
+    loop = asyncio.get_running_loop()
+    of_loop = _COUNTS.get(loop)
+    if of_loop is None:
+        of_loop = _COUNTS[loop] = weakref.WeakKeyDictionary()
+    counts = of_loop.get(store)
+    if counts is None:
+        counts = of_loop[store] = _Counts()
+    return counts
 
 
 @functools.cache
