@@ -7,9 +7,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 import sqlalchemy as sa
@@ -48,7 +47,7 @@ class CountingThreads:
         if statement.startswith("INSERT INTO address_rate_limit_windows"):
             self.threads.append(threading.get_ident())
 
-    def __enter__(self) -> CountingThreads:
+    def __enter__(self) -> Self:
         for engine in self.store.engines:
             sa.event.listen(engine, "before_cursor_execute", self._seen)
         return self
@@ -123,11 +122,11 @@ def test_a_count_waits_on_the_counting_thread_while_another_process_writes(
 
 
 @pytest.fixture
-def wal_pages(sqlite_file: Store, database_url: str) -> Iterator[Path]:
-    yield Path(database_url.removeprefix("sqlite:///") + "-wal")
+def wal_file(sqlite_file: Store, database_url: str) -> Path:
+    return Path(database_url.removeprefix("sqlite:///") + "-wal")
 
 
-def test_counts_on_the_loop_leave_the_log_checkpointed_now_and_then(sqlite_file: Store, wal_pages: Path) -> None:
+def test_counts_on_the_loop_leave_the_log_checkpointed_now_and_then(sqlite_file: Store, wal_file: Path) -> None:
     """The loop's connection never checkpoints; one count in SQLITE_COUNTS_PER_CHECKPOINT
     goes to the thread, whose connection does: the log stays bounded (without it, every
     count would add to it for as long as nothing else writes)."""
@@ -141,6 +140,6 @@ def test_counts_on_the_loop_leave_the_log_checkpointed_now_and_then(sqlite_file:
     with CountingThreads(sqlite_file) as seen:
         loop_thread = asyncio.run(scenario())
     assert _stored(sqlite_file) == counts
-    frames = wal_pages.stat().st_size // (4096 + 24)  # SQLite's default page size, a frame's header
+    frames = wal_file.stat().st_size // (4096 + 24)  # SQLite's default page size, a frame's header
     assert frames < 1000 + 2 * SQLITE_COUNTS_PER_CHECKPOINT  # a count adds a page or two
     assert 6 <= sum(thread != loop_thread for thread in seen.threads) <= 9

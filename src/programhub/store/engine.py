@@ -250,13 +250,13 @@ class Store:
         self, query: PreparedSelect, parameter_sets: Sequence[Mapping[str, Any]]
     ) -> list[tuple[Any, ...] | None] | None:
         """SQLite: the counts in a transaction of their own on the process's counting
-        connection (`_counter`), or None, having done nothing, if that would wait: for
-        another writer of this process or of another one (its busy timeout is 0), or for a
-        checkpoint. A count is three statements on the driver's cursor, ~20 us; the hop to
-        the counting thread and back cost more than that (bench/RESULTS.md run 23). The
-        connection never checkpoints (a checkpoint writes the database file and flushes
-        it): every SQLITE_COUNTS_PER_CHECKPOINT-th count goes to the thread, whose
-        connection checkpoints when the log has grown, as every other writer's does."""
+        connection (`_counter`), or None, having done nothing, if that would wait for
+        another writer of this process or of another one (its busy timeout is 0). A count
+        is three statements on the driver's cursor, ~20 us; the hop to the counting thread
+        and back cost more than that (bench/RESULTS.md run 23). The connection never
+        checkpoints (a checkpoint writes the database file and flushes it), so every
+        SQLITE_COUNTS_PER_CHECKPOINT-th count is left to the thread too, whose connection
+        checkpoints when the log has grown, as every other writer's does."""
         self._counts_on_loop += 1
         if self._counts_on_loop % SQLITE_COUNTS_PER_CHECKPOINT == 0:
             return None

@@ -25,7 +25,7 @@ from programhub.settings import Settings
 from programhub.store import Store, open_store
 from tests.dialects.webadmit.conftest import QUARTER_PAST, Clock
 from tests.dialects.webadmit.support import BASE, MALFORMED_ID, make_identity, not_found
-from tests.support import Tenants, free_port, wait_until_up
+from tests.support import Tenants, count_queries, free_port, wait_until_up
 
 LIMIT = 3
 REFUSED = {"errors": {"schema": [
@@ -259,10 +259,6 @@ def test_two_server_processes_share_one_count(database_url: str, tenants: Tenant
 def _count_together(store: Store, calls: list[tuple[int, int]], *, limit: int) -> tuple[list[int], list[str]]:
     """Count `calls` ((key id, how many) each) at once from one event loop, as the app does
     (inside `lookups_on_this_loop`); each call's number, and the counting statements sent."""
-    statements: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
 
     async def scenario() -> list[int]:
         async with store.lookups_on_this_loop():
@@ -272,15 +268,8 @@ def _count_together(store: Store, calls: list[tuple[int, int]], *, limit: int) -
             ))
         return [quota.used for quota in quotas]
 
-    for engine in store.engines:
-        sa.event.listen(engine, "before_cursor_execute", seen)
-    store.statement_observers.append(statements.append)
-    try:
+    with count_queries(store) as statements:
         used = asyncio.run(scenario())
-    finally:
-        store.statement_observers.remove(statements.append)
-        for engine in store.engines:
-            sa.event.remove(engine, "before_cursor_execute", seen)
     return used, [statement for statement in statements if statement.lstrip().startswith("INSERT")]
 
 

@@ -196,7 +196,9 @@ class _Counts:
         try:
             while self._calls:
                 batch, self._calls = self._calls, {}
-                groups = [calls for calls in batch.values() if _still_waiting(calls)]
+                for calls in batch.values():  # calls cut by their deadline meanwhile are not counted
+                    calls.waiting = [call for call in calls.waiting if not call.done()]
+                groups = [calls for calls in batch.values() if calls.waiting]
                 if not groups:
                     continue
                 try:
@@ -212,18 +214,13 @@ class _Counts:
                     continue
                 for calls, row in zip(groups, rows, strict=True):
                     # The row holds the count after these calls, or none if the key was past its limit.
-                    first = calls.limit + 1 if row is None else row[0] - len(calls.waiting) + 1
-                    for place, call in enumerate(calls.waiting):
+                    amount = len(calls.waiting)
+                    numbers = [calls.limit + 1] * amount if row is None else range(row[0] - amount + 1, row[0] + 1)
+                    for call, number in zip(calls.waiting, numbers, strict=True):
                         if not call.done():
-                            call.set_result(first if row is None else first + place)
+                            call.set_result(number)
         finally:
             self._writing = None
-
-
-def _still_waiting(calls: _Calls) -> bool:
-    """Drop the calls no longer waiting (cut by their deadline) from `calls`: uncounted."""
-    calls.waiting = [call for call in calls.waiting if not call.done()]
-    return bool(calls.waiting)
 
 
 def _settle(waiting: list[asyncio.Future[int]], error: BaseException) -> None:
